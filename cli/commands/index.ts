@@ -1,0 +1,7 @@
+// One module per job; each adds its command (and sub-commands) to the root program.
+import type { Command } from 'commander';
+import { registerVmCommand } from './vm.js';
+
+export function registerCommands(program: Command): void {
+  registerVmCommand(program);
+}
