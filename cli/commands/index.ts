@@ -1,7 +1,11 @@
 // One module per job; each adds its command (and sub-commands) to the root program.
 import type { Command } from 'commander';
 import { registerVmCommand } from './vm.js';
+import { registerDaCommand } from './da.js';
+import { registerDeriveCommand } from './derive.js';
 
 export function registerCommands(program: Command): void {
   registerVmCommand(program);
+  registerDaCommand(program);
+  registerDeriveCommand(program);
 }
