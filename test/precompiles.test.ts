@@ -289,6 +289,7 @@ function modexpCases(): Case[] {
   add('base over 1024 bytes', modexpInput(randomBytes(1025), randomBytes(2), randomBytes(16)));
   add('modulus over 1024 bytes', modexpInput(randomBytes(16), randomBytes(2), randomBytes(1025)));
   add('exponent over 1024 bytes', modexpInput(randomBytes(16), randomBytes(1025), randomBytes(16)));
+  add('20000-byte exponent (affordable before Osaka)', modexpInput(randomBytes(32), randomBytes(20000), randomBytes(32)));
   // Lengths the input does not hold: the missing bytes read as zero.
   add('truncated body', modexpInput(randomBytes(64), randomBytes(64), randomBytes(64)).subarray(0, 96 + 100));
   add('header only', concatBytes(w(32n), w(32n), w(32n)));
@@ -676,6 +677,61 @@ function p256Cases(): Case[] {
   return cases;
 }
 
+// ---- structured random inputs: valid encodings with random sizes, mixed and lightly corrupted
+
+function randomInt(n: number): number {
+  return Number(bytesToBigInt(randomBytes(4)) % BigInt(n));
+}
+/** Flips one random bit of a copy of `data`. */
+function flipBit(data: Uint8Array): Uint8Array {
+  const out = data.slice();
+  const i = randomInt(out.length * 8);
+  out[i >> 3] ^= 1 << (i & 7);
+  return out;
+}
+
+function fuzzCases(): Case[] {
+  const cases: Case[] = [];
+  for (let i = 0; i < 40; i++) {
+    const [bl, el, ml] = [randomInt(70), randomInt(70), randomInt(70)];
+    const input = modexpInput(randomBytes(bl), randomBytes(el), randomBytes(ml));
+    cases.push(mk(0x05, `modexp ${bl}/${el}/${ml}`, i % 4 === 0 ? input.subarray(0, randomInt(input.length + 1)) : input));
+  }
+  for (let i = 0; i < 12; i++) {
+    cases.push(mk(0x01, `ecrecover random r,s ${i}`, concatBytes(randomBytes(32), w(BigInt(27 + (i & 1))), randomBytes(64))));
+  }
+  const G = bn254.G1.Point.BASE;
+  for (let i = 0; i < 12; i++) {
+    const input = concatBytes(bnG1(G.multiply(randomScalar(BN_R))), bnG1(G.multiply(randomScalar(BN_R))));
+    cases.push(mk(0x06, `bn254 add, bit flipped ${i}`, flipBit(input)));
+    cases.push(mk(0x07, `bn254 mul, random scalar ${i}`, concatBytes(input.subarray(0, 64), randomBytes(32))));
+  }
+  const B = bls12_381.G1.Point.BASE;
+  const B2 = bls12_381.G2.Point.BASE;
+  for (let i = 0; i < 6; i++) {
+    const k = 1 + randomInt(6);
+    const pairs: Uint8Array[] = [];
+    for (let j = 0; j < k; j++) {
+      const point = randomInt(4) === 0 ? new Uint8Array(128) : blsG1(B.multiply(randomScalar(BLS_Q)));
+      const scalar = randomInt(4) === 0 ? new Uint8Array(32) : randomBytes(32);
+      pairs.push(concatBytes(point, scalar));
+    }
+    const input = concatBytes(...pairs);
+    cases.push(mk(0x0c, `G1MSM mixed k=${k} ${i}`, input));
+    cases.push(mk(0x0c, `G1MSM bit flipped k=${k} ${i}`, flipBit(input)));
+    const q = concatBytes(blsG2(B2.multiply(randomScalar(BLS_Q))), blsG2(B2.multiply(randomScalar(BLS_Q))));
+    cases.push(mk(0x0d, `G2ADD bit flipped ${i}`, flipBit(q)));
+    cases.push(mk(0x0e, `G2MSM ${i}`, concatBytes(q.subarray(0, 256), randomBytes(32))));
+  }
+  for (let i = 0; i < 8; i++) {
+    const key = p256.utils.randomSecretKey(randomBytes(48));
+    const hash = randomBytes(32);
+    const input = concatBytes(hash, p256.sign(hash, key, { prehash: false, lowS: false }), p256.getPublicKey(key, false).subarray(1));
+    cases.push(mk(0x100, `P256 bit flipped ${i}`, flipBit(input)));
+  }
+  return cases;
+}
+
 // ---------------------------------------------------------------- the suites
 
 const FORKS: readonly Fork[] = ['osaka', 'prague', 'cancun'];
@@ -712,6 +768,9 @@ describe.each(FORKS)('precompiles vs revm (anvil --hardfork %s)', (fork) => {
   });
   it('P256VERIFY (inactive before Osaka)', async () => {
     await compare(node, fork, p256Cases());
+  });
+  it('structured random inputs (random sizes, mixes, flipped bits)', async () => {
+    await compare(node, fork, fuzzCases());
   });
   it('random inputs at every active address and just past the set', async () => {
     const rules = forkRules(fork);

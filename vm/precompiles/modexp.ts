@@ -43,16 +43,25 @@ function readPadded(input: Uint8Array, offset: bigint, length: number): Uint8Arr
   return sliceZeroPadded(input, Number(offset), length);
 }
 
-export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
-  if (mod === 0n) return 0n;
-  if (mod === 1n) return 0n;
+/**
+ * base^exp mod mod, scanning the exponent's bytes from the most significant bit.
+ * The exponent stays a byte array: shifting a multi-megabyte bigint once per bit
+ * (exponents that long are affordable before Osaka) would be quadratic.
+ */
+export function modPow(base: bigint, exp: Uint8Array, mod: bigint): bigint {
+  if (mod <= 1n) return 0n;
+  const b = base % mod;
   let result = 1n;
-  let b = base % mod;
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % mod;
-    b = (b * b) % mod;
-    e >>= 1n;
+  let started = false;
+  for (let i = 0; i < exp.length; i++) {
+    const byte = exp[i];
+    for (let bit = 7; bit >= 0; bit--) {
+      if (started) result = (result * result) % mod;
+      if ((byte >> bit) & 1) {
+        result = (result * b) % mod;
+        started = true;
+      }
+    }
   }
   return result;
 }
@@ -78,6 +87,6 @@ export const modexp: Precompile = (input, gasLimit, rules) => {
   const base = bytesToBigInt(readPadded(input, HEADER_LENGTH, Number(baseLength)));
   const mod = bytesToBigInt(readPadded(input, HEADER_LENGTH + baseLength + expLength, Number(modLength)));
   if (mod <= 1n) return success(gasUsed, new Uint8Array(Number(modLength)));
-  const exp = bytesToBigInt(readPadded(input, HEADER_LENGTH + baseLength, Number(expLength)));
+  const exp = readPadded(input, HEADER_LENGTH + baseLength, Number(expLength));
   return success(gasUsed, bigIntToBytes(modPow(base, exp, mod), Number(modLength)));
 };
