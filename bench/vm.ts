@@ -15,6 +15,7 @@ import { compileSolidity, contractNamed, type CompiledContract } from '../contra
 import { runCode, RUN_CODE_ADDRESS, RUN_CODE_CALLER, type RunCodeOptions, type RunCodeResult } from '../vm/run-code.js';
 import { bytesToBigInt, bytesToHex, equalBytes, hexToBytes } from '../vm/util/bytes.js';
 import { addressFromBytes } from '../vm/util/address.js';
+import type { Fork } from '../vm/chain/forks.js';
 
 export class VmBenchMismatchError extends Error {
   override readonly name = 'VmBenchMismatchError';
@@ -25,21 +26,29 @@ export class VmBenchMismatchError extends Error {
 // addresses, code installed at the callee, caller/callee/precompiles warm, one
 // top-level message call, no intrinsic gas).
 
-/** Osaka: the newest fork both engines implement (ethereumjs' BPO forks only change blob parameters; Amsterdam is a draft there). */
+/**
+ * Osaka: the newest fork both engines implement (ethereumjs' BPO forks change
+ * only blob parameters; its Amsterdam is a moving draft with different gas).
+ */
 export const REFERENCE_HARDFORK = Hardfork.Osaka;
 export const REFERENCE_NAME = '@ethereumjs/evm';
+
+const HARDFORK_OF: Readonly<Record<Fork, string>> = {
+  cancun: Hardfork.Cancun,
+  prague: Hardfork.Prague,
+  osaka: Hardfork.Osaka,
+};
 
 /** Same shape as MetisVM's RunCodeResult, from the reference. */
 export type ReferenceResult = RunCodeResult;
 
-/** A fresh @ethereumjs/evm, fresh state, one call into `code`. */
+/** A fresh @ethereumjs/evm, fresh state, one call into `code` (fork default osaka, as runCode). */
 export async function runReferenceCode(options: RunCodeOptions): Promise<ReferenceResult> {
-  if (options.fork !== undefined && options.fork !== 'osaka') {
-    throw new RangeError(`the reference runs osaka only, asked for ${options.fork}`);
-  }
+  const hardfork = HARDFORK_OF[options.fork ?? 'osaka'];
+  if (hardfork === undefined) throw new RangeError(`no reference hardfork for ${String(options.fork)}`);
   const gas = options.gas ?? 10_000_000n;
   const value = options.value ?? 0n;
-  const common = new Common({ chain: Mainnet, hardfork: REFERENCE_HARDFORK });
+  const common = new Common({ chain: Mainnet, hardfork });
   const evm = await createEVM({ common });
   const to = createAddressFromString(RUN_CODE_ADDRESS);
   const caller = createAddressFromString(RUN_CODE_CALLER);
@@ -196,7 +205,11 @@ export function benchWorkloads(): VmWorkload[] {
 // ---------------------------------------------------------------------------
 // The bench.
 
-const RUNS = 5;
+// Median of at least MIN_RUNS timed calls per engine, more for fast workloads
+// (up to ~1 s of timing each) so millisecond-scale runs are not noise.
+const MIN_RUNS = 5;
+const MAX_RUNS = 50;
+const TARGET_MS = 1000;
 const MIN_GAS = 3_000_000n;
 
 function median(xs: number[]): number {
@@ -216,6 +229,22 @@ export async function checkWorkload(w: VmWorkload): Promise<{ ours: RunCodeResul
   return { ours, ref };
 }
 
+/** Times `run` (one untimed warm-up, then MIN_RUNS..MAX_RUNS calls), returning milliseconds per call. */
+async function timeRuns(run: () => Promise<RunCodeResult>, check: (r: RunCodeResult, i: number) => void): Promise<number[]> {
+  let t = performance.now();
+  check(await run(), -1);
+  const warmMs = performance.now() - t;
+  const n = Math.min(MAX_RUNS, Math.max(MIN_RUNS, Math.ceil(TARGET_MS / Math.max(warmMs, 0.01))));
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    t = performance.now();
+    const r = await run();
+    ms.push(performance.now() - t);
+    check(r, i);
+  }
+  return ms;
+}
+
 export async function runVmBench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const w of benchWorkloads()) {
@@ -223,20 +252,14 @@ export async function runVmBench(): Promise<BenchRow[]> {
     const { ours: first } = await checkWorkload(w);
     if (first.gasUsed < MIN_GAS) throw new VmBenchMismatchError(`${w.name}: only ${first.gasUsed} gas, too small to time`);
     const opts: RunCodeOptions = { code: w.code, input: w.input, gas: w.gas, fork: 'osaka' };
-    const oursMs: number[] = [];
-    const refMs: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      let t = performance.now();
-      const a = runCode(opts);
-      oursMs.push(performance.now() - t);
-      t = performance.now();
-      const b = await runReferenceCode(opts);
-      refMs.push(performance.now() - t);
+    const check = (r: RunCodeResult, engine: string, i: number): void => {
       // Every timed run must still produce the checked result.
-      if (!equalBytes(a.output, first.output) || a.gasUsed !== first.gasUsed || !equalBytes(b.output, first.output) || b.gasUsed !== first.gasUsed) {
-        throw new VmBenchMismatchError(`${w.name}: run ${i} differs from the checked result`);
+      if (r.error !== null || r.gasUsed !== first.gasUsed || !equalBytes(r.output, first.output)) {
+        throw new VmBenchMismatchError(`${w.name}: ${engine} run ${i} differs from the checked result`);
       }
-    }
+    };
+    const oursMs = await timeRuns(async () => runCode(opts), (r, i) => check(r, 'MetisVM', i));
+    const refMs = await timeRuns(() => runReferenceCode(opts), (r, i) => check(r, REFERENCE_NAME, i));
     const mgas = (ms: number): number => Number(first.gasUsed) / 1e6 / (ms / 1e3);
     rows.push({
       suite: 'vm',
@@ -246,7 +269,7 @@ export async function runVmBench(): Promise<BenchRow[]> {
       reference: mgas(median(refMs)),
       referenceName: REFERENCE_NAME,
       higherIsBetter: true,
-      note: `${(Number(first.gasUsed) / 1e6).toFixed(1)} Mgas per call, median of ${RUNS} after a warm-up`,
+      note: `${(Number(first.gasUsed) / 1e6).toFixed(1)} Mgas per call; median of ${oursMs.length} (ours) / ${refMs.length} (reference) runs after a warm-up`,
     });
   }
   return rows;

@@ -4,6 +4,8 @@
 // placed; invalid programs are valid ones with one deliberate fault. The same
 // seed always gives the same program.
 
+import type { Fork } from '../../vm/chain/forks.js';
+
 export type ProgramKind =
   | 'valid'
   | 'revert'
@@ -31,6 +33,8 @@ export const PROGRAM_KINDS: readonly ProgramKind[] = [
 
 export interface GeneratedProgram {
   readonly seed: number;
+  /** Fork to run under; CLZ (EIP-7939) is only generated for osaka. */
+  readonly fork: Fork;
   readonly kind: ProgramKind;
   readonly code: Uint8Array;
   readonly input: Uint8Array;
@@ -181,8 +185,11 @@ class Gen {
   budget: number;
   loopDepth = 0;
 
-  constructor(readonly rng: Rng, steps: number) {
+  readonly wordOps: readonly (readonly [number, number])[];
+
+  constructor(readonly rng: Rng, steps: number, fork: Fork) {
     this.budget = steps;
+    this.wordOps = fork === 'osaka' ? WORD_OPS : WORD_OPS.filter(([op]) => op !== OP.CLZ);
   }
 
   word(): bigint {
@@ -255,7 +262,7 @@ class Gen {
   }
 
   wordOp(): void {
-    const [op, inputs] = this.rng.pick(WORD_OPS);
+    const [op, inputs] = this.rng.pick(this.wordOps);
     this.ensure(inputs);
     // EXP costs 50 gas per exponent byte; mostly use a small exponent (second) under a word base (top).
     if (op === OP.EXP && this.rng.chance(0.5)) {
@@ -503,13 +510,15 @@ class Gen {
   }
 }
 
-/** Program for `seed`; the kind is drawn from the seed too (about half valid). */
+/** Program for `seed`; kind and fork are drawn from the seed too (about half valid, 60% osaka). */
 export function generateProgram(seed: number): GeneratedProgram {
   const rng = new Rng(seed);
   const roll = rng.int(100);
   const kind: ProgramKind =
     roll < 50 ? 'valid' : roll < 58 ? 'revert' : roll < 66 ? 'low-gas' : PROGRAM_KINDS[3 + rng.int(PROGRAM_KINDS.length - 3)];
-  const g = new Gen(rng, rng.range(8, 80));
+  const forkRoll = rng.int(10);
+  const fork: Fork = forkRoll < 6 ? 'osaka' : forkRoll < 8 ? 'prague' : 'cancun';
+  const g = new Gen(rng, rng.range(8, 80), fork);
   g.block();
   while (g.budget > 0) {
     g.budget--;
@@ -581,7 +590,8 @@ export function generateProgram(seed: number): GeneratedProgram {
       break;
     }
     case 'invalid-opcode':
-      a.op(rng.chance(0.3) ? OP.INVALID : rng.pick(UNDEFINED_OPS));
+      // Before osaka CLZ is not an opcode either.
+      a.op(rng.chance(0.3) ? OP.INVALID : fork !== 'osaka' && rng.chance(0.3) ? OP.CLZ : rng.pick(UNDEFINED_OPS));
       expect = 'halt';
       break;
     case 'memory-out-of-gas':
@@ -611,5 +621,5 @@ export function generateProgram(seed: number): GeneratedProgram {
   }
   const input = rng.bytes(rng.int(4) === 0 ? 0 : rng.range(1, 100));
   const value = rng.chance(0.2) ? BigInt(rng.range(1, 1_000_000)) : 0n;
-  return { seed, kind, code: a.build(), input, gas, value, expect };
+  return { seed, fork, kind, code: a.build(), input, gas, value, expect };
 }
