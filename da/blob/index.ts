@@ -1,0 +1,50 @@
+// EIP-4844 blobs: the OP blob codec, KZG verification and the beacon/archiver fetcher.
+export {
+  BLOB_ENCODING_VERSION,
+  BYTES_PER_BLOB,
+  BYTES_PER_FIELD_ELEMENT,
+  FIELD_ELEMENTS_PER_BLOB,
+  MAX_BLOB_DATA_SIZE,
+  BlobDecodeError,
+  BlobEncodeError,
+  decodeBlob,
+  encodeBlob,
+  type BlobDecodeReason,
+} from './codec.js';
+export {
+  BYTES_PER_COMMITMENT,
+  BYTES_PER_PROOF,
+  VERSIONED_HASH_VERSION_KZG,
+  BlobVerificationError,
+  blobCommitment,
+  computeVersionedHash,
+  verifyBlob,
+  verifyBlobProofs,
+} from './kzg.js';
+export {
+  BeaconClient,
+  BeaconHttpError,
+  BeaconResponseError,
+  BeaconUnavailableError,
+  SlotComputationError,
+  parseBlobSidecarsJson,
+  parseBlobsJson,
+  parseBlobsSsz,
+  parseGenesis,
+  parseSecondsPerSlot,
+  slotAt,
+  type BeaconClientOptions,
+  type BlobSidecar,
+} from './beacon.js';
+export {
+  BlobFetcher,
+  BlobNotFoundError,
+  BlobRequestError,
+  matchBlobs,
+  matchSidecars,
+  type BeaconEndpoint,
+  type BlobFetcherOptions,
+  type EndpointFailure,
+  type L1BlockRef,
+  type VerifiedBlob,
+} from './fetcher.js';
