@@ -167,6 +167,13 @@ describe('BlobFetcher against anvil', () => {
     expect(deprecated.hits.some((u) => u.includes('/blob_sidecars/'))).toBe(true);
   });
 
+  it('asks beacon nodes before archivers, whatever the order given', async () => {
+    const arch = await fake((_req, res) => json(res, 404, { code: 404, message: 'not found' }));
+    const got = await new BlobFetcher({ endpoints: [archiver(arch.url), beacon(anvil.rpcUrl)] }).fetchBlobs(blockB, hashesB);
+    expect(decodeBlob(got[0]!.blob)).toEqual(payloads[2]);
+    expect(arch.hits.length).toBe(0);
+  });
+
   it('retries missing blobs with backoff, then reports BlobNotFoundError', async () => {
     const notFound = await fake((_req, res) => json(res, 404, { code: 404, message: 'Block not found' }));
     const down = `http://127.0.0.1:${await freePort()}`;
@@ -188,8 +195,9 @@ describe('BlobFetcher against anvil', () => {
     expect(tamper.hits.length).toBe(1);
     expect(notFound.hits.length).toBe(3 * 2);
     // With an honest node behind it, the honest node's blobs are used.
-    const recovered = await new BlobFetcher({ endpoints: [archiver(tamper.url), beacon(anvil.rpcUrl)] }).fetchBlobs(blockA, hashesA);
+    const recovered = await new BlobFetcher({ endpoints: [beacon(tamper.url), beacon(anvil.rpcUrl)] }).fetchBlobs(blockA, hashesA);
     expect(decodeBlob(recovered[1]!.blob)).toEqual(payloads[1]);
+    expect(tamper.hits.length).toBe(2);
   });
 
   it('rejects a valid blob served for the wrong versioned hash', async () => {

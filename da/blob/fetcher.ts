@@ -86,7 +86,8 @@ export class BlobFetcher {
     if (opts.retries !== undefined && (!Number.isInteger(opts.retries) || opts.retries < 0)) {
       throw new BlobRequestError(`retries must be a non-negative integer, got ${opts.retries}`);
     }
-    this.endpoints = opts.endpoints;
+    // Beacon nodes first, archivers after them, each group in the order given.
+    this.endpoints = [...opts.endpoints.filter((e) => e.kind === 'beacon'), ...opts.endpoints.filter((e) => e.kind !== 'beacon')];
     this.retries = opts.retries ?? 2;
     this.backoffMs = opts.backoffMs ?? 500;
     this.secondsPerSlot = opts.secondsPerSlot;
