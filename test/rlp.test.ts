@@ -1,7 +1,7 @@
 // RLP: differential against viem's encoder/decoder on random nested items, spec examples,
 // and rejection of every class of non-canonical or malformed input.
 import { describe, expect, it } from 'vitest';
-import { fromRlp, toRlp, type RecursiveArray, type Hex as ViemHex } from 'viem';
+import { fromRlp, toRlp, type Hex as ViemHex } from 'viem';
 import {
   rlpDecode,
   rlpEncode,
@@ -41,7 +41,7 @@ function randomItem(r: () => number, depth: number): RlpItem {
   return Array.from({ length: n }, () => randomItem(r, depth + 1));
 }
 
-type ViemItem = RecursiveArray<ViemHex>;
+type ViemItem = readonly (ViemHex | ViemItem)[];
 function toViem(item: RlpItem): ViemItem | ViemHex {
   return item instanceof Uint8Array ? bytesToHex(item) : item.map(toViem);
 }
