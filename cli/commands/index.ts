@@ -3,9 +3,11 @@ import type { Command } from 'commander';
 import { registerVmCommand } from './vm.js';
 import { registerDaCommand } from './da.js';
 import { registerDeriveCommand } from './derive.js';
+import { registerDemoCommand } from './demo.js';
 
 export function registerCommands(program: Command): void {
   registerVmCommand(program);
   registerDaCommand(program);
   registerDeriveCommand(program);
+  registerDemoCommand(program);
 }

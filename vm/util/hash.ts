@@ -1,9 +1,9 @@
 // The hash functions the VM uses, from @noble/hashes.
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 as fastKeccak256 } from './keccak.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 
 export function keccak256(data: Uint8Array): Uint8Array {
-  return keccak_256(data);
+  return fastKeccak256(data);
 }
 
 export function sha256(data: Uint8Array): Uint8Array {
@@ -11,4 +11,4 @@ export function sha256(data: Uint8Array): Uint8Array {
 }
 
 /** keccak256 of the empty string: the code hash of an account without code. */
-export const KECCAK_EMPTY: Uint8Array = keccak_256(new Uint8Array(0));
+export const KECCAK_EMPTY: Uint8Array = fastKeccak256(new Uint8Array(0));

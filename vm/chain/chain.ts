@@ -1,0 +1,61 @@
+// Chain rules are a value: the fork schedule, the chain id and the fee rules.
+// Nothing else in the VM branches on which chain it runs.
+import { forkRules, type Fork, type ForkRules } from './forks.js';
+
+export type ChainName = 'ethereum' | 'hyperion' | 'devnet';
+
+export interface ForkActivation {
+  readonly fork: Fork;
+  /** First block timestamp (seconds) the fork applies to. */
+  readonly timestamp: bigint;
+}
+
+export interface ChainRules {
+  readonly name: ChainName;
+  readonly chainId: bigint;
+  /** Ascending by timestamp; the first entry applies from genesis. */
+  readonly schedule: readonly ForkActivation[];
+  /**
+   * Who receives the base fee. Ethereum burns it (EIP-1559). Hyperion's
+   * reth-based execution client (metis-sdk) credits the block producer with the
+   * full effective gas price times gas used in its default sequential executor,
+   * so the base fee goes to the coinbase there.
+   */
+  readonly baseFeeRecipient: 'burn' | 'coinbase';
+}
+
+/** Ethereum mainnet: Cancun 2024-03-13, Prague 2025-05-07, Osaka 2025-12-03 (timestamps from the EIPs' meta-EIPs). */
+export const ETHEREUM_MAINNET: ChainRules = {
+  name: 'ethereum',
+  chainId: 1n,
+  schedule: [
+    { fork: 'cancun', timestamp: 1710338135n },
+    { fork: 'prague', timestamp: 1746612311n },
+    { fork: 'osaka', timestamp: 1764798551n },
+  ],
+  baseFeeRecipient: 'burn',
+};
+
+/** Ethereum rules with one fork from genesis: state tests, anvil, `vm run`. */
+export function ethereumRules(fork: Fork, chainId = 1n): ChainRules {
+  return { name: 'ethereum', chainId, schedule: [{ fork, timestamp: 0n }], baseFeeRecipient: 'burn' };
+}
+
+/**
+ * Hyperion rules: Prague from genesis (metis-sdk runs reth's Prague spec) and
+ * the base fee paid to the block producer. The chain id is the node's own
+ * (eth_chainId): Hyperion networks differ and we take it from the source.
+ */
+export function hyperionRules(chainId: bigint, fork: Fork = 'prague'): ChainRules {
+  return { name: 'hyperion', chainId, schedule: [{ fork, timestamp: 0n }], baseFeeRecipient: 'coinbase' };
+}
+
+export function forkAt(chain: ChainRules, timestamp: bigint): Fork {
+  let fork = chain.schedule[0]!.fork;
+  for (const a of chain.schedule) if (timestamp >= a.timestamp) fork = a.fork;
+  return fork;
+}
+
+export function rulesAt(chain: ChainRules, timestamp: bigint): ForkRules {
+  return forkRules(forkAt(chain, timestamp));
+}
