@@ -1,6 +1,7 @@
 // Chain rules are a value: the fork schedule, the chain id and the fee rules.
 // Nothing else in the VM branches on which chain it runs.
 import { forkRules, type Fork, type ForkRules } from './forks.js';
+import type { Address } from '../util/address.js';
 
 export type ChainName = 'ethereum' | 'hyperion' | 'devnet';
 
@@ -22,7 +23,18 @@ export interface ChainRules {
    * so the base fee goes to the coinbase there.
    */
   readonly baseFeeRecipient: 'burn' | 'coinbase';
+  /**
+   * Prague's request contracts (EIP-7002, EIP-7251): Ethereum rejects a block when they
+   * are missing; chains that never deployed them (L2s, local nodes) skip the calls.
+   */
+  readonly requestContracts: 'required' | 'when-present';
+  /** EIP-6110 deposit contract, or null where the chain has none. */
+  readonly depositContract: Address | null;
+  /** EIP-1559 base-fee parameters, checked against the parent header. */
+  readonly baseFee: { readonly maxChangeDenominator: bigint; readonly elasticityMultiplier: bigint };
 }
+
+const ETHEREUM_BASE_FEE = { maxChangeDenominator: 8n, elasticityMultiplier: 2n } as const;
 
 /** Ethereum mainnet: Cancun 2024-03-13, Prague 2025-05-07, Osaka 2025-12-03 (timestamps from the EIPs' meta-EIPs). */
 export const ETHEREUM_MAINNET: ChainRules = {
@@ -34,11 +46,22 @@ export const ETHEREUM_MAINNET: ChainRules = {
     { fork: 'osaka', timestamp: 1764798551n },
   ],
   baseFeeRecipient: 'burn',
+  requestContracts: 'required',
+  depositContract: '0x00000000219ab540356cbb839cbe05303d7705fa',
+  baseFee: ETHEREUM_BASE_FEE,
 };
 
 /** Ethereum rules with one fork from genesis: state tests, anvil, `vm run`. */
 export function ethereumRules(fork: Fork, chainId = 1n): ChainRules {
-  return { name: 'ethereum', chainId, schedule: [{ fork, timestamp: 0n }], baseFeeRecipient: 'burn' };
+  return {
+    name: 'ethereum',
+    chainId,
+    schedule: [{ fork, timestamp: 0n }],
+    baseFeeRecipient: 'burn',
+    requestContracts: 'when-present',
+    depositContract: null,
+    baseFee: ETHEREUM_BASE_FEE,
+  };
 }
 
 /**
@@ -47,7 +70,15 @@ export function ethereumRules(fork: Fork, chainId = 1n): ChainRules {
  * (eth_chainId): Hyperion networks differ and we take it from the source.
  */
 export function hyperionRules(chainId: bigint, fork: Fork = 'prague'): ChainRules {
-  return { name: 'hyperion', chainId, schedule: [{ fork, timestamp: 0n }], baseFeeRecipient: 'coinbase' };
+  return {
+    name: 'hyperion',
+    chainId,
+    schedule: [{ fork, timestamp: 0n }],
+    baseFeeRecipient: 'coinbase',
+    requestContracts: 'when-present',
+    depositContract: null,
+    baseFee: ETHEREUM_BASE_FEE,
+  };
 }
 
 export function forkAt(chain: ChainRules, timestamp: bigint): Fork {

@@ -1,6 +1,8 @@
 // A transaction as the executor needs it: decoded, its sender recovered.
 // Decoding and signatures live in vm/tx; this is the normalised view.
 import type { Address } from '../util/address.js';
+import type { Transaction } from '../tx/types.js';
+import { recoverAuthority, recoverSender } from '../tx/index.js';
 
 export interface AccessListEntry {
   readonly address: Address;
@@ -32,4 +34,29 @@ export interface TxRequest {
   readonly blobVersionedHashes: readonly Uint8Array[];
   readonly maxFeePerBlobGas: bigint;
   readonly authorizationList: readonly Authorization[];
+}
+
+
+/** The executor's view of a decoded transaction: recovers the sender and each authority. */
+export function toTxRequest(tx: Transaction, sender: Address = recoverSender(tx)): TxRequest {
+  const price = tx.type === 0 || tx.type === 1 ? tx.gasPrice : 0n;
+  return {
+    type: tx.type,
+    sender,
+    nonce: tx.nonce,
+    gasLimit: tx.gasLimit,
+    to: tx.to,
+    value: tx.value,
+    data: tx.data,
+    gasPrice: price,
+    maxFeePerGas: tx.type >= 2 ? (tx as { maxFeePerGas: bigint }).maxFeePerGas : price,
+    maxPriorityFeePerGas: tx.type >= 2 ? (tx as { maxPriorityFeePerGas: bigint }).maxPriorityFeePerGas : price,
+    accessList: tx.type === 0 ? [] : tx.accessList,
+    blobVersionedHashes: tx.type === 3 ? tx.blobVersionedHashes : [],
+    maxFeePerBlobGas: tx.type === 3 ? tx.maxFeePerBlobGas : 0n,
+    authorizationList:
+      tx.type === 4
+        ? tx.authorizationList.map((a) => ({ chainId: a.chainId, address: a.address, nonce: a.nonce, authority: recoverAuthority(a) }))
+        : [],
+  };
 }
