@@ -4,9 +4,11 @@ import type { BenchRow, BenchSuite } from './report.js';
 import { runVmBench } from './vm.js';
 import { runDaBlobBench } from './da-blobs.js';
 import { runDaEigendaBench } from './da-eigenda.js';
+import { runKeccakBench } from './keccak.js';
 
 const SUITES: readonly (readonly [string, BenchSuite])[] = [
   ['vm', runVmBench],
+  ['keccak', runKeccakBench],
   ['da-blobs', () => runDaBlobBench()],
   ['da-eigenda', runDaEigendaBench],
 ];
