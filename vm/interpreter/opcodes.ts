@@ -35,7 +35,7 @@ export interface OpInfo {
 
 export type OpTable = readonly OpInfo[];
 
-type Impl = Exec | ((f: Frame) => void);
+type Impl = Exec;
 
 interface Def {
   readonly name: string;
@@ -146,15 +146,6 @@ for (let n = 0; n <= 4; n++) DEFS.set(0xa0 + n, d(`LOG${n}`, G.GAS_LOG + n * G.G
 
 const FORK_ORDINAL: Readonly<Record<Fork, number>> = { cancun: 0, prague: 1, osaka: 2 };
 
-function adapt(impl: Impl): Exec {
-  // Implementations that only touch the frame take one argument.
-  if (impl.length === 1) {
-    const fn = impl as (f: Frame) => void;
-    return (_m, f) => fn(f);
-  }
-  return impl as Exec;
-}
-
 function invalidInfo(code: number): OpInfo {
   return {
     code,
@@ -191,7 +182,7 @@ export function opcodeTable(rules: ForkRules): OpTable {
       pop: def.pop,
       push: def.push,
       maxSp: STACK_LIMIT - def.push + def.pop,
-      exec: adapt(def.impl),
+      exec: def.impl,
       underflow: UNDERFLOW,
       overflow: OVERFLOW,
     });

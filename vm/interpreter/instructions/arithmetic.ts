@@ -1,5 +1,6 @@
 // Arithmetic, comparison and bitwise instructions. Words are bigints in [0, 2^256).
 import type { Frame } from '../frame.js';
+import type { Machine } from '../machine.js';
 import { useGas } from '../frame.js';
 import { GAS_EXPONENTIATION_PER_BYTE } from '../gas.js';
 
@@ -15,32 +16,32 @@ function fromSigned(v: bigint): bigint {
   return v < 0n ? v + TWO_256 : v;
 }
 
-export function add(f: Frame): void {
+export function add(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   s[sp - 1] = (s[sp]! + s[sp - 1]!) & U256_MAX;
 }
 
-export function mul(f: Frame): void {
+export function mul(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   s[sp - 1] = (s[sp]! * s[sp - 1]!) & U256_MAX;
 }
 
-export function sub(f: Frame): void {
+export function sub(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   s[sp - 1] = (s[sp]! - s[sp - 1]!) & U256_MAX;
 }
 
-export function div(f: Frame): void {
+export function div(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   const d = s[sp - 1]!;
   s[sp - 1] = d === 0n ? 0n : s[sp]! / d;
 }
 
-export function sdiv(f: Frame): void {
+export function sdiv(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   const a = toSigned(s[sp]!);
@@ -49,14 +50,14 @@ export function sdiv(f: Frame): void {
   s[sp - 1] = b === 0n ? 0n : fromSigned(a / b) & U256_MAX;
 }
 
-export function mod(f: Frame): void {
+export function mod(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   const d = s[sp - 1]!;
   s[sp - 1] = d === 0n ? 0n : s[sp]! % d;
 }
 
-export function smod(f: Frame): void {
+export function smod(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   const a = toSigned(s[sp]!);
@@ -65,21 +66,21 @@ export function smod(f: Frame): void {
   s[sp - 1] = b === 0n ? 0n : fromSigned(a % b);
 }
 
-export function addmod(f: Frame): void {
+export function addmod(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = (f.sp -= 2);
   const n = s[sp - 1]!;
   s[sp - 1] = n === 0n ? 0n : (s[sp + 1]! + s[sp]!) % n;
 }
 
-export function mulmod(f: Frame): void {
+export function mulmod(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = (f.sp -= 2);
   const n = s[sp - 1]!;
   s[sp - 1] = n === 0n ? 0n : (s[sp + 1]! * s[sp]!) % n;
 }
 
-export function exp(f: Frame): void {
+export function exp(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   const base = s[sp]!;
@@ -106,7 +107,7 @@ function modPow256(base: bigint, e: bigint): bigint {
   return result;
 }
 
-export function signextend(f: Frame): void {
+export function signextend(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   const k = s[sp]!;
@@ -118,88 +119,88 @@ export function signextend(f: Frame): void {
   }
 }
 
-export function lt(f: Frame): void {
+export function lt(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   s[sp - 1] = s[sp]! < s[sp - 1]! ? 1n : 0n;
 }
 
-export function gt(f: Frame): void {
+export function gt(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   s[sp - 1] = s[sp]! > s[sp - 1]! ? 1n : 0n;
 }
 
-export function slt(f: Frame): void {
+export function slt(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   s[sp - 1] = toSigned(s[sp]!) < toSigned(s[sp - 1]!) ? 1n : 0n;
 }
 
-export function sgt(f: Frame): void {
+export function sgt(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   s[sp - 1] = toSigned(s[sp]!) > toSigned(s[sp - 1]!) ? 1n : 0n;
 }
 
-export function eq(f: Frame): void {
+export function eq(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   s[sp - 1] = s[sp] === s[sp - 1] ? 1n : 0n;
 }
 
-export function iszero(f: Frame): void {
+export function iszero(_m: Machine, f: Frame): void {
   const s = f.stack;
   const i = f.sp - 1;
   s[i] = s[i] === 0n ? 1n : 0n;
 }
 
-export function and(f: Frame): void {
+export function and(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   s[sp - 1] = s[sp]! & s[sp - 1]!;
 }
 
-export function or(f: Frame): void {
+export function or(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   s[sp - 1] = s[sp]! | s[sp - 1]!;
 }
 
-export function xor(f: Frame): void {
+export function xor(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   s[sp - 1] = s[sp]! ^ s[sp - 1]!;
 }
 
-export function not(f: Frame): void {
+export function not(_m: Machine, f: Frame): void {
   const s = f.stack;
   const i = f.sp - 1;
   s[i] = U256_MAX ^ s[i]!;
 }
 
-export function byte(f: Frame): void {
+export function byte(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   const i = s[sp]!;
   s[sp - 1] = i >= 32n ? 0n : (s[sp - 1]! >> (8n * (31n - i))) & 0xffn;
 }
 
-export function shl(f: Frame): void {
+export function shl(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   const shift = s[sp]!;
   s[sp - 1] = shift >= 256n ? 0n : (s[sp - 1]! << shift) & U256_MAX;
 }
 
-export function shr(f: Frame): void {
+export function shr(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   const shift = s[sp]!;
   s[sp - 1] = shift >= 256n ? 0n : s[sp - 1]! >> shift;
 }
 
-export function sar(f: Frame): void {
+export function sar(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   const shift = s[sp]!;
@@ -208,7 +209,7 @@ export function sar(f: Frame): void {
 }
 
 /** EIP-7939: count leading zero bits (256 for zero). */
-export function clz(f: Frame): void {
+export function clz(_m: Machine, f: Frame): void {
   const s = f.stack;
   const i = f.sp - 1;
   const v = s[i]!;

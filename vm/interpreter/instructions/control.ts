@@ -4,11 +4,11 @@ import { EMPTY, expandMemory, halt } from '../frame.js';
 import type { Machine } from '../machine.js';
 import { shortBytesToWord, bytesToWord } from './words.js';
 
-export function pop(f: Frame): void {
+export function pop(_m: Machine, f: Frame): void {
   f.sp--;
 }
 
-export function push0(f: Frame): void {
+export function push0(_m: Machine, f: Frame): void {
   f.stack[f.sp++] = 0n;
 }
 
@@ -55,13 +55,13 @@ export function makeSwap(n: number): (m: Machine, f: Frame) => void {
   };
 }
 
-export function jump(f: Frame): void {
+export function jump(_m: Machine, f: Frame): void {
   const dest = f.stack[--f.sp]!;
   if (dest >= BigInt(f.code.length) || f.jumpdests[Number(dest)] !== 1) halt('invalid jump destination');
   f.pc = Number(dest);
 }
 
-export function jumpi(f: Frame): void {
+export function jumpi(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = (f.sp -= 2);
   if (s[sp] === 0n) return;
@@ -70,15 +70,15 @@ export function jumpi(f: Frame): void {
   f.pc = Number(dest);
 }
 
-export function pc(f: Frame): void {
+export function pc(_m: Machine, f: Frame): void {
   f.stack[f.sp++] = BigInt(f.pc - 1);
 }
 
-export function gas(f: Frame): void {
+export function gas(_m: Machine, f: Frame): void {
   f.stack[f.sp++] = BigInt(f.gas);
 }
 
-export function jumpdest(_f: Frame): void {}
+export function jumpdest(_m: Machine, _f: Frame): void {}
 
 export function stop(m: Machine, f: Frame): void {
   m.finish(f, true, EMPTY, null);
@@ -100,6 +100,6 @@ export function revert(m: Machine, f: Frame): void {
   m.finish(f, false, size === 0n ? EMPTY : f.memory.read(o, Number(size)), 'revert');
 }
 
-export function invalid(_f: Frame): void {
+export function invalid(_m: Machine, _f: Frame): void {
   halt('invalid opcode');
 }

@@ -14,7 +14,7 @@ export function accessAccount(m: Machine, f: Frame, address: Address): void {
   useGas(f, m.world.warmAddress(address) ? GAS_WARM_ACCESS : GAS_COLD_ACCOUNT_ACCESS);
 }
 
-export function address(f: Frame): void {
+export function address(_m: Machine, f: Frame): void {
   f.stack[f.sp++] = addressToWord(f.msg.address);
 }
 
@@ -30,11 +30,11 @@ export function origin(m: Machine, f: Frame): void {
   f.stack[f.sp++] = addressToWord(m.tx.origin);
 }
 
-export function caller(f: Frame): void {
+export function caller(_m: Machine, f: Frame): void {
   f.stack[f.sp++] = addressToWord(f.msg.caller);
 }
 
-export function callvalue(f: Frame): void {
+export function callvalue(_m: Machine, f: Frame): void {
   f.stack[f.sp++] = f.msg.value;
 }
 

@@ -1,6 +1,7 @@
 // Memory, hashing and data-copy instructions.
 import { keccak256Word } from '../../util/keccak.js';
 import type { Frame } from '../frame.js';
+import type { Machine } from '../machine.js';
 import { expandMemory, growTo, halt, toSaturatedNumber, useGas } from '../frame.js';
 import { GAS_COPY, GAS_KECCAK256_WORD, MEMORY_LIMIT } from '../gas.js';
 import { OUT_OF_GAS } from '../errors.js';
@@ -8,7 +9,7 @@ import { bytesToWord, wordToBytes } from './words.js';
 
 const LIMIT = BigInt(MEMORY_LIMIT);
 
-export function mload(f: Frame): void {
+export function mload(_m: Machine, f: Frame): void {
   const s = f.stack;
   const i = f.sp - 1;
   const off = s[i]!;
@@ -18,7 +19,7 @@ export function mload(f: Frame): void {
   s[i] = bytesToWord(f.memory.buf, o);
 }
 
-export function mstore(f: Frame): void {
+export function mstore(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = (f.sp -= 2);
   const off = s[sp + 1]!;
@@ -28,7 +29,7 @@ export function mstore(f: Frame): void {
   wordToBytes(s[sp]!, f.memory.buf, o);
 }
 
-export function mstore8(f: Frame): void {
+export function mstore8(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = (f.sp -= 2);
   const off = s[sp + 1]!;
@@ -38,12 +39,12 @@ export function mstore8(f: Frame): void {
   f.memory.buf[o] = Number(s[sp]! & 0xffn);
 }
 
-export function msize(f: Frame): void {
+export function msize(_m: Machine, f: Frame): void {
   f.stack[f.sp++] = BigInt(f.memory.size);
 }
 
 /** EIP-5656 MCOPY. */
-export function mcopy(f: Frame): void {
+export function mcopy(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = (f.sp -= 3);
   const dst = s[sp + 2]!;
@@ -60,7 +61,7 @@ export function mcopy(f: Frame): void {
   f.memory.buf.copyWithin(Number(dst), so, so + n);
 }
 
-export function keccak256(f: Frame): void {
+export function keccak256(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
   const off = s[sp]!;
@@ -80,7 +81,7 @@ export function copyToMemory(f: Frame, memOffset: bigint, dataOffset: bigint, si
   f.memory.writePadded(o, data, toSaturatedNumber(dataOffset), Number(size));
 }
 
-export function calldataload(f: Frame): void {
+export function calldataload(_m: Machine, f: Frame): void {
   const s = f.stack;
   const i = f.sp - 1;
   const data = f.msg.input;
@@ -99,31 +100,31 @@ export function calldataload(f: Frame): void {
   }
 }
 
-export function calldatasize(f: Frame): void {
+export function calldatasize(_m: Machine, f: Frame): void {
   f.stack[f.sp++] = BigInt(f.msg.input.length);
 }
 
-export function calldatacopy(f: Frame): void {
+export function calldatacopy(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = (f.sp -= 3);
   copyToMemory(f, s[sp + 2]!, s[sp + 1]!, s[sp]!, f.msg.input);
 }
 
-export function codesize(f: Frame): void {
+export function codesize(_m: Machine, f: Frame): void {
   f.stack[f.sp++] = BigInt(f.code.length);
 }
 
-export function codecopy(f: Frame): void {
+export function codecopy(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = (f.sp -= 3);
   copyToMemory(f, s[sp + 2]!, s[sp + 1]!, s[sp]!, f.code);
 }
 
-export function returndatasize(f: Frame): void {
+export function returndatasize(_m: Machine, f: Frame): void {
   f.stack[f.sp++] = BigInt(f.returnData.length);
 }
 
-export function returndatacopy(f: Frame): void {
+export function returndatacopy(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = (f.sp -= 3);
   const memOff = s[sp + 2]!;
