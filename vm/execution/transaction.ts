@@ -14,7 +14,7 @@ import { blobBaseFee, GAS_PER_BLOB } from '../fees.js';
 import { bytesToWord } from '../interpreter/instructions/words.js';
 import type { HaltReason } from '../interpreter/errors.js';
 import type { TxRequest } from './request.js';
-import { intrinsicGas } from './intrinsic.js';
+import { intrinsicGas } from '../tx/gas.js';
 
 export const NONCE_LIMIT = (1n << 64n) - 1n;
 const MAX_FRAME_GAS = 1n << 52n;

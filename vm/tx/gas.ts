@@ -1,6 +1,7 @@
 // Intrinsic gas: what a transaction costs before any code runs.
 import type { ForkRules } from '../chain/forks.js';
-import type { Transaction } from './types.js';
+import type { AccessListEntry } from './types.js';
+import type { Address } from '../util/address.js';
 
 export const TX_BASE_COST = 21000n;
 /** EIP-2: contract creation surcharge on top of the base cost (53000 total). */
@@ -32,7 +33,15 @@ export interface IntrinsicGas {
   readonly floor: bigint;
 }
 
-export function intrinsicGas(tx: Transaction, rules: ForkRules): IntrinsicGas {
+/** What intrinsic gas depends on: a decoded transaction or the executor's normalised request. */
+export interface IntrinsicGasInput {
+  readonly data: Uint8Array;
+  readonly to: Address | null;
+  readonly accessList?: readonly AccessListEntry[];
+  readonly authorizationList?: readonly unknown[];
+}
+
+export function intrinsicGas(tx: IntrinsicGasInput, rules: ForkRules): IntrinsicGas {
   const data = tx.data;
   let zeros = 0;
   for (let i = 0; i < data.length; i++) if (data[i] === 0) zeros++;
@@ -41,12 +50,10 @@ export function intrinsicGas(tx: Transaction, rules: ForkRules): IntrinsicGas {
   if (tx.to === null) {
     gas += TX_CREATE_COST + INITCODE_WORD_COST * BigInt(Math.ceil(data.length / 32));
   }
-  if (tx.type !== 0) {
-    for (const e of tx.accessList) {
-      gas += TX_ACCESS_LIST_ADDRESS_COST + TX_ACCESS_LIST_STORAGE_KEY_COST * BigInt(e.storageKeys.length);
-    }
+  for (const e of tx.accessList ?? []) {
+    gas += TX_ACCESS_LIST_ADDRESS_COST + TX_ACCESS_LIST_STORAGE_KEY_COST * BigInt(e.storageKeys.length);
   }
-  if (tx.type === 4) gas += PER_EMPTY_ACCOUNT_COST * BigInt(tx.authorizationList.length);
+  gas += PER_EMPTY_ACCOUNT_COST * BigInt(tx.authorizationList?.length ?? 0);
   const floor = rules.isEip7623
     ? TX_BASE_COST + TOTAL_COST_FLOOR_PER_TOKEN * (BigInt(zeros) + 4n * BigInt(nonZeros))
     : 0n;
