@@ -210,7 +210,7 @@ interface Sent {
 export async function sendVariedLoad(rpcUrl: string, privateKeys: readonly Hex[], opts: LoadOptions): Promise<LoadResult> {
   const c = loadClients(rpcUrl, privateKeys, opts.chainId ?? 31337);
   const hashes: Hex[] = [];
-  const fromBlock = (await c.pub.getBlockNumber()) + 1n;
+  const fromBlock = (await c.pub.getBlockNumber({ cacheTime: 0 })) + 1n;
   const [w0, w1, w2] = [c.wallets[0]!, c.wallets[1]!, c.wallets[2]!];
   const [a0, a1, a2, a3] = [c.accounts[0]!, c.accounts[1]!, c.accounts[2]!, c.accounts[3]!];
   const track = async (p: Promise<Hex>): Promise<Sent> => {
@@ -295,6 +295,6 @@ export async function sendVariedLoad(rpcUrl: string, privateKeys: readonly Hex[]
     const clear = await a3.signAuthorization({ chainId, address: '0x0000000000000000000000000000000000000000', nonce: n3 });
     await mined(w1.sendTransaction({ to: a3.address, authorizationList: [clear], gas: 100_000n }));
   }
-  const toBlock = await c.pub.getBlockNumber();
+  const toBlock = await c.pub.getBlockNumber({ cacheTime: 0 });
   return { fromBlock, toBlock, txHashes: hashes, contracts: addrs };
 }
