@@ -254,6 +254,35 @@ describe('PersistentState vs MemoryState', () => {
     await again.close();
   });
 
+  it('commits issued together apply in order, and a load racing a commit does not leave stale reads', async () => {
+    const rng = new Rng(1234);
+    const pool = addressPool(rng, 30);
+    const alloc = randomAlloc(rng, pool);
+    const dir = tempDir();
+    await (await PersistentState.fromGenesis(dir, alloc, { durable: false })).close();
+    const state = await PersistentState.open(dir, { durable: false });
+    const mem = memoryFromAlloc(alloc);
+    const first = randomChanges(rng, pool, mem);
+    applyChanges(mem, first);
+    const rootFirst = hex(stateRoot(mem));
+    const second = randomChanges(rng, pool, mem);
+    applyChanges(mem, second);
+    const everySlot = new Map(pool.map((a) => [a, [...(alloc.get(a)?.storage ?? [])].map(([k]) => k)] as const));
+    // The cold load reads the old root while the commits run.
+    const [, r1, r2] = await Promise.all([state.prefetch(pool, everySlot), state.commit(first, 1n), state.commit(second, 2n)]);
+    expect(hex(r1)).toBe(rootFirst);
+    expect(hex(r2)).toBe(hex(stateRoot(mem)));
+    await expectSameReads(state, mem, pool, rng);
+    // Moving the head back while a cold load of the newer root is under way.
+    // (Reopened, so its trie nodes come from disk and the load outlasts the head move.)
+    await state.close();
+    const cold = await PersistentState.open(dir, { durable: false });
+    const genesis = memoryFromAlloc(alloc);
+    await Promise.all([cold.prefetch(pool, everySlot), cold.setHead(0n, stateRoot(genesis))]);
+    await expectSameReads(cold, genesis, pool, rng);
+    await cold.close();
+  });
+
   it('an empty genesis has the empty trie root, and deleting every account returns to it', async () => {
     const dir = tempDir();
     const state = await PersistentState.fromGenesis(dir, new Map(), { durable: false });
