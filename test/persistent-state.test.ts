@@ -283,6 +283,28 @@ describe('PersistentState vs MemoryState', () => {
     await cold.close();
   });
 
+  it('drops its read cache between commits once it outgrows accountCacheSize', async () => {
+    const rng = new Rng(555);
+    const pool = addressPool(rng, 20);
+    const alloc = randomAlloc(rng, pool);
+    const dir = tempDir();
+    await (await PersistentState.fromGenesis(dir, alloc, { durable: false })).close();
+    const state = await PersistentState.open(dir, { durable: false, accountCacheSize: 5 });
+    const mem = memoryFromAlloc(alloc);
+    await state.prefetch(pool.slice(0, 4));
+    const small = new Map([...randomChanges(rng, pool.slice(0, 4), mem)]);
+    applyChanges(mem, small);
+    await state.commit(small, 1n);
+    expect(state.getAccount(pool[0]!)?.balance).toBe(mem.getAccount(pool[0]!)?.balance); // still cached
+    await state.prefetch(pool);
+    const more = randomChanges(rng, pool, mem);
+    applyChanges(mem, more);
+    await state.commit(more, 2n);
+    expect(() => state.getAccount(pool[0]!)).toThrow(MissingStateError);
+    await expectSameReads(state, mem, pool, rng);
+    await state.close();
+  });
+
   it('an empty genesis has the empty trie root, and deleting every account returns to it', async () => {
     const dir = tempDir();
     const state = await PersistentState.fromGenesis(dir, new Map(), { durable: false });

@@ -48,6 +48,8 @@ export interface PersistentStateOptions {
   readonly durable?: boolean;
   /** Trie nodes kept in memory across commits. Default 50 000. */
   readonly nodeCacheSize?: number;
+  /** Accounts (with their loaded slots) and codes kept between commits; past it the read cache starts over. Default 100 000. */
+  readonly accountCacheSize?: number;
 }
 
 // ---- on-disk layout --------------------------------------------------------
@@ -225,6 +227,7 @@ export class PersistentState implements StateReader {
     private readonly db: Db,
     private readonly nodes: NodeStore,
     private readonly durable: boolean,
+    private readonly accountCacheLimit: number,
     head: Head | null,
   ) {
     this.currentHead = head;
@@ -244,7 +247,7 @@ export class PersistentState implements StateReader {
       const raw = await dbGet(db, HEAD_KEY);
       const head = raw === undefined ? null : decodeHead(raw);
       const nodes = new NodeStore(db, options.nodeCacheSize ?? 50_000);
-      const state = new PersistentState(db, nodes, options.durable ?? true, head);
+      const state = new PersistentState(db, nodes, options.durable ?? true, options.accountCacheSize ?? 100_000, head);
       if (head !== null && !(await state.hasRoot(head.stateRoot))) {
         throw new PersistentStateError(`head state root ${bytesToHex(head.stateRoot)} has no trie in ${dir}`);
       }
@@ -381,6 +384,8 @@ export class PersistentState implements StateReader {
         if (head !== null) this.currentHead = head;
         this.generation++;
         for (const [address, a] of updated) this.accounts.set(address, a);
+        // A long-running daemon touches ever more accounts; between blocks is the safe moment to forget them.
+        if (this.accounts.size > this.accountCacheLimit || this.code.size > this.accountCacheLimit) this.clearCache();
         return newRoot.slice();
       } catch (e) {
         this.nodes.settle(false);
