@@ -17,6 +17,7 @@ import { bigIntToBytes, bytesToHex, equalBytes, hexToBytes } from '../vm/util/by
 import { keccak256, KECCAK_EMPTY } from '../vm/util/hash.js';
 import type { Address } from '../vm/util/address.js';
 import { sendVariedLoad, type LoadResult } from './support/load.js';
+import { sendBlobTransaction } from './support/blobs.js';
 
 type Tamper = (method: string, params: JsonValue[], result: JsonValue) => JsonValue;
 interface RpcMsg {
@@ -146,6 +147,20 @@ describe('fetchBlock', () => {
     proxy.reset();
     expect(viaFallback.receipts).toEqual(direct.receipts);
     expect(direct.receipts.length).toBeGreaterThan(3);
+  });
+
+  it('blob transactions come back in canonical form; anvil\'s wrapped-form transactionsRoot only with the opt-in', async () => {
+    const blob = new Uint8Array(131072);
+    blob[33] = 7;
+    const sent = await sendBlobTransaction(node.rpcUrl, node.privateKeys[6]!, [blob]);
+    await expect(fetchBlock(rpc, sent.blockNumber)).rejects.toThrow(/transactionsRoot/);
+    const b = await fetchBlock(rpc, sent.blockNumber, { allowWrappedBlobTxRoot: true });
+    const t = b.transactions.find((x) => bytesToHex(x.hash) === sent.txHash)!;
+    expect(t.type).toBe(3);
+    expect(viemKeccak(bytesToHex(t.raw))).toBe(sent.txHash);
+    const parsed = parseTransaction(bytesToHex(t.raw));
+    expect(parsed.blobVersionedHashes).toEqual(sent.versionedHashes);
+    expect(parsed.sidecars).toBeUndefined();
   });
 
   it('tampered receipts, raw transactions and headers are BlockIntegrityError', async () => {

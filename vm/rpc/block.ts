@@ -5,7 +5,7 @@
 import { addressToBytes, type Address } from '../util/address.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { keccak256 } from '../util/hash.js';
-import { rlpEncode, type RlpInput } from '../rlp/rlp.js';
+import { rlpDecode, rlpEncode, RlpError, type RlpInput, type RlpItem } from '../rlp/rlp.js';
 import { orderedTrieRoot } from '../trie/index.js';
 import { RpcMalformedError, RpcResponseError, type JsonValue, type Rpc } from './client.js';
 import { address, arr, data, hash32, obj, quantity, quantityHex, type JsonObject } from './validate.js';
@@ -221,7 +221,17 @@ export function encodeReceipt(r: Receipt): Uint8Array {
  * Fetches block `number` with its raw transactions, withdrawals and receipts,
  * and checks each against the header. Throws BlockIntegrityError on any mismatch.
  */
-export async function fetchBlock(rpc: Rpc, number: bigint): Promise<FetchedBlock> {
+export interface FetchBlockOptions {
+  /**
+   * anvil commits transactionsRoot to blob transactions in their network form
+   * (with blobs, commitments and proofs), unlike every consensus client. Accept
+   * that root too (the transactions returned are still the canonical form).
+   * Only for anvil; default false.
+   */
+  readonly allowWrappedBlobTxRoot?: boolean;
+}
+
+export async function fetchBlock(rpc: Rpc, number: bigint, options: FetchBlockOptions = {}): Promise<FetchedBlock> {
   const method = 'eth_getBlockByNumber';
   const answer = await rpc.request(method, [quantityHex(number), true]);
   const { hash, header } = parseHeaderAnswer(method, number, answer);
@@ -238,8 +248,9 @@ export async function fetchBlock(rpc: Rpc, number: bigint): Promise<FetchedBlock
     };
   });
   const raws = await rpc.batch(txs.map((t) => ({ method: 'eth_getRawTransactionByHash', params: [bytesToHex(t.hash)] })));
+  const asSent = raws.map((r) => data('eth_getRawTransactionByHash', r, 'raw transaction'));
   const transactions: BlockTransaction[] = txs.map((t, i) => {
-    const raw = data('eth_getRawTransactionByHash', raws[i], 'raw transaction');
+    const raw = canonicalRaw(asSent[i]!);
     if (!equalBytes(keccak256(raw), t.hash)) {
       throw new BlockIntegrityError(`block ${number}: raw transaction ${i} does not hash to ${bytesToHex(t.hash)}`);
     }
@@ -247,7 +258,10 @@ export async function fetchBlock(rpc: Rpc, number: bigint): Promise<FetchedBlock
     if (type !== t.type) throw new RpcMalformedError(method, `transaction ${i}: type ${t.type} but the raw encoding is type ${type}`);
     return { ...t, index: i, raw };
   });
-  if (!equalBytes(orderedTrieRoot(transactions.map((t) => t.raw)), header.transactionsRoot)) {
+  if (
+    !equalBytes(orderedTrieRoot(transactions.map((t) => t.raw)), header.transactionsRoot) &&
+    !(options.allowWrappedBlobTxRoot === true && equalBytes(orderedTrieRoot(asSent), header.transactionsRoot))
+  ) {
     throw new BlockIntegrityError(`block ${number}: transactions do not match transactionsRoot`);
   }
 
@@ -262,6 +276,28 @@ export async function fetchBlock(rpc: Rpc, number: bigint): Promise<FetchedBlock
     throw new BlockIntegrityError(`block ${number}: receipts do not match receiptsRoot`);
   }
   return { hash, header, transactions, withdrawals, receipts };
+}
+
+/**
+ * Some nodes (anvil) answer eth_getRawTransactionByHash for a blob transaction
+ * with its network form, 0x03 || rlp([tx, (wrapper version,) blobs, commitments,
+ * proofs]); the block commits to 0x03 || rlp(tx). Anything else passes as is.
+ */
+export function canonicalRaw(raw: Uint8Array): Uint8Array {
+  if (raw.length < 2 || raw[0] !== 0x03) return raw;
+  let item: RlpItem;
+  try {
+    item = rlpDecode(raw.subarray(1));
+  } catch (e) {
+    if (e instanceof RlpError) return raw; // the hash check rejects it
+    throw e;
+  }
+  if (!Array.isArray(item) || item.length === 0 || !Array.isArray(item[0])) return raw;
+  const body = rlpEncode(item[0]);
+  const out = new Uint8Array(body.length + 1);
+  out[0] = 0x03;
+  out.set(body, 1);
+  return out;
 }
 
 /** eth_getBlockReceipts, or per-transaction receipts where the node lacks it. */

@@ -6,6 +6,8 @@ export {
   encodeHeader,
   headerHash,
   encodeReceipt,
+  canonicalRaw,
+  type FetchBlockOptions,
   BlockIntegrityError,
   type BlockHeader,
   type BlockTransaction,
