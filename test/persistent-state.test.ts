@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateKeyToAccount } from 'viem/accounts';
+import { Level } from 'level';
 import {
   PersistentState,
   PersistentStateError,
@@ -416,6 +417,38 @@ describe('PersistentState reads and errors', () => {
     expect(hex(await state.commit(good, 1n))).toBe(hex(stateRoot(mem)));
     await state.close();
     await expect(state.commit(good, 2n)).rejects.toBeInstanceOf(PersistentStateError);
+  });
+});
+
+describe('PersistentState on a damaged directory', () => {
+  it('reports missing trie nodes with PersistentStateError instead of reading zero', async () => {
+    const rng = new Rng(31337);
+    const pool = addressPool(rng, 40);
+    const alloc = randomAlloc(rng, pool);
+    const dir = tempDir();
+    const state = await PersistentState.fromGenesis(dir, alloc, { durable: false });
+    const root = state.stateRoot();
+    await state.close();
+    // Delete every trie node but the root ('n' ++ hash is the node key).
+    const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.open();
+    let deleted = 0;
+    for await (const key of db.keys({ gte: Uint8Array.of(0x6e), lt: Uint8Array.of(0x6f) })) {
+      if (hex(key.subarray(1)) !== hex(root)) {
+        await db.del(key);
+        deleted++;
+      }
+    }
+    await db.close();
+    expect(deleted).toBeGreaterThan(0);
+    const damaged = await PersistentState.open(dir);
+    await expect(damaged.prefetch(pool)).rejects.toBeInstanceOf(PersistentStateError);
+    await damaged.close();
+    // Without even the root, the directory does not open.
+    const db2 = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db2.del(Uint8Array.of(0x6e, ...root));
+    await db2.close();
+    await expect(PersistentState.open(dir)).rejects.toBeInstanceOf(PersistentStateError);
   });
 });
 

@@ -13,7 +13,7 @@ import type { Address } from '../util/address.js';
 import { addressToBytes } from '../util/address.js';
 import { KECCAK_EMPTY, keccak256 } from '../util/hash.js';
 import { bigIntToBytes, bytesToHex, equalBytes } from '../util/bytes.js';
-import { rlpDecode, rlpEncode, rlpToBigInt, rlpToBytes, rlpToList, RlpError } from '../rlp/rlp.js';
+import { rlpDecode, rlpEncode, rlpToBigInt, rlpToBytes, rlpToList, RlpError, type RlpItem } from '../rlp/rlp.js';
 import { decodeAccount, encodeAccount, EMPTY_TRIE_ROOT, AccountDecodeError } from '../trie/index.js';
 import { MissingStateError, type AccountData, type StateReader } from './backend.js';
 import type { AccountChange } from './world.js';
@@ -162,9 +162,72 @@ function isEmptyRoot(root: Uint8Array): boolean {
   return equalBytes(root, EMPTY_TRIE_ROOT);
 }
 
-async function trieGet(trie: MerklePatriciaTrie, key: Uint8Array): Promise<Uint8Array | null> {
-  if (isEmptyRoot(trie.root())) return null;
-  return trie.get(key, true);
+/**
+ * The value under keccak256(`key`) in the secure trie at `root`. Reads walk the
+ * nodes directly (Yellow Paper appendix D): the library's walker costs several
+ * times the disk reads themselves.
+ */
+async function secureGet(nodes: NodeStore, root: Uint8Array, key: Uint8Array): Promise<Uint8Array | null> {
+  if (isEmptyRoot(root)) return null;
+  const path = keccak256(key);
+  const nibbles = new Uint8Array(64);
+  for (let i = 0; i < 32; i++) {
+    nibbles[2 * i] = path[i]! >> 4;
+    nibbles[2 * i + 1] = path[i]! & 0x0f;
+  }
+  let node = await loadNode(nodes, root);
+  let at = 0;
+  for (;;) {
+    if (node.length === 17) {
+      // Secure keys are all 64 nibbles, so a branch never ends one.
+      if (at === 64) throw new PersistentStateError('trie path longer than its key');
+      const child = node[nibbles[at++]!]!;
+      if (child instanceof Uint8Array && child.length === 0) return null;
+      node = await childNode(nodes, child);
+    } else if (node.length === 2) {
+      const encoded = node[0]!;
+      if (!(encoded instanceof Uint8Array) || encoded.length === 0) throw new PersistentStateError('malformed trie node path');
+      const flag = encoded[0]! >> 4;
+      if (flag > 3) throw new PersistentStateError('malformed trie node path');
+      // Hex-prefix (appendix C): flag bit 1 = leaf, bit 0 = odd length with the first nibble in the flag byte.
+      if (flag & 1) {
+        if (nibbles[at++] !== (encoded[0]! & 0x0f)) return null;
+      }
+      for (let i = 1; i < encoded.length; i++) {
+        if (nibbles[at++] !== encoded[i]! >> 4 || nibbles[at++] !== (encoded[i]! & 0x0f)) return null;
+      }
+      if (flag & 2) {
+        if (at !== 64) return null;
+        const value = node[1]!;
+        if (!(value instanceof Uint8Array)) throw new PersistentStateError('trie leaf value is not a string');
+        return value;
+      }
+      if (at >= 64) throw new PersistentStateError('trie extension runs past its key');
+      node = await childNode(nodes, node[1]!);
+    } else {
+      throw new PersistentStateError(`trie node with ${node.length} items`);
+    }
+  }
+}
+
+async function loadNode(nodes: NodeStore, hash: Uint8Array): Promise<RlpItem[]> {
+  const raw = await nodes.get(bytesToHex(hash).slice(2));
+  let item: RlpItem;
+  try {
+    item = rlpDecode(raw);
+  } catch (e) {
+    if (e instanceof RlpError) throw new PersistentStateError(`trie node ${bytesToHex(hash)}: ${e.message}`);
+    throw e;
+  }
+  if (!Array.isArray(item)) throw new PersistentStateError(`trie node ${bytesToHex(hash)} is not a list`);
+  return item;
+}
+
+/** A child reference: a 32-byte hash, or the node itself when its RLP is under 32 bytes. */
+async function childNode(nodes: NodeStore, ref: RlpItem): Promise<RlpItem[]> {
+  if (Array.isArray(ref)) return ref;
+  if (ref.length !== 32) throw new PersistentStateError('trie child reference is neither a hash nor a node');
+  return loadNode(nodes, ref);
 }
 
 async function trieDel(trie: MerklePatriciaTrie, key: Uint8Array): Promise<void> {
@@ -352,7 +415,7 @@ export class PersistentState implements StateReader {
             updated.set(address, null);
             continue;
           }
-          const priorRaw = await trieGet(accountTrie, key);
+          const priorRaw = await secureGet(this.nodes, accountTrie.root(), key);
           const prior = priorRaw === null ? null : decodeStoredAccount(priorRaw);
           const fresh = change.storageCleared || prior === null;
           const storageTrie = this.trieAt(fresh ? EMPTY_TRIE_ROOT : prior.storageRoot);
@@ -441,7 +504,7 @@ export class PersistentState implements StateReader {
     const cached = this.accounts.get(address);
     if (cached !== undefined) return cached;
     const generation = this.generation;
-    const raw = await trieGet(this.trieAt(this.root), addressToBytes(address));
+    const raw = await secureGet(this.nodes, this.root, addressToBytes(address));
     const stored = raw === null ? null : decodeStoredAccount(raw);
     const account: CachedAccount | null =
       stored === null ? null : { ...stored, storage: new Map(), complete: isEmptyRoot(stored.storageRoot) };
@@ -457,7 +520,7 @@ export class PersistentState implements StateReader {
     const account = await this.loadAccount(address);
     if (account === null || account.complete || account.storage.has(slot)) return;
     const generation = this.generation;
-    const raw = await trieGet(this.trieAt(account.storageRoot), slotKey(slot));
+    const raw = await secureGet(this.nodes, account.storageRoot, slotKey(slot));
     if (generation !== this.generation) return this.loadSlot(address, slot);
     account.storage.set(slot, raw === null ? 0n : decodeSlotValue(raw));
   }
