@@ -228,6 +228,14 @@ describe('fetchPreState', () => {
       expect(bytesToHex(pre.parentStateRoot)).toBe(parent.stateRoot);
       expect(bytesToHex(pre.blockHashes.get(n - 1n)!)).toBe(parent.hash);
       checked += await checkAgainstTracer(pre, n);
+      // System-call state the tracer does not report is proven too (prague: EIP-2935's slot for n - 1).
+      const byHash = new Map(pre.nodes.map((x) => [bytesToHex(keccak256(x)), x]));
+      const history = '0x0000f90827f1c53a10cb7a02335b175320002935' as Address;
+      const hk = keccak256(hexToBytes(history));
+      const hv = verifyMptProof(pre.parentStateRoot, hk, proofPath(pre.parentStateRoot, hk, byHash, history));
+      const hroot = hv === null ? EMPTY_TRIE_ROOT : decodeAccount(hv).storageRoot;
+      const sk = keccak256(bigIntToBytes((n - 1n) % 8191n));
+      verifyMptProof(hroot, sk, proofPath(hroot, sk, byHash, history));
     }
     expect(checked).toBeGreaterThan(100);
     // Block 1's parent is anvil's genesis, whose header does not commit to its state.

@@ -73,7 +73,40 @@ export async function fetchPreState(rpc: Rpc, blockNumber: bigint, options: Fetc
       if (source === 'witness' || !(e instanceof RpcResponseError)) throw e;
     }
   }
-  return fromProofs(rpc, blockNumber, parent.header, parent.hash, block.header.beneficiary, options.extraAccounts ?? []);
+  const withdrawals = obj('eth_getBlockByNumber', blockAnswer!, 'block').withdrawals;
+  const recipients =
+    withdrawals === undefined || withdrawals === null
+      ? []
+      : arr('eth_getBlockByNumber', withdrawals, 'withdrawals').map((w) => address('eth_getBlockByNumber', obj('eth_getBlockByNumber', w, 'withdrawal').address, 'withdrawal.address'));
+  const always = new Map<Address, bigint[]>([[block.header.beneficiary, []]]);
+  for (const a of recipients) always.set(a, []);
+  for (const [a, slots] of systemState(block.header)) always.set(a, slots);
+  for (const a of options.extraAccounts ?? []) if (!always.has(a)) always.set(a, []);
+  return fromProofs(rpc, blockNumber, parent.header, parent.hash, always);
+}
+
+/** EIP-4788 and EIP-2935 ring buffer length. */
+const HISTORY_WINDOW = 8191n;
+
+/**
+ * State the block's system calls read and write, which a transaction tracer
+ * does not report: the beacon-roots ring (EIP-4788, when the header carries a
+ * parent beacon root), and from Prague (the header has requestsHash) the block
+ * hash history (EIP-2935) and the request queues' four counters (EIP-7002,
+ * EIP-7251). Proven even where absent, so the executor needs no second round.
+ */
+function systemState(h: BlockHeader): [Address, bigint[]][] {
+  const out: [Address, bigint[]][] = [];
+  if (h.parentBeaconBlockRoot !== undefined) {
+    const i = h.timestamp % HISTORY_WINDOW;
+    out.push(['0x000f3df6d732807ef1319fb7b8bb8522d0beac02', [i, i + HISTORY_WINDOW]]);
+  }
+  if (h.requestsHash !== undefined) {
+    out.push(['0x0000f90827f1c53a10cb7a02335b175320002935', [(h.number - 1n) % HISTORY_WINDOW]]);
+    out.push(['0x00000961ef480eb55e80d19ad83579a64c007002', [0n, 1n, 2n, 3n]]);
+    out.push(['0x0000bbddc7ce488642fb579f8b00f3a590007251', [0n, 1n, 2n, 3n]]);
+  }
+  return out;
 }
 
 async function fromProofs(
@@ -81,8 +114,7 @@ async function fromProofs(
   blockNumber: bigint,
   parent: BlockHeader,
   parentHash: Uint8Array,
-  beneficiary: Address,
-  extra: readonly Address[],
+  always: ReadonlyMap<Address, readonly bigint[]>,
 ): Promise<PreState> {
   const method = 'debug_traceBlockByNumber';
   const trace = arr(method, await rpc.request(method, [quantityHex(blockNumber), { tracer: 'prestateTracer' }]), 'trace');
@@ -92,8 +124,7 @@ async function fromProofs(
     if (!t) touched.set(a, (t = { slots: new Set(), code: null }));
     return t;
   };
-  touch(beneficiary);
-  for (const a of extra) touch(a);
+  for (const [a, slots] of always) for (const slot of slots) touch(a).slots.add(slot);
   for (const entry of trace) {
     const accounts = obj(method, obj(method, entry, 'trace entry').result, 'trace result');
     for (const [addr, v] of Object.entries(accounts)) {
@@ -315,10 +346,19 @@ async function fromWitness(
   const blockHashes = new Map<bigint, Uint8Array>([[blockNumber - 1n, parentHash]]);
   const byNumber = new Map<bigint, { hash: Uint8Array; parentHash: Uint8Array }>();
   for (const raw of headerRlps) {
-    const fields = rlpDecode(raw);
-    if (!Array.isArray(fields) || fields.length < 15) throw new RpcMalformedError(m, 'header is not an RLP list of 15+ fields');
-    const number = bytesToBigInt(fields[8] as Uint8Array);
-    byNumber.set(number, { hash: keccak256(raw), parentHash: fields[0] as Uint8Array });
+    let fields: RlpItem;
+    try {
+      fields = rlpDecode(raw);
+    } catch (e) {
+      if (e instanceof RlpError) throw new RpcMalformedError(m, `header is not RLP: ${e.message}`);
+      throw e;
+    }
+    const num = Array.isArray(fields) ? fields[8] : undefined;
+    const ph = Array.isArray(fields) ? fields[0] : undefined;
+    if (!(num instanceof Uint8Array) || !(ph instanceof Uint8Array) || ph.length !== 32 || (fields as RlpItem[]).length < 15) {
+      throw new RpcMalformedError(m, 'header is not an RLP list of 15+ fields');
+    }
+    byNumber.set(bytesToBigInt(num), { hash: keccak256(raw), parentHash: ph });
   }
   let expect = parentHash;
   for (let n = blockNumber - 1n; byNumber.has(n); n--) {
@@ -357,7 +397,8 @@ export function proofPath(root: Uint8Array, key: Uint8Array, byHash: ReadonlyMap
       if (at === nibbles.length) return out;
       ref = node[nibbles[at++]!]!;
     } else if (node.length === 2) {
-      const path = node[0] as Uint8Array;
+      const path = node[0];
+      if (!(path instanceof Uint8Array) || path.length === 0) throw new PreStateProofError(who, null, 'trie node with a malformed path');
       const flag = path[0]! >> 4;
       const pn: number[] = [];
       if (flag & 1) pn.push(path[0]! & 15);
