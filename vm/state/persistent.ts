@@ -239,6 +239,11 @@ function slotKey(slot: bigint): Uint8Array {
   return bigIntToBytes(slot, 32);
 }
 
+function slotKeyChecked(address: Address, slot: bigint): Uint8Array {
+  if (slot < 0n || slot >= 1n << 256n) throw new PersistentStateError(`storage slot of ${address} out of range`);
+  return slotKey(slot);
+}
+
 function decodeSlotValue(raw: Uint8Array): bigint {
   try {
     return rlpToBigInt(rlpDecode(raw), 'storage value');
@@ -408,23 +413,33 @@ export class PersistentState implements StateReader {
       const ops: BatchOp[] = [];
       const updated = new Map<Address, CachedAccount | null>();
       try {
-        for (const [address, change] of [...changes].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+        const entries = [...changes].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        // Read every touched path in parallel first: the trie library then walks from the
+        // node cache instead of awaiting one disk read at a time.
+        const priors = new Map<Address, StoredAccount | null>();
+        await Promise.all(
+          entries.map(async ([address, change]) => {
+            const raw = await secureGet(this.nodes, this.root, addressToBytes(address));
+            const prior = raw === null ? null : decodeStoredAccount(raw);
+            priors.set(address, prior);
+            if (prior === null || change.account === null || change.storageCleared) return;
+            await Promise.all([...change.storage.keys()].map((slot) => secureGet(this.nodes, prior.storageRoot, slotKeyChecked(address, slot))));
+          }),
+        );
+        for (const [address, change] of entries) {
           const key = addressToBytes(address);
           if (change.account === null) {
             await trieDel(accountTrie, key);
             updated.set(address, null);
             continue;
           }
-          const priorRaw = await secureGet(this.nodes, accountTrie.root(), key);
-          const prior = priorRaw === null ? null : decodeStoredAccount(priorRaw);
+          const prior = priors.get(address)!;
           const fresh = change.storageCleared || prior === null;
           const storageTrie = this.trieAt(fresh ? EMPTY_TRIE_ROOT : prior.storageRoot);
           for (const [slot, value] of change.storage) {
-            if (slot < 0n || slot >= 1n << 256n || value < 0n || value >= 1n << 256n) {
-              throw new PersistentStateError(`storage slot or value of ${address} out of range`);
-            }
-            if (value === 0n) await trieDel(storageTrie, slotKey(slot));
-            else await storageTrie.put(slotKey(slot), rlpEncode(value));
+            if (value < 0n || value >= 1n << 256n) throw new PersistentStateError(`storage value of ${address} out of range`);
+            if (value === 0n) await trieDel(storageTrie, slotKeyChecked(address, slot));
+            else await storageTrie.put(slotKeyChecked(address, slot), rlpEncode(value));
           }
           const { nonce, balance, code, codeHash } = change.account;
           // Checked every time: a wrong hash would make the code unreachable for good.
