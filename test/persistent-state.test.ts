@@ -398,6 +398,8 @@ describe('PersistentState reads and errors', () => {
     const root = state.stateRoot();
     await expect(state.setHead(5n, keccak256(Uint8Array.of(1)))).rejects.toBeInstanceOf(PersistentStateError);
     await expect(state.setHead(5n, new Uint8Array(5))).rejects.toBeInstanceOf(PersistentStateError);
+    await expect(state.setHead(-1n, root)).rejects.toBeInstanceOf(PersistentStateError);
+    await expect(state.commit(new Map(), 1n << 64n)).rejects.toBeInstanceOf(PersistentStateError);
     const badCode = new Map<Address, AccountChange>([
       [B, { account: { nonce: 0n, balance: 1n, code: Uint8Array.of(0x00), codeHash: KECCAK_EMPTY }, storage: new Map(), storageCleared: false }],
     ]);

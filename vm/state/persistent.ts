@@ -389,6 +389,7 @@ export class PersistentState implements StateReader {
   async setHead(blockNumber: bigint, stateRoot: Uint8Array): Promise<void> {
     await this.exclusive(async () => {
       this.assertOpen();
+      checkBlockNumber(blockNumber);
       if (stateRoot.length !== 32) throw new PersistentStateError('state root must be 32 bytes');
       if (!(await this.hasRoot(stateRoot))) throw new PersistentStateError(`unknown state root ${bytesToHex(stateRoot)}`);
       const head: Head = { blockNumber, stateRoot: stateRoot.slice() };
@@ -409,6 +410,7 @@ export class PersistentState implements StateReader {
   async commit(changes: ReadonlyMap<Address, AccountChange>, blockNumber?: bigint): Promise<Uint8Array> {
     return this.exclusive(async () => {
       this.assertOpen();
+      if (blockNumber !== undefined) checkBlockNumber(blockNumber);
       const accountTrie = this.trieAt(this.root);
       const ops: BatchOp[] = [];
       const updated = new Map<Address, CachedAccount | null>();
@@ -615,6 +617,10 @@ export class PersistentState implements StateReader {
   private assertOpen(): void {
     if (this.closed) throw new PersistentStateError('state is closed');
   }
+}
+
+function checkBlockNumber(n: bigint): void {
+  if (n < 0n || n >= 1n << 64n) throw new PersistentStateError(`block number ${n} outside 0..2^64-1`);
 }
 
 function headOps(head: Head): BatchOp[] {
