@@ -16,7 +16,7 @@ import { rlpDecode, rlpToBigInt } from '../vm/rlp/rlp.js';
 import { bigIntToBytes, bytesToHex, equalBytes, hexToBytes } from '../vm/util/bytes.js';
 import { keccak256, KECCAK_EMPTY } from '../vm/util/hash.js';
 import type { Address } from '../vm/util/address.js';
-import { sendVariedLoad, type LoadResult } from './support/load.js';
+import { sendVariedLoad, type LoadResult } from '../cli/devnet/load.js';
 import { sendBlobTransaction } from './support/blobs.js';
 
 type Tamper = (method: string, params: JsonValue[], result: JsonValue) => JsonValue;

@@ -21,7 +21,7 @@ import { forkRules, type Fork } from '../vm/chain/forks.js';
 import type { BlockEnv } from '../vm/env.js';
 import type { Address } from '../vm/util/address.js';
 import { bytesToBigInt, bytesToHex, hexToBytes } from '../vm/util/bytes.js';
-import { initCodeFor, loadClients, sendVariedLoad, calldata } from './support/load.js';
+import { initCodeFor, loadClients, sendVariedLoad, calldata } from '../cli/devnet/load.js';
 import { sendBlobTransaction } from './support/blobs.js';
 
 const CHAIN_ID = 31337n;

@@ -4,10 +4,12 @@ import { registerVmCommand } from './vm.js';
 import { registerDaCommand } from './da.js';
 import { registerDeriveCommand } from './derive.js';
 import { registerDemoCommand } from './demo.js';
+import { registerReplayCommand } from './replay.js';
 
 export function registerCommands(program: Command): void {
   registerVmCommand(program);
   registerDaCommand(program);
   registerDeriveCommand(program);
+  registerReplayCommand(program);
   registerDemoCommand(program);
 }

@@ -32,6 +32,13 @@ export interface ChainRules {
   readonly depositContract: Address | null;
   /** EIP-1559 base-fee parameters, checked against the parent header. */
   readonly baseFee: { readonly maxChangeDenominator: bigint; readonly elasticityMultiplier: bigint };
+  /**
+   * How the state trie represents zeros. Ethereum deletes zero slots and destroyed
+   * accounts. anvil (1.7.1) keeps a leaf holding rlp(0) for every slot a transaction
+   * read or wrote that ends at zero, and keeps an account destroyed by SELFDESTRUCT
+   * as an empty leaf; replaying anvil must follow it to reproduce its state roots.
+   */
+  readonly zeroStorageLeaves: 'deleted' | 'kept';
 }
 
 const ETHEREUM_BASE_FEE = { maxChangeDenominator: 8n, elasticityMultiplier: 2n } as const;
@@ -49,6 +56,7 @@ export const ETHEREUM_MAINNET: ChainRules = {
   requestContracts: 'required',
   depositContract: '0x00000000219ab540356cbb839cbe05303d7705fa',
   baseFee: ETHEREUM_BASE_FEE,
+  zeroStorageLeaves: 'deleted',
 };
 
 /** Ethereum rules with one fork from genesis: state tests, anvil, `vm run`. */
@@ -61,7 +69,13 @@ export function ethereumRules(fork: Fork, chainId = 1n): ChainRules {
     requestContracts: 'when-present',
     depositContract: null,
     baseFee: ETHEREUM_BASE_FEE,
+    zeroStorageLeaves: 'deleted',
   };
+}
+
+/** A local anvil node: Ethereum execution rules, anvil's state-trie representation. */
+export function anvilRules(fork: Fork, chainId = 31337n): ChainRules {
+  return { ...ethereumRules(fork, chainId), name: 'devnet', zeroStorageLeaves: 'kept' };
 }
 
 /**
@@ -78,6 +92,7 @@ export function hyperionRules(chainId: bigint, fork: Fork = 'prague'): ChainRule
     requestContracts: 'when-present',
     depositContract: null,
     baseFee: ETHEREUM_BASE_FEE,
+    zeroStorageLeaves: 'deleted',
   };
 }
 

@@ -201,14 +201,37 @@ function naming<T>(trie: 'account' | 'storage', address: Address, f: () => T): T
  * The state root after `changes`, computed on the witness's partial tries. Throws
  * WitnessIncompleteError when an update needs a node the witness lacks.
  */
+export interface PostStateOptions {
+  /**
+   * Slots to store as explicit rlp(0) leaves instead of deleting them (anvil's trie;
+   * see ChainRules.zeroStorageLeaves), per account, whether or not the account changed.
+   */
+  readonly zeroLeaves?: ReadonlyMap<Address, ReadonlySet<bigint>>;
+}
+
 export async function witnessPostStateRoot(
   witness: StateWitness,
-  changes: ReadonlyMap<Address, AccountChange>,
+  changesIn: ReadonlyMap<Address, AccountChange>,
+  options: PostStateOptions = {},
 ): Promise<Uint8Array> {
   const store = storeOf(witness);
   const pre = new PartialTrie(store, witness.stateRoot);
   const post = new PartialTrie(store, witness.stateRoot);
   const deletions: Address[] = [];
+  const zeroLeaves = options.zeroLeaves ?? new Map<Address, ReadonlySet<bigint>>();
+  const changes = new Map(changesIn);
+  // Accounts that only gain zero leaves are otherwise unchanged: carry their leaf over.
+  for (const [address, slots] of zeroLeaves) {
+    if (changes.has(address) || slots.size === 0) continue;
+    const leaf = naming('account', address, () => pre.get(accountKey(address)));
+    if (leaf === null) continue;
+    const a = decodeAccountLeaf(leaf, address);
+    changes.set(address, {
+      account: { nonce: a.nonce, balance: a.balance, code: new Uint8Array(0), codeHash: a.codeHash },
+      storage: new Map(),
+      storageCleared: false,
+    });
+  }
   // Updates go first: a deletion may collapse a branch onto a sibling, and if that sibling
   // is itself being updated it is then already at hand rather than needed from the witness.
   for (const [address, change] of changes) {
@@ -218,7 +241,8 @@ export async function witnessPostStateRoot(
     }
     const key = accountKey(address);
     let storageRoot: Uint8Array;
-    if (change.storageCleared && change.storage.size === 0) {
+    const zeros = zeroLeaves.get(address);
+    if (change.storageCleared && change.storage.size === 0 && zeros === undefined) {
       storageRoot = EMPTY_TRIE_ROOT;
     } else {
       let base = EMPTY_TRIE_ROOT;
@@ -226,7 +250,7 @@ export async function witnessPostStateRoot(
         const leaf = naming('account', address, () => pre.get(key));
         if (leaf !== null) base = decodeAccountLeaf(leaf, address).storageRoot;
       }
-      storageRoot = change.storage.size === 0 ? base : updateStorage(store, base, address, change.storage);
+      storageRoot = change.storage.size === 0 && zeros === undefined ? base : updateStorage(store, base, address, change.storage, zeros);
     }
     const { nonce, balance, codeHash } = change.account;
     const value = encodeAccount({ nonce, balance, storageRoot, codeHash });
@@ -236,13 +260,20 @@ export async function witnessPostStateRoot(
   return post.rootHash();
 }
 
-function updateStorage(store: NodeStore, root: Uint8Array, address: Address, writes: ReadonlyMap<bigint, bigint>): Uint8Array {
+function updateStorage(
+  store: NodeStore,
+  root: Uint8Array,
+  address: Address,
+  writes: ReadonlyMap<bigint, bigint>,
+  zeroLeaves: ReadonlySet<bigint> = new Set(),
+): Uint8Array {
   const trie = new PartialTrie(store, root);
   const cleared: bigint[] = [];
   for (const [slot, value] of writes) {
-    if (value === 0n) cleared.push(slot);
+    if (value === 0n && !zeroLeaves.has(slot)) cleared.push(slot);
     else naming('storage', address, () => trie.put(slotKey(slot), rlpEncode(value)));
   }
+  for (const slot of zeroLeaves) if (!writes.has(slot)) naming('storage', address, () => trie.put(slotKey(slot), rlpEncode(0n)));
   for (const slot of cleared) naming('storage', address, () => trie.del(slotKey(slot)));
   return trie.rootHash();
 }

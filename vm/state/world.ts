@@ -374,6 +374,13 @@ export class WorldState {
     return out;
   }
 
+  /** Every slot read or written so far, per existing account, with its current value. */
+  accessedSlots(): Map<Address, Map<bigint, bigint>> {
+    const out = new Map<Address, Map<bigint, bigint>>();
+    for (const [address, a] of this.accounts) if (a && a.storage.size > 0) out.set(address, new Map(a.storage));
+    return out;
+  }
+
   /** Forgets the change set (after it has been applied to a backend) but keeps the cache. */
   clearChanges(): void {
     this.dirty.clear();
