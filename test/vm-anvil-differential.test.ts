@@ -10,8 +10,8 @@ import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { RpcClient } from '../vm/rpc/client.js';
 import { fetchBlock, fetchHeader, type FetchedBlock } from '../vm/rpc/block.js';
 import { obj, type JsonObject } from '../vm/rpc/validate.js';
-import { decodeTransaction, recoverSender, recoverAuthority, type Transaction } from '../vm/tx/index.js';
-import type { TxRequest } from '../vm/execution/request.js';
+import { decodeTransaction, recoverSender } from '../vm/tx/index.js';
+import { toTxRequest } from '../vm/execution/request.js';
 import { applyTransaction } from '../vm/execution/transaction.js';
 import { WorldState } from '../vm/state/world.js';
 import { MemoryState } from '../vm/state/memory.js';
@@ -66,26 +66,6 @@ function isDelegation(code: Uint8Array): boolean {
   return code.length === 23 && code[0] === 0xef && code[1] === 0x01 && code[2] === 0x00;
 }
 
-function toRequest(tx: Transaction, sender: Address): TxRequest {
-  const price = tx.type === 0 || tx.type === 1 ? tx.gasPrice : tx.maxFeePerGas;
-  return {
-    type: tx.type,
-    sender,
-    nonce: tx.nonce,
-    gasLimit: tx.gasLimit,
-    to: tx.to,
-    value: tx.value,
-    data: tx.data,
-    gasPrice: price,
-    maxFeePerGas: tx.type >= 2 ? (tx as { maxFeePerGas: bigint }).maxFeePerGas : price,
-    maxPriorityFeePerGas: tx.type >= 2 ? (tx as { maxPriorityFeePerGas: bigint }).maxPriorityFeePerGas : price,
-    accessList: tx.type === 0 ? [] : tx.accessList,
-    blobVersionedHashes: tx.type === 3 ? tx.blobVersionedHashes : [],
-    maxFeePerBlobGas: tx.type === 3 ? tx.maxFeePerBlobGas : 0n,
-    authorizationList:
-      tx.type === 4 ? tx.authorizationList.map((a) => ({ chainId: a.chainId, address: a.address, nonce: a.nonce, authority: recoverAuthority(a) })) : [],
-  };
-}
 
 interface Checked {
   readonly txs: number;
@@ -111,7 +91,7 @@ async function compareAll(rpc: RpcClient, fork: Fork): Promise<Checked> {
       rules: forkRules(fork),
       number: h.number,
       timestamp: h.timestamp,
-      coinbase: h.beneficiary,
+      coinbase: h.coinbase,
       gasLimit: h.gasLimit,
       baseFee: h.baseFeePerGas ?? 0n,
       prevRandao: bytesToBigInt(h.mixHash),
@@ -150,7 +130,7 @@ async function compareAll(rpc: RpcClient, fork: Fork): Promise<Checked> {
         state.put(a, { nonce: t.nonce ?? 0n, balance: t.balance ?? 0n, code: t.code ?? new Uint8Array(0), storage: t.storage ?? [] });
       }
       const world = new WorldState(state);
-      const outcome = applyTransaction(world, env, toRequest(decoded, sender), { gasUsed: cumulative, blobGasUsed: 0n });
+      const outcome = applyTransaction(world, env, toTxRequest(decoded, sender), { gasUsed: cumulative, blobGasUsed: 0n });
       applyChanges(state, world.changes());
 
       const gasDelta = receipt.cumulativeGasUsed - cumulative;

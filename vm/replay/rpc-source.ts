@@ -1,8 +1,6 @@
 // ReplaySource over JSON-RPC (vm/rpc): blocks, receipts and proof-verified
 // pre-state from any Ethereum node.
-import type { BlockHeader } from '../block/header.js';
 import { RpcClient, fetchBlock, fetchHeader, fetchPreState, fetchMissing, fetchBlockHashes, type FetchedBlock, type Rpc } from '../rpc/index.js';
-import type { BlockHeader as RpcHeader } from '../rpc/index.js';
 import type { MissingStateError } from '../state/backend.js';
 import { RpcMalformedError } from '../rpc/index.js';
 import { verifyMptProof } from '../trie/index.js';
@@ -15,10 +13,6 @@ const wordHex = (v: bigint): string => '0x' + v.toString(16).padStart(64, '0');
 const quantityHex = (v: bigint): string => '0x' + v.toString(16);
 import type { PreStateNodes, ReplaySource, SourceBlock, SourceReceipt } from './source.js';
 
-function toHeader(h: RpcHeader): BlockHeader {
-  const { beneficiary, ...rest } = h;
-  return { ...rest, coinbase: beneficiary };
-}
 
 export async function rpcChainId(url: string): Promise<bigint> {
   const id = await new RpcClient(url).request('eth_chainId', []);
@@ -53,11 +47,11 @@ export function createRpcReplaySource(url: string, rpc: Rpc = new RpcClient(url)
   return {
     async block(n: bigint): Promise<SourceBlock> {
       const b = await fetched(n);
-      return { header: toHeader(b.header), hash: b.hash, transactions: b.transactions.map((t) => t.raw), ...(b.header.withdrawalsRoot ? { withdrawals: b.withdrawals } : {}) };
+      return { header: b.header, hash: b.hash, transactions: b.transactions.map((t) => t.raw), ...(b.header.withdrawalsRoot ? { withdrawals: b.withdrawals } : {}) };
     },
     async header(n: bigint) {
       const h = await fetchHeader(rpc, n);
-      return { header: toHeader(h.header), hash: h.hash };
+      return { header: h.header, hash: h.hash };
     },
     async receipts(n: bigint): Promise<readonly SourceReceipt[]> {
       const b = await fetched(n);

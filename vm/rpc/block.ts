@@ -8,32 +8,11 @@ import { keccak256 } from '../util/hash.js';
 import { rlpDecode, rlpEncode, RlpError, type RlpInput, type RlpItem } from '../rlp/rlp.js';
 import { orderedTrieRoot } from '../trie/index.js';
 import { RpcMalformedError, RpcResponseError, type JsonValue, type Rpc } from './client.js';
+import { encodeHeader, headerHash, type BlockHeader } from '../block/header.js';
+
+export { encodeHeader, headerHash, type BlockHeader };
 import { address, arr, data, hash32, obj, quantity, quantityHex, type JsonObject } from './validate.js';
 
-/** Header fields named as in the execution specs; optional ones exist from their fork on. */
-export interface BlockHeader {
-  readonly parentHash: Uint8Array;
-  readonly ommersHash: Uint8Array;
-  readonly beneficiary: Address;
-  readonly stateRoot: Uint8Array;
-  readonly transactionsRoot: Uint8Array;
-  readonly receiptsRoot: Uint8Array;
-  readonly logsBloom: Uint8Array;
-  readonly difficulty: bigint;
-  readonly number: bigint;
-  readonly gasLimit: bigint;
-  readonly gasUsed: bigint;
-  readonly timestamp: bigint;
-  readonly extraData: Uint8Array;
-  readonly mixHash: Uint8Array;
-  readonly nonce: Uint8Array;
-  readonly baseFeePerGas?: bigint;
-  readonly withdrawalsRoot?: Uint8Array;
-  readonly blobGasUsed?: bigint;
-  readonly excessBlobGas?: bigint;
-  readonly parentBeaconBlockRoot?: Uint8Array;
-  readonly requestsHash?: Uint8Array;
-}
 
 export interface BlockTransaction {
   readonly hash: Uint8Array;
@@ -90,7 +69,7 @@ export function parseHeader(method: string, b: JsonObject): BlockHeader {
   const h: { -readonly [K in keyof BlockHeader]: BlockHeader[K] } = {
     parentHash: hash32(method, b.parentHash, 'parentHash'),
     ommersHash: hash32(method, b.sha3Uncles, 'sha3Uncles'),
-    beneficiary: address(method, b.miner, 'miner'),
+    coinbase: address(method, b.miner, 'miner'),
     stateRoot: hash32(method, b.stateRoot, 'stateRoot'),
     transactionsRoot: hash32(method, b.transactionsRoot, 'transactionsRoot'),
     receiptsRoot: hash32(method, b.receiptsRoot, 'receiptsRoot'),
@@ -119,36 +98,6 @@ export function parseHeader(method: string, b: JsonObject): BlockHeader {
   return h;
 }
 
-/** rlp(header) in the canonical field order. */
-export function encodeHeader(h: BlockHeader): Uint8Array {
-  const fields: RlpInput[] = [
-    h.parentHash,
-    h.ommersHash,
-    addressToBytes(h.beneficiary),
-    h.stateRoot,
-    h.transactionsRoot,
-    h.receiptsRoot,
-    h.logsBloom,
-    h.difficulty,
-    h.number,
-    h.gasLimit,
-    h.gasUsed,
-    h.timestamp,
-    h.extraData,
-    h.mixHash,
-    h.nonce,
-  ];
-  for (const f of OPTIONAL_FIELDS) {
-    const v = h[f];
-    if (v === undefined) break;
-    fields.push(v);
-  }
-  return rlpEncode(fields);
-}
-
-export function headerHash(h: BlockHeader): Uint8Array {
-  return keccak256(encodeHeader(h));
-}
 
 /** Fetches and checks one header (without transactions). */
 export async function fetchHeader(rpc: Rpc, number: bigint): Promise<{ hash: Uint8Array; header: BlockHeader }> {

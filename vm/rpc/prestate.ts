@@ -78,7 +78,7 @@ export async function fetchPreState(rpc: Rpc, blockNumber: bigint, options: Fetc
     withdrawals === undefined || withdrawals === null
       ? []
       : arr('eth_getBlockByNumber', withdrawals, 'withdrawals').map((w) => address('eth_getBlockByNumber', obj('eth_getBlockByNumber', w, 'withdrawal').address, 'withdrawal.address'));
-  const always = new Map<Address, bigint[]>([[block.header.beneficiary, []]]);
+  const always = new Map<Address, bigint[]>([[block.header.coinbase, []]]);
   for (const a of recipients) always.set(a, []);
   for (const [a, slots] of systemState(block.header)) always.set(a, slots);
   for (const a of options.extraAccounts ?? []) if (!always.has(a)) always.set(a, []);
