@@ -102,3 +102,29 @@ describe('withdrawals', () => {
     expect(Buffer.from(result.requestsHash!).toString('hex')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
 });
+
+describe('Metis LLM precompile calls', () => {
+  it('are reported as not reproducible on Hyperion, per transaction', async () => {
+    const { hyperionRules, ethereumRules: eth } = await import('../vm/chain/chain.js');
+    const { signTransaction, encodeTransaction, addressOfPrivateKey } = await import('../vm/tx/index.js');
+    const key = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
+    const sender = addressOfPrivateKey(key);
+    // Contract: STATICCALL(gas, 0x999, 0, 0, 0, 0); STOP
+    const caller = toAddress('0x00000000000000000000000000000000000c0de1');
+    const code = hexToBytes('5f5f5f5f610999' + '5a' + 'fa' + '00');
+    const run = (rules: ReturnType<typeof hyperionRules>) => {
+      const state = new MemoryState();
+      state.put(sender, { balance: 10n ** 18n });
+      state.put(caller, { code });
+      const tx = signTransaction(
+        { type: 2, chainId: rules.chainId, nonce: 0n, maxPriorityFeePerGas: 1n, maxFeePerGas: 10n ** 10n, gasLimit: 100_000n, to: caller, value: 0n, data: new Uint8Array(0), accessList: [] },
+        key,
+      );
+      return executeBlock(new WorldState(state), rules, { header: header({ gasUsed: 0n, baseFeePerGas: 7n }), transactions: [encodeTransaction(tx)] }, () => null);
+    };
+    const onHyperion = run(hyperionRules(1n));
+    expect(onHyperion.warnings).toHaveLength(1);
+    expect(onHyperion.warnings[0]).toMatch(/transaction 0 calls 0x0+999.*not reproducible/);
+    expect(run(eth('prague', 1n)).warnings).toEqual([]);
+  });
+});

@@ -52,6 +52,8 @@ export interface BlockResult {
   /** EIP-7685 requests (type byte || data), and their commitment. */
   readonly requests: readonly Uint8Array[];
   readonly requestsHash: Uint8Array | null;
+  /** Why parts of this block cannot be checked (e.g. calls into Metis's LLM precompile). */
+  readonly warnings: readonly string[];
 }
 
 /** A block that cannot be valid, whatever the state: an invalid transaction, a failed system call. */
@@ -149,7 +151,16 @@ export function executeBlock(
     requestsHash = sha256(concatBytes(...requests.map((r) => sha256(r))));
   }
 
+  const warnings: string[] = [];
+  outcomes.forEach((o, i) => {
+    if (o.unreproducibleCalls.length > 0) {
+      warnings.push(
+        `transaction ${i} calls ${[...new Set(o.unreproducibleCalls)].join(', ')}, a precompile whose output is not reproducible (float LLM inference); MetisVM cannot check it`,
+      );
+    }
+  });
   return {
+    warnings,
     receipts,
     outcomes,
     gasUsed,

@@ -39,7 +39,16 @@ export interface ChainRules {
    * as an empty leaf; replaying anvil must follow it to reproduce its state roots.
    */
   readonly zeroStorageLeaves: 'deleted' | 'kept';
+  /**
+   * Precompiles the chain's own client runs that no one can reproduce bit for bit
+   * (Metis's LLM precompile: float inference). MetisVM does not run them; a call is
+   * recorded so replay and watch report the block as not reproducible.
+   */
+  readonly unreproducible: readonly Address[];
 }
+
+/** Metis's LLM precompile (metis-sdk): UTF-8 prompt in, completion bytes out, llama.cpp on a GGUF model. */
+export const METIS_LLM_PRECOMPILE: Address = '0x0000000000000000000000000000000000000999';
 
 const ETHEREUM_BASE_FEE = { maxChangeDenominator: 8n, elasticityMultiplier: 2n } as const;
 
@@ -57,6 +66,7 @@ export const ETHEREUM_MAINNET: ChainRules = {
   depositContract: '0x00000000219ab540356cbb839cbe05303d7705fa',
   baseFee: ETHEREUM_BASE_FEE,
   zeroStorageLeaves: 'deleted',
+  unreproducible: [],
 };
 
 /** Ethereum rules with one fork from genesis: state tests, anvil, `vm run`. */
@@ -70,6 +80,7 @@ export function ethereumRules(fork: Fork, chainId = 1n): ChainRules {
     depositContract: null,
     baseFee: ETHEREUM_BASE_FEE,
     zeroStorageLeaves: 'deleted',
+    unreproducible: [],
   };
 }
 
@@ -93,6 +104,7 @@ export function hyperionRules(chainId: bigint, fork: Fork = 'prague'): ChainRule
     depositContract: null,
     baseFee: ETHEREUM_BASE_FEE,
     zeroStorageLeaves: 'deleted',
+    unreproducible: [METIS_LLM_PRECOMPILE],
   };
 }
 

@@ -64,6 +64,8 @@ export interface TxOutcome {
   readonly createdAddress: Address | null;
   /** What the coinbase was paid. */
   readonly fee: bigint;
+  /** Calls to precompiles the chain marks unreproducible (their output cannot be checked). */
+  readonly unreproducibleCalls: readonly Address[];
 }
 
 export interface BlockGasUsage {
@@ -206,6 +208,7 @@ export function applyTransaction(
     logs: result.logs,
     createdAddress: result.createdAddress,
     fee,
+    unreproducibleCalls: machine.unreproducibleCalls,
   };
 }
 

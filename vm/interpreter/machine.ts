@@ -41,6 +41,8 @@ export class Machine {
   readonly logs: Log[] = [];
   result: MessageResult | null = null;
   readonly table: OpTable;
+  /** Calls into precompiles the chain marks unreproducible (ChainRules.unreproducible). */
+  readonly unreproducibleCalls: Address[] = [];
   /** Set when the current frame changed (a child entered, or a frame halted). */
   private switched = false;
 
@@ -151,6 +153,9 @@ export class Machine {
       world.incrementNonce(msg.address);
     }
     if (msg.transfersValue && msg.value !== 0n) world.transfer(msg.caller, msg.address, msg.value);
+    if (this.block.chain.unreproducible.length > 0 && this.block.chain.unreproducible.includes(msg.codeAddress)) {
+      this.unreproducibleCalls.push(msg.codeAddress);
+    }
     const precompile = msg.kind === 'call' ? precompileAt(msg.codeAddress, this.block.rules) : undefined;
     if (precompile !== undefined) {
       if (msg.disablePrecompiles) {

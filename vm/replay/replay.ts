@@ -146,6 +146,7 @@ export async function replayBlock(source: ReplaySource, chain: ChainRules, numbe
       continue;
     }
     const mismatches = compareWithHeader(block.header, result, postRoot);
+    base.warnings.push(...result.warnings);
     if (mismatches.length === 0) return { ...base, verified: true, mismatch: null, executionMs, refetches };
     // Name the first diverging receipt where the source has receipts: more useful than a root.
     const receiptMismatch = firstReceiptMismatch(result, await source.receipts(number));
