@@ -19,7 +19,9 @@ function fromSigned(v: bigint): bigint {
 export function add(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
-  s[sp - 1] = (s[sp]! + s[sp - 1]!) & U256_MAX;
+  // A comparison allocates nothing; the mask would build a new BigInt every time.
+  const r = s[sp]! + s[sp - 1]!;
+  s[sp - 1] = r > U256_MAX ? r - TWO_256 : r;
 }
 
 export function mul(_m: Machine, f: Frame): void {
@@ -31,7 +33,8 @@ export function mul(_m: Machine, f: Frame): void {
 export function sub(_m: Machine, f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
-  s[sp - 1] = (s[sp]! - s[sp - 1]!) & U256_MAX;
+  const r = s[sp]! - s[sp - 1]!;
+  s[sp - 1] = r < 0n ? r + TWO_256 : r;
 }
 
 export function div(_m: Machine, f: Frame): void {

@@ -4,6 +4,9 @@ import { EMPTY, expandMemory, halt } from '../frame.js';
 import type { Machine } from '../machine.js';
 import { shortBytesToWord, bytesToWord } from './words.js';
 
+/** Preallocated BigInts for 0..65535: PUSH1/PUSH2 and PC push them without allocating. */
+const SMALL: readonly bigint[] = Array.from({ length: 65536 }, (_, i) => BigInt(i));
+
 export function pop(_m: Machine, f: Frame): void {
   f.sp--;
 }
@@ -17,8 +20,16 @@ export function makePush(n: number): (m: Machine, f: Frame) => void {
   if (n === 1) {
     return (_m, f) => {
       const pc = f.pc;
-      f.stack[f.sp++] = BigInt(f.code[pc] ?? 0);
+      f.stack[f.sp++] = SMALL[f.code[pc] ?? 0]!;
       f.pc = pc + 1;
+    };
+  }
+  if (n === 2) {
+    return (_m, f) => {
+      const pc = f.pc;
+      const code = f.code;
+      f.stack[f.sp++] = SMALL[((code[pc] ?? 0) << 8) | (code[pc + 1] ?? 0)]!;
+      f.pc = pc + 2;
     };
   }
   if (n === 32) {
@@ -55,9 +66,13 @@ export function makeSwap(n: number): (m: Machine, f: Frame) => void {
   };
 }
 
+/** Above any code size: such a destination is invalid without converting it. */
+const JUMP_LIMIT = 1n << 32n;
+
 export function jump(_m: Machine, f: Frame): void {
   const dest = f.stack[--f.sp]!;
-  if (dest >= BigInt(f.code.length) || f.jumpdests[Number(dest)] !== 1) halt('invalid jump destination');
+  // jumpdests[] is undefined past the code's end, so one lookup checks both bounds and validity.
+  if (dest >= JUMP_LIMIT || f.jumpdests[Number(dest)] !== 1) halt('invalid jump destination');
   f.pc = Number(dest);
 }
 
@@ -66,12 +81,13 @@ export function jumpi(_m: Machine, f: Frame): void {
   const sp = (f.sp -= 2);
   if (s[sp] === 0n) return;
   const dest = s[sp + 1]!;
-  if (dest >= BigInt(f.code.length) || f.jumpdests[Number(dest)] !== 1) halt('invalid jump destination');
+  if (dest >= JUMP_LIMIT || f.jumpdests[Number(dest)] !== 1) halt('invalid jump destination');
   f.pc = Number(dest);
 }
 
 export function pc(_m: Machine, f: Frame): void {
-  f.stack[f.sp++] = BigInt(f.pc - 1);
+  const v = f.pc - 1;
+  f.stack[f.sp++] = v < SMALL.length ? SMALL[v]! : BigInt(v);
 }
 
 export function gas(_m: Machine, f: Frame): void {
