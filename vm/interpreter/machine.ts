@@ -7,8 +7,9 @@ import type { BlockEnv, TxEnv } from '../env.js';
 import { precompileAt } from '../precompiles/index.js';
 import { EMPTY, newFrame, type Frame, type Message } from './frame.js';
 import { ExceptionalHalt, OUT_OF_GAS, type HaltReason } from './errors.js';
+import { STACK_OVERFLOW, STACK_UNDERFLOW } from './opcodes.js';
 import { GAS_CODE_DEPOSIT, MAX_CODE_SIZE } from './gas.js';
-import { opcodeTable, type OpTable } from './opcodes.js';
+import { opcodeTable, packedTable, type OpTable, type PackedTable } from './opcodes.js';
 
 export interface Log {
   readonly address: Address;
@@ -41,6 +42,7 @@ export class Machine {
   readonly logs: Log[] = [];
   result: MessageResult | null = null;
   readonly table: OpTable;
+  private readonly packed: PackedTable;
   /** Calls into precompiles the chain marks unreproducible (ChainRules.unreproducible). */
   readonly unreproducibleCalls: Address[] = [];
   /** Set when the current frame changed (a child entered, or a frame halted). */
@@ -53,6 +55,7 @@ export class Machine {
     readonly hook: StepHook | null = null,
   ) {
     this.table = opcodeTable(block.rules);
+    this.packed = packedTable(block.rules);
   }
 
   /** Starts the top-level message of a transaction. */
@@ -96,18 +99,18 @@ export class Machine {
   private runFrame(f: Frame): void {
     const code = f.code;
     const len = code.length;
-    const table = this.table;
+    const { gas, pop, maxSp, exec } = this.packed;
     for (;;) {
       const pc = f.pc;
       const op = pc < len ? code[pc]! : 0;
-      const info = table[op]!;
       const sp = f.sp;
-      if (sp < info.pop) throw info.underflow;
-      if (sp > info.maxSp) throw info.overflow;
-      if (f.gas < info.gas) throw OUT_OF_GAS;
-      f.gas -= info.gas;
+      if (sp < pop[op]!) throw STACK_UNDERFLOW;
+      if (sp > maxSp[op]!) throw STACK_OVERFLOW;
+      const g = gas[op]!;
+      if (f.gas < g) throw OUT_OF_GAS;
+      f.gas -= g;
       f.pc = pc + 1;
-      info.exec(this, f);
+      exec[op]!(this, f);
       if (this.switched) {
         this.switched = false;
         return;

@@ -35,6 +35,14 @@ export interface OpInfo {
 
 export type OpTable = readonly OpInfo[];
 
+/** The table's traits as parallel arrays: the hot loop reads these without object loads. */
+export interface PackedTable {
+  readonly gas: Int32Array;
+  readonly pop: Int32Array;
+  readonly maxSp: Int32Array;
+  readonly exec: readonly Exec[];
+}
+
 type Impl = Exec;
 
 interface Def {
@@ -49,6 +57,7 @@ interface Def {
 
 const UNDERFLOW = new ExceptionalHalt('stack underflow');
 const OVERFLOW = new ExceptionalHalt('stack overflow');
+export { UNDERFLOW as STACK_UNDERFLOW, OVERFLOW as STACK_OVERFLOW };
 const INVALID = new ExceptionalHalt('invalid opcode');
 
 function d(name: string, gas: number, pop: number, push: number, impl: Impl, since?: Fork): Def {
@@ -189,6 +198,22 @@ export function opcodeTable(rules: ForkRules): OpTable {
   }
   tables.set(rules.fork, table);
   return table;
+}
+
+const packed = new Map<Fork, PackedTable>();
+
+export function packedTable(rules: ForkRules): PackedTable {
+  const cached = packed.get(rules.fork);
+  if (cached) return cached;
+  const t = opcodeTable(rules);
+  const p: PackedTable = {
+    gas: Int32Array.from(t, (i) => i.gas),
+    pop: Int32Array.from(t, (i) => i.pop),
+    maxSp: Int32Array.from(t, (i) => i.maxSp),
+    exec: t.map((i) => i.exec),
+  };
+  packed.set(rules.fork, p);
+  return p;
 }
 
 /** Opcode name for traces ("PUSH1", "INVALID_0x0c"). */
