@@ -14,17 +14,8 @@ import {
   type RlpItem,
 } from '../vm/rlp/rlp.js';
 import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
+import { rng } from './support/rng.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(r: () => number): Uint8Array {
   const kind = r();

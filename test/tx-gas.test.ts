@@ -20,17 +20,8 @@ import {
 } from '../vm/tx/index.js';
 import { bytesToHex } from '../vm/util/bytes.js';
 import type { Address } from '../vm/util/address.js';
+import { rng } from './support/rng.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const describeTx = (t: Transaction) => `${t.type}${t.to === null ? ' create' : ''} data ${t.data.length}`;
 
