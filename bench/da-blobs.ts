@@ -10,6 +10,7 @@ import { BlobFetcher, MAX_BLOB_DATA_SIZE, decodeBlob, encodeBlob, verifyBlob } f
 import { ckzg } from '../da/blob/kzg.js';
 import { equalBytes } from '../vm/util/bytes.js';
 import { sendBlobTransaction } from '../test/support/blobs.js';
+import { pseudoRandomBytes as pseudoRandom } from '../test/support/rng.js';
 
 export class DaBlobBenchMismatchError extends Error {
   override readonly name = 'DaBlobBenchMismatchError';
@@ -22,15 +23,6 @@ export interface DaBlobBenchOptions {
   readonly blobs?: number;
 }
 
-function pseudoRandom(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s >>> 24;
-  }
-  return out;
-}
 
 async function medianMs(runs: number, work: () => unknown): Promise<number> {
   await work(); // warm-up

@@ -10,20 +10,12 @@ import {
   encodeBlob,
 } from '../da/blob/index.js';
 import { hexToBytes } from '../vm/util/bytes.js';
+import { pseudoRandomBytes as pseudoRandom } from './support/rng.js';
 
 const ANDROMEDA = JSON.parse(readFileSync(new URL('../../shared/fixtures/metis/andromeda-l1-data.json', import.meta.url), 'utf8')) as {
   l1BlobData: string;
 };
 
-function pseudoRandom(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s >>> 24;
-  }
-  return out;
-}
 
 function decodeError(blob: Uint8Array): BlobDecodeError {
   try {

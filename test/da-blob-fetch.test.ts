@@ -23,6 +23,7 @@ import {
 } from '../da/blob/index.js';
 import { bytesToHex, type Hex } from '../vm/util/bytes.js';
 import { sendBlobTransaction } from './support/blobs.js';
+import { pseudoRandomBytes as pseudoRandom } from './support/rng.js';
 
 interface FakeServer {
   url: string;
@@ -57,15 +58,6 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function pseudoRandom(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s >>> 24;
-  }
-  return out;
-}
 
 const beacon = (url: string): BeaconEndpoint => ({ url, kind: 'beacon', blockId: 'execution-number' });
 const archiver = (url: string): BeaconEndpoint => ({ url, kind: 'archiver', blockId: 'execution-number' });
