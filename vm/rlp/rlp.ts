@@ -197,6 +197,14 @@ export function rlpDecode(bytes: Uint8Array): RlpItem {
   return d.item;
 }
 
+/**
+ * Decodes one canonical RLP item starting at `offset` and says where it ends: for streams of
+ * concatenated items (an OP channel's batches, span batch transaction payloads).
+ */
+export function rlpDecodePrefix(bytes: Uint8Array, offset = 0): { item: RlpItem; end: number } {
+  return decodeAt(bytes, offset, 0);
+}
+
 function fieldName(what: string | undefined): string {
   return what === undefined ? 'RLP item' : what;
 }
