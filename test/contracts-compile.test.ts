@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { compiledContracts, contractArtifact, readContractSources } from '../contracts/artifacts.js';
+
+describe('contracts/artifacts', () => {
+  it('compiles every source under contracts/src once, within the EIP-170 code size limit', () => {
+    const sources = readContractSources();
+    expect(Object.keys(sources)).toEqual(
+      expect.arrayContaining(['IStepVerifier.sol', 'AlphabetVerifier.sol', 'DisputeGameFactory.sol', 'BisectionGame.sol']),
+    );
+    const out = compiledContracts();
+    // Memoised: the same object on the second call.
+    expect(compiledContracts()).toBe(out);
+    for (const name of ['BisectionGame', 'DisputeGameFactory', 'AlphabetVerifier'] as const) {
+      const c = contractArtifact(name);
+      const size = (c.deployedBytecode.length - 2) / 2;
+      console.log(`${name}: ${size} bytes of runtime code`);
+      expect(size).toBeGreaterThan(100);
+      expect(size).toBeLessThanOrEqual(24_576);
+      expect(Object.keys(c.linkReferences)).toHaveLength(0);
+    }
+    for (const w of out.warnings) console.log(w.message);
+  });
+});
