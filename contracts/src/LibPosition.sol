@@ -47,8 +47,10 @@ library LibPosition {
 
     /// @dev The highest ancestor committing to the same trace index: strip the trailing 1 bits
     ///      (a right child shares its parent's trace index). p ^ (p + 1) = 2^(ones + 1) - 1.
-    function traceAncestor(uint128 p) internal pure returns (uint128) {
-        return uint128(uint256(p) >> msb(uint256(p) ^ (uint256(p) + 1)));
+    ///      A position on the right edge is all ones: its ancestor is the root.
+    function traceAncestor(uint128 p) internal pure returns (uint128 a) {
+        a = uint128(uint256(p) >> msb(uint256(p) ^ (uint256(p) + 1)));
+        if (a == 0) a = 1;
     }
 
     /// @dev As traceAncestor, but never above `bound + 1` (stays within one execution subgame).

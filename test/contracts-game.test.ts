@@ -1,0 +1,403 @@
+// The BisectionGame on a real anvil: move/step rules and their reverts on a small game
+// (MAX_GAME_DEPTH 6, SPLIT_DEPTH 2), then full alphabet games at OP's depths (73/30) played by
+// scripted honest and dishonest actors down to a step, resolved bottom-up, credits paid out.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestClient, http, parseEventLogs, type Address, type Hex } from 'viem';
+import { foundry } from 'viem/chains';
+import { startAnvil, type AnvilNode } from '../cli/anvil.js';
+import { bisectionGameArtifact } from '../contracts/artifacts.js';
+import {
+  ALPHABET_ABSOLUTE_PRESTATE,
+  DEFAULT_GAME_PARAMS,
+  GAME_STATUSES,
+  VM_STATUS,
+  alphabetGenesisOutput,
+  alphabetOutputAfter,
+  alphabetStateData,
+  alphabetStateHash,
+  alphabetVerdict,
+  createGame,
+  deployAlphabetVerifier,
+  deployDisputeSystem,
+  l1Clients,
+  sendCall,
+  withStatus,
+  type GameParams,
+  type L1Clients,
+} from '../contracts/deploy.js';
+import { Position } from '../prover/game/position.js';
+
+const gameAbi = bisectionGameArtifact().abi;
+const ANCHOR_BLOCK = 100n;
+const ANCHOR_ROOT = alphabetGenesisOutput(ANCHOR_BLOCK, 'anchor');
+
+/** The honest alphabet chain: out(n) from the anchor. */
+function honestOutput(n: bigint): Hex {
+  let root = ANCHOR_ROOT;
+  for (let b = ANCHOR_BLOCK + 1n; b <= n; b++) root = alphabetOutputAfter(root, b);
+  return root;
+}
+
+interface Claim {
+  readonly index: number;
+  readonly parentIndex: number;
+  readonly counteredBy: Address;
+  readonly claimant: Address;
+  readonly bond: bigint;
+  readonly value: Hex;
+  readonly position: Position;
+  readonly clock: bigint;
+}
+
+type RawClaim = readonly [number, Address, Address, bigint, Hex, bigint, bigint];
+
+class GameHandle {
+  constructor(
+    readonly address: Address,
+    private readonly pub: L1Clients['public'],
+  ) {}
+
+  read<T>(functionName: string, args: readonly unknown[] = []): Promise<T> {
+    return this.pub.readContract({ address: this.address, abi: gameAbi, functionName, args }) as Promise<T>;
+  }
+
+  async claim(index: number): Promise<Claim> {
+    const c = await this.read<RawClaim>('claimData', [BigInt(index)]);
+    return {
+      index,
+      parentIndex: c[0],
+      counteredBy: c[1],
+      claimant: c[2],
+      bond: c[3],
+      value: c[4],
+      position: new Position(c[5]),
+      clock: c[6],
+    };
+  }
+
+  async claims(): Promise<Claim[]> {
+    const n = Number(await this.read<bigint>('claimDataLen'));
+    return Promise.all(Array.from({ length: n }, (_, i) => this.claim(i)));
+  }
+
+  send(clients: L1Clients, functionName: string, args: readonly unknown[], value?: bigint) {
+    return sendCall(clients, { address: this.address, abi: gameAbi, functionName, args, value });
+  }
+
+  async move(clients: L1Clients, parent: Claim, value: Hex, isAttack: boolean, bondDelta = 0n) {
+    const next = isAttack ? parent.position.attack() : parent.position.defend();
+    const bond = await this.read<bigint>('getRequiredBond', [next.gindex]);
+    return this.send(clients, 'move', [parent.value, BigInt(parent.index), value, isAttack], bond + bondDelta);
+  }
+}
+
+function trailingOnes(x: bigint): bigint {
+  let n = 0n;
+  while ((x >> n) & 1n) n++;
+  return n;
+}
+
+/** The claim on `path` (root first) at the trace ancestor of gindex `g` (OP's traceAncestor). */
+function traceAncestorOnPath(path: readonly Claim[], g: bigint): Claim {
+  const target = g >> trailingOnes(g) || 1n;
+  const found = path.find((c) => c.position.gindex === target);
+  if (!found) throw new Error(`no claim at ${target} on the path`);
+  return found;
+}
+
+interface ExecContext {
+  readonly starting: Hex;
+  readonly disputed: Hex;
+  readonly l2BlockNumber: bigint;
+}
+
+interface Rules {
+  readonly maxDepth: number;
+  readonly splitDepth: number;
+  readonly programSteps: bigint;
+  readonly l2BlockNumber: bigint;
+}
+
+/** Starting/disputed outputs for a claim at `pos` below the split whose ancestors are `path`. */
+function execContext(rules: Rules, path: readonly Claim[], pos: Position): ExecContext {
+  const output = path.find((c) => c.position.depth === rules.splitDepth);
+  if (!output) throw new Error('no output claim at the split depth on the path');
+  const execRoot = new Position(pos.gindex >> BigInt(pos.depth - rules.splitDepth - 1));
+  const outputPos = output.position;
+  let starting: Hex;
+  let disputed: Claim;
+  if (execRoot.parent().equals(outputPos)) {
+    starting = outputPos.indexAtDepth > 0n ? traceAncestorOnPath(path, outputPos.gindex - 1n).value : ANCHOR_ROOT;
+    disputed = output;
+  } else {
+    starting = output.value;
+    disputed = traceAncestorOnPath(path, outputPos.gindex + 1n);
+  }
+  const block = ANCHOR_BLOCK + disputed.position.traceIndex(rules.splitDepth) + 1n;
+  return { starting, disputed: disputed.value, l2BlockNumber: block < rules.l2BlockNumber ? block : rules.l2BlockNumber };
+}
+
+/** An actor's view of the truth: its output chain and its run of the alphabet program. */
+interface Actor {
+  readonly name: string;
+  readonly clients: L1Clients;
+  output(block: bigint): Hex;
+  verdict(ctx: ExecContext): number;
+}
+
+function valueAt(rules: Rules, actor: Actor, path: readonly Claim[], pos: Position): Hex {
+  if (pos.depth <= rules.splitDepth) {
+    const block = ANCHOR_BLOCK + pos.traceIndex(rules.splitDepth) + 1n;
+    return actor.output(block < rules.l2BlockNumber ? block : rules.l2BlockNumber);
+  }
+  const ctx = execContext(rules, path, pos);
+  const leaves = 1n << BigInt(rules.maxDepth - rules.splitDepth - 1);
+  const k = pos.traceIndex(rules.maxDepth) % leaves;
+  const steps = k + 1n < rules.programSteps ? k + 1n : rules.programSteps;
+  const status = steps < rules.programSteps ? VM_STATUS.UNFINISHED : actor.verdict(ctx);
+  return alphabetStateHash(steps, ctx.l2BlockNumber, status);
+}
+
+const honestActor = (clients: L1Clients): Actor => ({
+  name: 'honest',
+  clients,
+  output: honestOutput,
+  verdict: (ctx) => alphabetVerdict(ctx.starting, ctx.disputed, ctx.l2BlockNumber),
+});
+
+/** Agrees with the honest chain below `divergeAt`, makes up outputs from there on. */
+const dishonestActor = (clients: L1Clients, divergeAt: bigint): Actor => {
+  const output = (n: bigint): Hex => (n < divergeAt ? honestOutput(n) : alphabetGenesisOutput(n, `lie ${n}`));
+  return {
+    name: 'dishonest',
+    clients,
+    output,
+    verdict: (ctx) => (BigInt(ctx.disputed) === BigInt(output(ctx.l2BlockNumber)) ? VM_STATUS.VALID : VM_STATUS.INVALID),
+  };
+};
+
+describe('BisectionGame', () => {
+  let node: AnvilNode;
+  let deployer: L1Clients;
+  let alice: L1Clients;
+  let bob: L1Clients;
+  let carol: L1Clients;
+  let testClient: ReturnType<typeof createTestClient>;
+  const gas: Record<string, bigint[]> = { move: [], step: [], resolveClaim: [], resolve: [], claimCredit: [], create: [] };
+
+  const advance = async (seconds: bigint): Promise<void> => {
+    await testClient.increaseTime({ seconds: Number(seconds) });
+    await testClient.mine({ blocks: 1 });
+  };
+
+  async function system(game: Partial<GameParams> & { programSteps: bigint; gameType: number }) {
+    const verifier = await deployAlphabetVerifier(deployer, game.programSteps);
+    const params: GameParams = {
+      ...DEFAULT_GAME_PARAMS,
+      absolutePrestate: ALPHABET_ABSOLUTE_PRESTATE,
+      verifier,
+      ...game,
+    };
+    const sys = await deployDisputeSystem(deployer, {
+      anchorRoot: ANCHOR_ROOT,
+      anchorL2BlockNumber: ANCHOR_BLOCK,
+      game: params,
+      initBond: params.baseBond,
+    });
+    return { ...sys, params, verifier };
+  }
+
+  beforeAll(async () => {
+    node = await startAnvil({ hardfork: 'prague' });
+    [deployer, alice, bob, carol] = [0, 1, 2, 3].map((i) => l1Clients(node.rpcUrl, node.privateKeys[i]));
+    testClient = createTestClient({ chain: foundry, mode: 'anvil', transport: http(node.rpcUrl) });
+  });
+  afterAll(async () => {
+    await node?.stop();
+    for (const [name, values] of Object.entries(gas)) {
+      if (values.length === 0) continue;
+      const min = values.reduce((a, b) => (a < b ? a : b));
+      const max = values.reduce((a, b) => (a > b ? a : b));
+      const avg = values.reduce((a, b) => a + b) / BigInt(values.length);
+      console.log(`gas ${name}: n=${values.length} min=${min} avg=${avg} max=${max}`);
+    }
+  });
+
+  describe('move and step rules (MAX_GAME_DEPTH 6, SPLIT_DEPTH 2, clock 1000 s, extension 100 s)', () => {
+    const rules: Rules = { maxDepth: 6, splitDepth: 2, programSteps: 3n, l2BlockNumber: 104n };
+    let sys: Awaited<ReturnType<typeof system>>;
+    let root: Hex;
+
+    beforeAll(async () => {
+      sys = await system({ gameType: 7, maxGameDepth: 6, splitDepth: 2, maxClockDuration: 1000n, clockExtension: 100n, programSteps: 3n });
+      root = honestOutput(104n);
+    });
+
+    const newGame = async (rootClaim: Hex = root, l2 = 104n): Promise<GameHandle> => {
+      const { address } = await createGame(alice, sys.factory, { gameType: 7, rootClaim, l2BlockNumber: l2 });
+      return new GameHandle(address, deployer.public);
+    };
+
+    it('takes exactly the required bond', async () => {
+      const g = await newGame(withStatus(root, 0xaa));
+      const rootClaim = await g.claim(0);
+      await expect(g.move(bob, rootClaim, honestOutput(102n), true, 1n)).rejects.toThrow(/IncorrectBondAmount/);
+      await expect(g.move(bob, rootClaim, honestOutput(102n), true, -1n)).rejects.toThrow(/IncorrectBondAmount/);
+      const r = await g.move(bob, rootClaim, honestOutput(102n), true);
+      gas.move.push(r.gasUsed);
+      const c = await g.claim(1);
+      expect(c.position.gindex).toBe(2n);
+      expect(c.claimant).toBe(bob.wallet.account.address);
+      expect(c.bond).toBe(await g.read<bigint>('getRequiredBond', [2n]));
+      expect(c.parentIndex).toBe(0);
+      const [ev] = parseEventLogs({ abi: gameAbi, logs: r.logs, eventName: 'Move' });
+      expect(ev.args).toMatchObject({ parentIndex: 0n, claim: honestOutput(102n), claimant: bob.wallet.account.address });
+      // The game holds every bond it was paid.
+      expect(await deployer.public.getBalance({ address: g.address })).toBe(rootClaim.bond + c.bond);
+    });
+
+    it('checks the disputed claim, refuses defending the root, duplicates and moves below MAX_GAME_DEPTH', async () => {
+      const g = await newGame(withStatus(root, 0xab));
+      const rootClaim = await g.claim(0);
+      await expect(
+        g.send(bob, 'move', [honestOutput(104n), 0n, honestOutput(102n), true], await g.read<bigint>('getRequiredBond', [2n])),
+      ).rejects.toThrow(/InvalidDisputedClaim/);
+      await expect(
+        g.send(bob, 'move', [rootClaim.value, 0n, honestOutput(102n), false], await g.read<bigint>('getRequiredBond', [3n])),
+      ).rejects.toThrow(/CannotDefendRootClaim/);
+      await expect(g.send(bob, 'move', [rootClaim.value, 5n, honestOutput(102n), true], 0n)).rejects.toThrow(/InvalidParent/);
+      await g.move(bob, rootClaim, honestOutput(102n), true);
+      await expect(g.move(carol, rootClaim, honestOutput(102n), true)).rejects.toThrow(/ClaimAlreadyExists/);
+      // The same position with another value is a different claim.
+      await g.move(carol, rootClaim, honestOutput(103n), true);
+      expect(await g.read<bigint>('claimDataLen')).toBe(3n);
+      expect(await g.read<readonly bigint[]>('subgameChildren', [0n])).toEqual([1n, 2n]);
+    });
+
+    it('checks the VM status byte of an execution subgame root against its stance', async () => {
+      const g = await newGame(withStatus(root, 0xac));
+      await g.move(bob, await g.claim(0), honestOutput(102n), true); // 1: depth 1, block 102
+      await g.move(alice, await g.claim(1), honestOutput(101n), true); // 2: depth 2 (split), block 101
+      const output = await g.claim(2);
+      const exec = alphabetStateHash(3n, 101n, VM_STATUS.VALID);
+      // Attacking an output disputes it: the trace must end INVALID or PANIC.
+      await expect(g.move(bob, output, exec, true)).rejects.toThrow(/UnexpectedRootClaim/);
+      await expect(g.move(bob, output, withStatus(exec, VM_STATUS.UNFINISHED), true)).rejects.toThrow(/UnexpectedRootClaim/);
+      await g.move(bob, output, withStatus(exec, VM_STATUS.INVALID), true);
+      await g.move(carol, output, withStatus(exec, VM_STATUS.PANIC), true);
+      // Defending output 101 (Alice's, depth 2) disputes its right neighbour 102 (Bob's, depth
+      // 1). The defence (depth 3) is made for Bob's side, which wrote 102: its trace says VALID.
+      await expect(g.move(carol, output, withStatus(exec, VM_STATUS.INVALID), false)).rejects.toThrow(/UnexpectedRootClaim/);
+      await g.move(carol, output, withStatus(exec, VM_STATUS.VALID), false);
+      // Defending an output whose right neighbour is the other side's (here the root, depth 0,
+      // on the right edge of the tree) disputes it: INVALID or PANIC.
+      const g2 = await newGame(withStatus(root, 0xad));
+      await g2.move(bob, await g2.claim(0), honestOutput(102n), true); // depth 1, block 102
+      await g2.move(alice, await g2.claim(1), honestOutput(103n), false); // depth 2, block 103
+      const out103 = await g2.claim(2);
+      await expect(g2.move(carol, out103, withStatus(exec, VM_STATUS.VALID), false)).rejects.toThrow(/UnexpectedRootClaim/);
+      await g2.move(carol, out103, withStatus(exec, VM_STATUS.INVALID), false);
+      // Defending the depth-2 output 101 under Bob's 102 disputes Bob's own output: VALID.
+      await g2.move(alice, await g2.claim(1), honestOutput(101n), true); // 4: depth 2, block 101
+      const out101 = await g2.claim(4);
+      await expect(g2.move(bob, out101, withStatus(exec, VM_STATUS.INVALID), false)).rejects.toThrow(/UnexpectedRootClaim/);
+      await g2.move(bob, out101, withStatus(exec, VM_STATUS.VALID), false);
+    });
+
+    it('refuses defending an execution subgame root, moves past the leaves and steps above them', async () => {
+      const g = await newGame(withStatus(root, 0xae));
+      await g.move(bob, await g.claim(0), honestOutput(102n), true); // 1
+      await g.move(alice, await g.claim(1), honestOutput(101n), true); // 2 (split)
+      await g.move(bob, await g.claim(2), alphabetStateHash(3n, 101n, VM_STATUS.INVALID), true); // 3 (exec root, depth 3)
+      const execRoot = await g.claim(3);
+      await expect(g.move(alice, execRoot, alphabetStateHash(2n, 101n, 3), false)).rejects.toThrow(/CannotDefendRootClaim/);
+      await expect(g.send(alice, 'step', [3n, true, alphabetStateData(0n, 0n), '0x'])).rejects.toThrow(/InvalidParent/);
+      await g.move(alice, execRoot, alphabetStateHash(2n, 101n, 3), true); // 4: depth 4
+      await g.move(bob, await g.claim(4), alphabetStateHash(1n, 101n, 3), true); // 5: depth 5
+      await g.move(alice, await g.claim(5), alphabetStateHash(1n, 101n, 3), true); // 6: depth 6 = MAX
+      const leaf = await g.claim(6);
+      expect(leaf.position.depth).toBe(6);
+      await expect(g.move(bob, leaf, alphabetStateHash(0n, 0n, 3), true)).rejects.toThrow(/GameDepthExceeded/);
+      // The leaf at trace index 0 is the state after one step from the absolute prestate:
+      // hashing the wrong pre-state data is refused, the right data proves the leaf correct.
+      await expect(g.send(bob, 'step', [6n, true, alphabetStateData(1n, 101n), '0x'])).rejects.toThrow(/InvalidPrestate/);
+      await expect(g.send(bob, 'step', [6n, true, alphabetStateData(0n, 0n), '0x'])).rejects.toThrow(/ValidStep/);
+      // The subgame attacked Alice's output 101 (the first block): it starts from the anchor.
+      const ctx = await g.read<readonly [Hex, Hex, bigint]>('execContext', [6n]);
+      expect(ctx).toEqual([ANCHOR_ROOT, honestOutput(101n), 101n]);
+      // A wrong state at the same leaf (claim 7) is countered by a step from the absolute prestate.
+      await g.move(carol, await g.claim(5), alphabetStateHash(7n, 101n, 3), true); // 7
+      const r = await g.send(bob, 'step', [7n, true, alphabetStateData(0n, 0n), '0x']);
+      gas.step.push(r.gasUsed);
+      expect((await g.claim(7)).counteredBy).toBe(bob.wallet.account.address);
+      const [ev] = parseEventLogs({ abi: gameAbi, logs: r.logs, eventName: 'Stepped' });
+      expect(ev.args).toMatchObject({ claimIndex: 7n, isAttack: true, counteredBy: bob.wallet.account.address });
+      await expect(g.send(alice, 'step', [7n, true, alphabetStateData(0n, 0n), '0x'])).rejects.toThrow(/DuplicateStep/);
+    });
+
+    it('runs chess clocks: extension near the deadline, doubled before the split, refusal when out of time', async () => {
+      const g = await newGame(withStatus(root, 0xaf));
+      const rootClaim = await g.claim(0);
+      // Bob spends 950 s of his 1000: less than the 100 s extension would be left, so his claim
+      // (depth 1 = SPLIT_DEPTH - 1: his next reply roots an execution subgame) records 1000 - 200.
+      await advance(950n);
+      await g.move(bob, rootClaim, honestOutput(102n), true);
+      expect((await g.claim(1)).clock >> 64n).toBe(800n);
+      // Alice replies after 920 s: at depth 2 the extension is the plain 100 s.
+      await advance(920n);
+      await g.move(alice, await g.claim(1), honestOutput(101n), true);
+      expect((await g.claim(2)).clock >> 64n).toBe(900n);
+      // Bob has 200 s left (1000 - 800); a reply after 150 s keeps his accumulated 950 s... but
+      // that exceeds 900, so he too is extended to 900.
+      await advance(150n);
+      await g.move(bob, await g.claim(2), alphabetStateHash(3n, 101n, VM_STATUS.INVALID), true);
+      expect((await g.claim(3)).clock >> 64n).toBe(900n);
+      // Alice has 100 s; after 101 s her clock is out.
+      await advance(101n);
+      await expect(g.move(alice, await g.claim(3), alphabetStateHash(2n, 101n, 3), true)).rejects.toThrow(/ClockTimeExceeded/);
+      expect(await g.read<bigint>('getChallengerDuration', [3n])).toBe(1000n);
+      // An early move keeps the real accumulated time: a fresh game, 10 s.
+      const g2 = await newGame(withStatus(root, 0xb0));
+      await advance(10n);
+      await g2.move(bob, await g2.claim(0), honestOutput(102n), true);
+      const d = (await g2.claim(1)).clock >> 64n;
+      expect(d >= 10n && d <= 12n).toBe(true);
+    });
+
+    it('resolves bottom-up with pagination; the leftmost uncountered child takes the bond', async () => {
+      const g = await newGame(withStatus(root, 0xb1));
+      const rootClaim = await g.claim(0);
+      // Three counters of the root at the same position (different values), in this order.
+      await g.move(bob, rootClaim, honestOutput(102n), true); // 1
+      await g.move(carol, rootClaim, withStatus(honestOutput(102n), 0x77), true); // 2
+      await g.move(deployer, rootClaim, withStatus(honestOutput(102n), 0x78), true); // 3
+      // Claim 1 is countered by Alice (her claim 4 then stands uncountered).
+      await g.move(alice, await g.claim(1), honestOutput(101n), true); // 4
+      await expect(g.send(carol, 'resolveClaim', [4n, 0n])).rejects.toThrow(/ClockNotExpired/);
+      await advance(1001n);
+      await expect(g.send(carol, 'resolveClaim', [0n, 0n])).rejects.toThrow(/OutOfOrderResolution/);
+      await expect(g.send(carol, 'resolve', [])).rejects.toThrow(/OutOfOrderResolution/);
+      for (const i of [4n, 3n, 2n, 1n]) gas.resolveClaim.push((await g.send(carol, 'resolveClaim', [i, 0n])).gasUsed);
+      await expect(g.send(carol, 'resolveClaim', [1n, 0n])).rejects.toThrow(/ClaimAlreadyResolved/);
+      // Root: one child per call.
+      for (let k = 0; k < 3; k++) {
+        expect(await g.read<boolean>('resolvedSubgames', [0n])).toBe(false);
+        gas.resolveClaim.push((await g.send(carol, 'resolveClaim', [0n, 1n])).gasUsed);
+      }
+      expect(await g.read<boolean>('resolvedSubgames', [0n])).toBe(true);
+      const claims = await g.claims();
+      // Claim 1 lost to 4; 2 and 3 stand, 2 is leftmost (same position, earlier) so Carol
+      // takes the root's bond.
+      expect(claims[1].counteredBy).toBe(alice.wallet.account.address);
+      expect(claims[0].counteredBy).toBe(carol.wallet.account.address);
+      expect(await g.read<bigint>('credit', [alice.wallet.account.address])).toBe(claims[1].bond + claims[4].bond);
+      expect(await g.read<bigint>('credit', [carol.wallet.account.address])).toBe(claims[0].bond + claims[2].bond);
+      expect(await g.read<bigint>('credit', [deployer.wallet.account.address])).toBe(claims[3].bond);
+      expect(await g.read<bigint>('credit', [bob.wallet.account.address])).toBe(0n);
+      await g.send(carol, 'resolve', []);
+      expect(GAME_STATUSES[await g.read<number>('status')]).toBe('CHALLENGER_WINS');
+      await expect(g.send(carol, 'resolve', [])).rejects.toThrow(/GameNotInProgress/);
+      await expect(g.move(bob, claims[4], honestOutput(101n), true)).rejects.toThrow(/GameNotInProgress/);
+    });
+  });
+});
