@@ -91,8 +91,10 @@ export interface PlayOptions {
   readonly clock: ManualClock;
   readonly agents: readonly GameAgent[];
   readonly players?: readonly ScriptedPlayer[];
-  /** Seconds between rounds. */
+  /** Seconds between rounds in which someone acted. */
   readonly roundSeconds: bigint;
+  /** Seconds to jump when nobody acted (default an eighth of the max clock duration), so clocks run out quickly. */
+  readonly idleSeconds?: bigint;
   /** Rounds in which scripted players act (then they stop, so the game can end). */
   readonly scriptedRounds?: number;
   readonly maxRounds?: number;
@@ -115,8 +117,11 @@ export async function playGame(options: PlayOptions): Promise<PlayReport> {
   const { game, clock, agents, players = [], roundSeconds } = options;
   const scriptedRounds = options.scriptedRounds ?? 50;
   const maxRounds = options.maxRounds ?? 10_000;
+  const idleSeconds = options.idleSeconds ?? game.params.maxClockDuration / 8n;
   let scriptedAccepted = 0;
   for (let round = 0; round < maxRounds; round++) {
+    const before = scriptedAccepted;
+    let agentsSent = 0;
     if (round < scriptedRounds) {
       for (const p of players) {
         if (game.status !== 'IN_PROGRESS') break;
@@ -130,9 +135,9 @@ export async function playGame(options: PlayOptions): Promise<PlayReport> {
         }
       }
     }
-    for (const agent of agents) await agent.tick();
+    for (const agent of agents) agentsSent += (await agent.tick()).sent.length;
     if (game.status !== 'IN_PROGRESS') return { status: game.status, rounds: round + 1, claims: game.claimCount, scriptedAccepted };
-    clock.advance(roundSeconds);
+    clock.advance(agentsSent > 0 || scriptedAccepted > before ? roundSeconds : idleSeconds);
   }
   throw new PlayError(`the game did not resolve in ${maxRounds} rounds`);
 }
