@@ -59,6 +59,31 @@ export interface RawSpanBatch {
   readonly originBits: readonly boolean[];
   readonly blockTxCounts: readonly number[];
   readonly txs: readonly SpanBatchTx[];
+  /** The Metis Andromeda variant's extra fields (null for OP span batches). */
+  readonly metis: MetisSpanExtras | null;
+  /** Bytes left after the last field (ignored, as op-node does). */
+  readonly trailingBytes: number;
+}
+
+/**
+ * 'op': the OP Stack span batch. 'metis': Metis Andromeda's variant (MetisProtocol/mvm
+ * data-transport-layer, da/blob/channel.ts): prefix l1_timestamp ++ l1_origin_num ++
+ * l2_start_block ++ parent_check ++ l1_origin_check, and after protected_bits:
+ * queue_origin_bits ++ seq_y_parity_bits ++ tx_seq_sigs ++ l1_tx_origins.
+ */
+export type SpanBatchFormat = 'op' | 'metis';
+
+export interface MetisSpanExtras {
+  /** Absolute L1 timestamp (stored where OP has rel_timestamp; relTimestamp holds the same value). */
+  readonly l1Timestamp: bigint;
+  /** L2 block number of the first block (in the Andromeda blob, l1_origin_num holds the last one's). */
+  readonly l2StartBlock: bigint;
+  /** Per transaction: true for an L1→L2 enqueued transaction (queue origin bit 0), false for a sequencer one. */
+  readonly enqueued: readonly boolean[];
+  /** Per transaction: the sequencer's signature over it. */
+  readonly seqSigs: readonly { readonly yParity: 0 | 1; readonly r: bigint; readonly s: bigint }[];
+  /** The L1 sender of each enqueued transaction, in order. */
+  readonly l1TxOrigins: readonly Address[];
 }
 
 export type Batch = SingularBatch | RawSpanBatch;
@@ -208,10 +233,13 @@ function readTxData(r: Reader): TxDataFields {
  *   txs     = contract_creation_bits ++ y_parity_bits ++ tx_sigs ++ tx_tos ++ tx_datas
  *             ++ tx_nonces ++ tx_gases ++ protected_bits
  */
-export function decodeSpanBatch(content: Uint8Array): RawSpanBatch {
+export function decodeSpanBatch(content: Uint8Array, format: SpanBatchFormat = 'op'): RawSpanBatch {
   const r = new Reader(content);
-  const relTimestamp = r.uvarint('rel_timestamp');
+  // Metis Andromeda's variant carries an absolute L1 timestamp where OP has rel_timestamp,
+  // and the L2 number of the first block after l1_origin_num.
+  const relTimestamp = r.uvarint(format === 'metis' ? 'l1_timestamp' : 'rel_timestamp');
   const l1OriginNum = r.uvarint('l1_origin_num');
+  const l2StartBlock = format === 'metis' ? r.uvarint('l2_start_block') : null;
   const parentCheck = r.take(20, 'parent_check').slice();
   const l1OriginCheck = r.take(20, 'l1_origin_check').slice();
   const blockCount = r.uvarintNumber('block_count', MAX_SPAN_BATCH_ELEMENT_COUNT);
@@ -242,6 +270,24 @@ export function decodeSpanBatch(content: Uint8Array): RawSpanBatch {
   for (let i = 0; i < total; i++) gases.push(r.uvarint('tx_gases'));
   const legacyCount = datas.filter((d) => d.txType === 0).length;
   const protectedBits = readBits(r, legacyCount, 'protected_bits');
+  let metis: MetisSpanExtras | null = null;
+  if (format === 'metis') {
+    const queueOrigins = readBits(r, total, 'queue_origin_bits');
+    const seqParity = readBits(r, total, 'seq_y_parity_bits');
+    const seqSigs: MetisSpanExtras['seqSigs'][number][] = [];
+    for (let i = 0; i < total; i++) {
+      seqSigs.push({ yParity: seqParity[i] ? 1 : 0, r: bytesToBigInt(r.take(32, 'tx_seq_sigs r')), s: bytesToBigInt(r.take(32, 'tx_seq_sigs s')) });
+    }
+    // One L1 origin per enqueued transaction. Which bit value marks those is inferred from the
+    // real Andromeda blob (all its transactions are signed sequencer ones, all bits are 1 and
+    // no origins follow), against mvm's reader comment "0 for sequencer, 1 for enqueue".
+    const enqueued = queueOrigins.map((b) => !b);
+    const l1TxOrigins: Address[] = [];
+    for (let i = 0; i < enqueued.filter((b) => b).length; i++) l1TxOrigins.push(addressFromBytes(r.take(20, 'l1_tx_origins').slice()));
+    metis = { l1Timestamp: relTimestamp, l2StartBlock: l2StartBlock!, enqueued, seqSigs, l1TxOrigins };
+  }
+  // op-node does not reject bytes after the last field; they are only reported.
+  const trailingBytes = r.remaining;
   const txs: SpanBatchTx[] = [];
   let toIdx = 0;
   let legacyIdx = 0;
@@ -258,15 +304,15 @@ export function decodeSpanBatch(content: Uint8Array): RawSpanBatch {
       protected: d.txType === 0 ? protectedBits[legacyIdx++]! : true,
     });
   }
-  return { type: 'span', relTimestamp, l1OriginNum, parentCheck, l1OriginCheck, blockCount, originBits, blockTxCounts, txs };
+  return { type: 'span', relTimestamp, l1OriginNum, parentCheck, l1OriginCheck, blockCount, originBits, blockTxCounts, txs, metis, trailingBytes };
 }
 
 /** Decodes one batch's data (`batch_type ++ content`). */
-export function decodeBatch(data: Uint8Array): Batch {
+export function decodeBatch(data: Uint8Array, spanFormat: SpanBatchFormat = 'op'): Batch {
   if (data.length === 0) throw new BatchDecodeError('batch data is empty');
   const type = data[0]!;
   if (type === SINGULAR_BATCH_TYPE) return decodeSingularBatch(data.subarray(1));
-  if (type === SPAN_BATCH_TYPE) return decodeSpanBatch(data.subarray(1));
+  if (type === SPAN_BATCH_TYPE) return decodeSpanBatch(data.subarray(1), spanFormat);
   throw new BatchDecodeError(`unknown batch type ${type}`);
 }
 
@@ -352,4 +398,21 @@ export function singularToL2Block(b: SingularBatch): L2BlockBatch {
     epochCheck: b.epochHash.subarray(0, 20),
     transactions: b.transactions,
   };
+}
+
+/**
+ * Decodes `batch_type ++ content` records laid end to end inside one batch's data. The Metis
+ * Andromeda blob packs several span batches into a single RLP string this way (each a superset
+ * of the previous); OP batches hold exactly one record, for which this returns one element.
+ */
+export function decodeConcatenatedSpanBatches(data: Uint8Array, format: SpanBatchFormat): RawSpanBatch[] {
+  const out: RawSpanBatch[] = [];
+  let pos = 0;
+  while (pos < data.length) {
+    if (data[pos] !== SPAN_BATCH_TYPE) throw new BatchDecodeError(`record ${out.length} at offset ${pos}: batch type ${data[pos]}, expected ${SPAN_BATCH_TYPE}`);
+    const b = decodeSpanBatch(data.subarray(pos + 1), format);
+    out.push(b);
+    pos = data.length - b.trailingBytes;
+  }
+  return out;
 }
