@@ -211,10 +211,16 @@ export function nodeHash(root: TrieNode | null): Uint8Array {
 // ---- the node store ---------------------------------------------------------
 
 /** Decodes witness nodes on first use (checking each against its hash) and keeps them. */
+/** Byte strings looked up by the 0x-hex of their keccak256 (a Map, or a preimage oracle). */
+export interface BytesByHash {
+  get(key: string): Uint8Array | undefined;
+  has(key: string): boolean;
+}
+
 export class NodeStore {
   private readonly decoded = new Map<string, ResolvedNode>();
 
-  constructor(private readonly nodes: ReadonlyMap<string, Uint8Array>) {}
+  constructor(private readonly nodes: BytesByHash) {}
 
   has(hash: Uint8Array): boolean {
     return this.nodes.has(bytesToHex(hash));

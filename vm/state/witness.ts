@@ -10,16 +10,16 @@ import { decodeAccount, encodeAccount, AccountDecodeError, EMPTY_TRIE_ROOT, type
 import { word32 } from '../interpreter/instructions/words.js';
 import { MissingStateError, type AccountData, type StateReader } from './backend.js';
 import type { AccountChange } from './world.js';
-import { MissingNodeError, NodeStore, PartialTrie, WitnessError } from './witness-trie.js';
+import { MissingNodeError, NodeStore, PartialTrie, WitnessError, type BytesByHash } from './witness-trie.js';
 
 export { WitnessError, MissingNodeError } from './witness-trie.js';
 
 export interface StateWitness {
   readonly stateRoot: Uint8Array;
   /** Trie nodes (RLP) keyed by the 0x-hex keccak256 of their RLP. */
-  readonly nodes: ReadonlyMap<string, Uint8Array>;
+  readonly nodes: BytesByHash;
   /** Contract codes keyed by their 0x-hex code hash. */
-  readonly codes: ReadonlyMap<string, Uint8Array>;
+  readonly codes: BytesByHash;
 }
 
 /** A post-state update needs a trie node the witness lacks (e.g. the sibling a deletion collapses onto). */
@@ -42,7 +42,11 @@ export class WitnessIncompleteError extends Error {
 }
 
 /** Keys nodes and codes by their hashes; duplicates collapse. */
-export function witnessFromNodes(stateRoot: Uint8Array, nodes: readonly Uint8Array[], codes: readonly Uint8Array[]): StateWitness {
+export function witnessFromNodes(
+  stateRoot: Uint8Array,
+  nodes: readonly Uint8Array[],
+  codes: readonly Uint8Array[],
+): StateWitness & { readonly nodes: ReadonlyMap<string, Uint8Array>; readonly codes: ReadonlyMap<string, Uint8Array> } {
   if (stateRoot.length !== 32) throw new WitnessError(`state root must be 32 bytes, got ${stateRoot.length}`);
   const nodeMap = new Map<string, Uint8Array>();
   for (const n of nodes) nodeMap.set(bytesToHex(keccak256(n)), n);
