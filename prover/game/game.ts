@@ -328,12 +328,12 @@ export class InProcessGame {
       this.resolvedSubgames[claimIndex] = true;
       return;
     }
-    let cp = this.checkpoints.get(claimIndex);
-    if (cp === undefined) {
-      cp = { subgameIndex: 0, leftmostPosition: (1n << 128n) - 1n, counteredBy: ZERO_ADDRESS };
-      this.checkpoints.set(claimIndex, cp);
-      if (numToResolve === 0) numToResolve = children.length;
-    }
+    // Work on a copy: a revert part-way must leave the stored checkpoint as it was.
+    const stored = this.checkpoints.get(claimIndex);
+    const cp: Checkpoint = stored === undefined
+      ? { subgameIndex: 0, leftmostPosition: (1n << 128n) - 1n, counteredBy: ZERO_ADDRESS }
+      : { ...stored };
+    if (stored === undefined && numToResolve === 0) numToResolve = children.length;
     const finalCursor = Math.min(cp.subgameIndex + numToResolve, children.length);
     for (let i = cp.subgameIndex; i < finalCursor; i++) {
       const childIndex = children[i]!;
@@ -346,6 +346,7 @@ export class InProcessGame {
       }
     }
     cp.subgameIndex = finalCursor;
+    this.checkpoints.set(claimIndex, cp);
     if (cp.subgameIndex === children.length) {
       this.resolvedSubgames[claimIndex] = true;
       this.distributeBond(cp.counteredBy !== ZERO_ADDRESS ? cp.counteredBy : root.claimant, root);
