@@ -120,7 +120,7 @@ describe('WitnessState reads over a random world', () => {
   const absent = Array.from({ length: 30 }, () => addressFromBytes(bytesOf(r, 20)));
   let prover: Prover;
   let nodes: Uint8Array[];
-  let witness: StateWitness;
+  let witness: ReturnType<typeof witnessFromNodes>;
   const provenSlots = new Map<Address, bigint[]>();
   const absentSlots = new Map<Address, bigint[]>();
 
