@@ -19,7 +19,6 @@ import {
   WitnessState,
   witnessFromNodes,
   witnessPostStateRoot,
-  type StateWitness,
 } from '../vm/state/witness.js';
 import { NodeStore, PartialTrie } from '../vm/state/witness-trie.js';
 import { encodeAccount, EMPTY_TRIE_ROOT, trieRoot } from '../vm/trie/index.js';
