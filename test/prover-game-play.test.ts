@@ -126,6 +126,7 @@ describe('honest challenger against a wrong root claim', () => {
         });
         expect(report.status).toBe('CHALLENGER_WINS');
         checkAccounting(s.game, HONEST);
+        expect(report.agentRejections[0]).toEqual([]);
         // The root's bond went to the honest challenger.
         expect(s.game.credit(HONEST)).toBeGreaterThan(bondsBy(s.game, HONEST));
       });
@@ -148,6 +149,7 @@ describe('honest defender of a correct root claim', () => {
         });
         expect(report.status).toBe('DEFENDER_WINS');
         checkAccounting(s.game, HONEST);
+        expect(report.agentRejections[0]).toEqual([]);
         // Every claim the dishonest player made that the honest one countered cost it its bond.
         if (report.scriptedAccepted > 0 && name.includes('ncorrect')) expect(s.game.credit(DISHONEST)).toBeLessThan(bondsBy(s.game, DISHONEST));
       });
@@ -174,6 +176,7 @@ describe('the exhaustive dishonest player (every move, every step)', () => {
         expect(report.status).toBe(rootHonest ? 'DEFENDER_WINS' : 'CHALLENGER_WINS');
         expect(report.scriptedAccepted).toBeGreaterThan(20);
         checkAccounting(s.game, HONEST);
+        expect(report.agentRejections[0]).toEqual([]);
       });
     }
   }
@@ -184,6 +187,7 @@ describe('the exhaustive dishonest player (every move, every step)', () => {
     const report = await playGame({ game: s.game, clock: s.clock, agents: [s.agent(HONEST)], players: [s.scripted(DISHONEST, freeloader)], roundSeconds: 60n, scriptedRounds: 8 });
     expect(report.status).toBe('CHALLENGER_WINS');
     checkAccounting(s.game, HONEST);
+    expect(report.agentRejections[0]).toEqual([]);
   });
 });
 
@@ -206,6 +210,7 @@ describe('two agents with different traces', () => {
           });
           expect(report.status).toBe(rootHonest ? 'DEFENDER_WINS' : 'CHALLENGER_WINS');
           checkAccounting(s.game, HONEST);
+          expect(report.agentRejections[0]).toEqual([]);
           checkLeaves(s.game, maxDepth);
         }
       });
@@ -235,6 +240,7 @@ describe('OP mainnet depths (73, split 30) with a short trace', () => {
     expect(Math.max(...claims.map((c) => c.position.depth))).toBe(73);
     checkLeaves(s.game, 73);
     checkAccounting(s.game, HONEST);
+    expect(report.agentRejections[0]).toEqual([]);
   });
 
   it('an honest defender against wrong attacks on the last claim', async () => {
@@ -250,6 +256,7 @@ describe('OP mainnet depths (73, split 30) with a short trace', () => {
     expect(report.status).toBe('DEFENDER_WINS');
     expect(s.game.view().claims.some((c) => c.position.depth === 73)).toBe(true);
     checkAccounting(s.game, HONEST);
+    expect(report.agentRejections[0]).toEqual([]);
   });
 });
 

@@ -106,6 +106,8 @@ export interface PlayReport {
   readonly claims: number;
   /** Actions by scripted players the referee accepted. */
   readonly scriptedAccepted: number;
+  /** Per agent, the rejections of its actions by the referee. */
+  readonly agentRejections: readonly (readonly Error[])[];
 }
 
 export class PlayError extends Error {
@@ -119,6 +121,7 @@ export async function playGame(options: PlayOptions): Promise<PlayReport> {
   const maxRounds = options.maxRounds ?? 10_000;
   const idleSeconds = options.idleSeconds ?? game.params.maxClockDuration / 8n;
   let scriptedAccepted = 0;
+  const agentRejections: Error[][] = agents.map(() => []);
   for (let round = 0; round < maxRounds; round++) {
     const before = scriptedAccepted;
     let agentsSent = 0;
@@ -135,8 +138,14 @@ export async function playGame(options: PlayOptions): Promise<PlayReport> {
         }
       }
     }
-    for (const agent of agents) agentsSent += (await agent.tick()).sent.length;
-    if (game.status !== 'IN_PROGRESS') return { status: game.status, rounds: round + 1, claims: game.claimCount, scriptedAccepted };
+    for (const [i, agent] of agents.entries()) {
+      const tick = await agent.tick();
+      agentsSent += tick.sent.length;
+      agentRejections[i]!.push(...tick.rejected.map((r) => r.error));
+    }
+    if (game.status !== 'IN_PROGRESS') {
+      return { status: game.status, rounds: round + 1, claims: game.claimCount, scriptedAccepted, agentRejections };
+    }
     clock.advance(agentsSent > 0 || scriptedAccepted > before ? roundSeconds : idleSeconds);
   }
   throw new PlayError(`the game did not resolve in ${maxRounds} rounds`);
