@@ -392,3 +392,44 @@ describe('channel contents', () => {
     expect(r.events[0]!.reason).toContain('before Delta');
   });
 });
+
+describe('Holocene frame rules', () => {
+  const blocksA = l2Blocks(0, 3);
+  const a = buildBatcherPayloads(blocksA, { batchType: 'singular', compression: 'zlib', channelId: CHANNEL_A, maxPayloadSize: 250 });
+  const b = buildBatcherPayloads(l2Blocks(3, 3), { batchType: 'singular', compression: 'zlib', channelId: CHANNEL_B, maxPayloadSize: 250 });
+  const holo = (): DerivationPipeline => new DerivationPipeline(config({ holocene: true, channelTimeout: 5 }));
+  const one = (f: Frame): Uint8Array => encodeFramesPayload([f]);
+
+  it('drops out-of-order and duplicate frames at once; in-order resends complete the channel', async () => {
+    const [f0, f1, f2] = a.frames;
+    expect(a.frames.length).toBeGreaterThanOrEqual(4);
+    const p = holo();
+    const r1 = await p.addL1Block(10, [one(f0!), one(f2!), one(f1!), one(f1!)]);
+    expect(kinds(r1.events)).toEqual(['frame-dropped:out-of-order-frame', 'frame-dropped:out-of-order-frame']);
+    expect(r1.events[0]).toMatchObject({ frameNumber: 2 });
+    const r2 = await p.addL1Block(11, a.frames.slice(2).map(one));
+    expect(r2.events).toEqual([]);
+    expect(r2.batches.map((x) => x.timestamp)).toEqual(blocksA.map((x) => x.timestamp));
+    // The same out-of-order arrival is buffered before Holocene.
+    const pre = new DerivationPipeline(config());
+    const reversed = await pre.addL1Block(10, [...a.frames].reverse().map(one));
+    expect(reversed.batches).toHaveLength(3);
+  });
+
+  it('a first frame replaces an unfinished staging channel; other channels’ frames are dropped', async () => {
+    const p = holo();
+    const r = await p.addL1Block(10, [one(a.frames[0]!), one(b.frames[1]!), one(b.frames[0]!), ...b.frames.slice(1).map(one), one(a.frames[1]!)]);
+    expect(kinds(r.events)).toEqual(['frame-dropped:wrong-channel', 'channel-pruned', 'frame-dropped:no-staging-channel']);
+    expect(r.events[1]).toMatchObject({ channelId: bytesToHex(CHANNEL_A).slice(2), frames: 1 });
+    expect(r.batches.map((x) => x.channelId.slice(0, 2))).toEqual(['b0', 'b0', 'b0']);
+  });
+
+  it('times out the staging channel', async () => {
+    const p = holo();
+    await p.addL1Block(10, [one(a.frames[0]!)]);
+    const r = await p.addL1Block(16, a.frames.slice(1).map(one));
+    expect(kinds(r.events)[0]).toBe('channel-timed-out');
+    expect(kinds(r.events).slice(1).every((k) => k === 'frame-dropped:no-staging-channel')).toBe(true);
+    expect(r.batches).toEqual([]);
+  });
+});

@@ -3,7 +3,7 @@
 // are pruned while the bank exceeds its maximum size. Pure state machine: no I/O, no logging.
 import { Channel } from './channel.js';
 import { channelIdToHex, type Frame } from './frame.js';
-import type { DerivationEvent } from './events.js';
+import type { DerivationEvent, FrameDropReason } from './events.js';
 
 /** MAX_CHANNEL_BANK_SIZE before Fjord and from Fjord on. */
 export const MAX_CHANNEL_BANK_SIZE = 100_000_000;
@@ -18,6 +18,13 @@ export interface ChannelBankConfig {
    * the oldest channel can be read, so an unready head blocks the bank.
    */
   readonly canyon: boolean;
+  /**
+   * Holocene: frames must arrive in order and the bank holds a single staging channel; a first
+   * frame replaces an unfinished staging channel, anything out of order is dropped at once.
+   */
+  readonly holocene?: boolean;
+  /** Holocene drops a staging channel whose accounted size exceeds this (MAX_RLP_BYTES_PER_CHANNEL). */
+  readonly maxRlpBytesPerChannel?: number;
 }
 
 export interface ReadyChannel {
@@ -60,6 +67,7 @@ export class ChannelBank {
 
   /** Buffers one frame seen in L1 block `l1Block`; returns what was dropped on the way. */
   ingestFrame(frame: Frame, l1Block: number): DerivationEvent[] {
+    if (this.config.holocene) return this.ingestFrameHolocene(frame, l1Block);
     const events: DerivationEvent[] = [];
     const idHex = channelIdToHex(frame.channelId);
     let ch = this.channels.get(idHex);
@@ -98,6 +106,57 @@ export class ChannelBank {
     return events;
   }
 
+  /** The staging channel under Holocene (the only entry of the queue, if any). */
+  private staging(): Channel | undefined {
+    const id = this.queue[0];
+    return id === undefined ? undefined : this.channels.get(id);
+  }
+
+  private dropStaging(l1Block: number, events: DerivationEvent[], kind: 'channel-timed-out' | 'channel-pruned', reason: string): void {
+    const ch = this.staging();
+    if (ch === undefined) return;
+    this.remove(ch.idHex);
+    if (kind === 'channel-timed-out') {
+      events.push({ kind, l1Block, channelId: ch.idHex, openBlock: ch.openBlock, frames: ch.frameCount, reason });
+    } else {
+      events.push({ kind, l1Block, channelId: ch.idHex, frames: ch.frameCount, reason });
+    }
+  }
+
+  private timeOutStaging(l1Block: number, events: DerivationEvent[]): void {
+    const ch = this.staging();
+    if (ch !== undefined && this.timedOut(ch, l1Block)) {
+      this.dropStaging(l1Block, events, 'channel-timed-out', `opened at L1 ${ch.openBlock}, not complete by L1 ${ch.openBlock + this.config.channelTimeout}`);
+    }
+  }
+
+  // Holocene's frame queue and channel bank rules, applied frame by frame (op-node's
+  // ChannelAssembler re-checks the frame queue's ordering, so checking once here is equivalent).
+  private ingestFrameHolocene(frame: Frame, l1Block: number): DerivationEvent[] {
+    const events: DerivationEvent[] = [];
+    const idHex = channelIdToHex(frame.channelId);
+    const drop = (code: FrameDropReason, reason: string): DerivationEvent[] => {
+      events.push({ kind: 'frame-dropped', code, l1Block, channelId: idHex, frameNumber: frame.frameNumber, reason });
+      return events;
+    };
+    this.timeOutStaging(l1Block, events);
+    if (frame.frameNumber === 0) {
+      const old = this.staging();
+      if (old !== undefined) this.dropStaging(l1Block, events, 'channel-pruned', `first frame of channel ${idHex} replaces the unfinished staging channel`);
+      const ch = new Channel(frame.channelId, l1Block);
+      this.channels.set(idHex, ch);
+      this.queue = [idHex];
+    }
+    const ch = this.staging();
+    if (ch === undefined) return drop('no-staging-channel', 'non-first frame while no channel is open');
+    if (ch.idHex !== idHex) return drop('wrong-channel', `staging channel is ${ch.idHex}`);
+    if (frame.frameNumber !== ch.frameCount) return drop('out-of-order-frame', `expected frame ${ch.frameCount}`);
+    ch.addFrame(frame, l1Block);
+    const max = this.config.maxRlpBytesPerChannel;
+    if (max !== undefined && ch.size > max) this.dropStaging(l1Block, events, 'channel-pruned', `channel size ${ch.size} exceeds ${max} bytes`);
+    return events;
+  }
+
   private prune(l1Block: number, events: DerivationEvent[]): void {
     let total = this.totalSize;
     while (total > this.config.maxChannelBankSize && this.queue.length > 0) {
@@ -121,6 +180,7 @@ export class ChannelBank {
    * oldest before Canyon) is removed and returned. Returns null when nothing is ready.
    */
   read(l1Block: number, events: DerivationEvent[]): ReadyChannel | null {
+    if (this.config.holocene) this.timeOutStaging(l1Block, events);
     for (;;) {
       const headId = this.queue[0];
       if (headId === undefined) return null;

@@ -19,7 +19,11 @@ export type FrameDropReason =
   | 'duplicate-frame'
   | 'second-closing-frame'
   | 'frame-after-closing-frame'
-  | 'beyond-closing-frame';
+  | 'beyond-closing-frame'
+  // Holocene only:
+  | 'no-staging-channel'
+  | 'wrong-channel'
+  | 'out-of-order-frame';
 
 /** A parsed frame the channel bank refused (or removed when a lower closing frame arrived). */
 export interface FrameDroppedEvent extends EventBase {
@@ -36,7 +40,10 @@ export interface ChannelTimedOutEvent extends EventBase {
   readonly frames: number;
 }
 
-/** The oldest channel evicted because the channel bank grew past its maximum size. */
+/**
+ * A channel evicted unfinished: the oldest one when the bank grew past its maximum size, or
+ * (Holocene) the staging channel replaced by a new first frame or grown past the size cap.
+ */
 export interface ChannelPrunedEvent extends EventBase {
   readonly kind: 'channel-pruned';
   readonly channelId: string;

@@ -16,6 +16,8 @@ export interface DerivationConfig {
   readonly fjord: boolean;
   /** Canyon: any ready channel is read, not only the oldest. Default true. */
   readonly canyon?: boolean;
+  /** Holocene: strict frame order, one staging channel (batch-queue rules are not covered). Default false. */
+  readonly holocene?: boolean;
   /** Delta: span batches accepted. Default true. */
   readonly delta?: boolean;
   /** Defaults to MAX_CHANNEL_BANK_SIZE for the fork. */
@@ -49,12 +51,14 @@ export class DerivationPipeline {
   private readonly maxRlpBytes: number;
 
   constructor(readonly config: DerivationConfig) {
+    this.maxRlpBytes = config.maxRlpBytesPerChannel ?? (config.fjord ? FJORD_MAX_RLP_BYTES_PER_CHANNEL : MAX_RLP_BYTES_PER_CHANNEL);
     this.bank = new ChannelBank({
       channelTimeout: config.channelTimeout,
       canyon: config.canyon ?? true,
       maxChannelBankSize: config.maxChannelBankSize ?? (config.fjord ? FJORD_MAX_CHANNEL_BANK_SIZE : MAX_CHANNEL_BANK_SIZE),
+      holocene: config.holocene ?? false,
+      maxRlpBytesPerChannel: this.maxRlpBytes,
     });
-    this.maxRlpBytes = config.maxRlpBytesPerChannel ?? (config.fjord ? FJORD_MAX_RLP_BYTES_PER_CHANNEL : MAX_RLP_BYTES_PER_CHANNEL);
   }
 
   /** Channels still buffered (incomplete, or waiting behind an older one before Canyon). */
