@@ -11,6 +11,7 @@ const SUITES: readonly (readonly [string, BenchSuite])[] = [
   ['keccak', runKeccakBench],
   ['da-blobs', () => runDaBlobBench()],
   ['da-eigenda', runDaEigendaBench],
+  ['replay', async () => (await import('./replay.js')).runReplayBench()],
 ];
 
 function fmt(n: number | null): string {
