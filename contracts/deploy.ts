@@ -39,11 +39,17 @@ export interface L1Clients {
   readonly wallet: WalletClient<Transport, Chain, Account>;
 }
 
-export function l1Clients(rpcUrl: string, privateKey: Hex, chain: Chain = foundry): L1Clients {
+/**
+ * Clients for one account. `pollingIntervalMs` is how long a receipt wait sleeps when the
+ * receipt is not there on the first look (viem's default 4 s is far too long for anvil).
+ */
+export function l1Clients(rpcUrl: string, privateKey: Hex, options: { chain?: Chain; pollingIntervalMs?: number } = {}): L1Clients {
   const transport = http(rpcUrl);
+  const chain = options.chain ?? foundry;
+  const pollingInterval = options.pollingIntervalMs ?? 4_000;
   return {
-    public: createPublicClient({ chain, transport }),
-    wallet: createWalletClient({ chain, transport, account: privateKeyToAccount(privateKey) }),
+    public: createPublicClient({ chain, transport, pollingInterval }),
+    wallet: createWalletClient({ chain, transport, account: privateKeyToAccount(privateKey), pollingInterval }),
   };
 }
 
@@ -197,12 +203,14 @@ export async function createGame(
   options: CreateGameOptions,
 ): Promise<{ address: Address; receipt: TransactionReceipt }> {
   const abi = disputeGameFactoryArtifact().abi;
+  // The clone's initialize() reverts bubble up through create(): decode them with the game's errors.
+  const gameErrors = bisectionGameArtifact().abi.filter((item) => item.type === 'error');
   const bond =
     options.bond ??
     ((await clients.public.readContract({ address: factory, abi, functionName: 'initBonds', args: [options.gameType] })) as bigint);
   const receipt = await sendCall(clients, {
     address: factory,
-    abi,
+    abi: [...abi, ...gameErrors],
     functionName: 'create',
     args: [options.gameType, options.rootClaim, encodeGameExtraData(options.l2BlockNumber)],
     value: bond,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClient, http, parseEventLogs, type Address, type Hex } from 'viem';
 import { foundry } from 'viem/chains';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
-import { bisectionGameArtifact } from '../contracts/artifacts.js';
+import { bisectionGameArtifact, disputeGameFactoryArtifact } from '../contracts/artifacts.js';
 import {
   ALPHABET_ABSOLUTE_PRESTATE,
   DEFAULT_GAME_PARAMS,
@@ -28,6 +28,7 @@ import {
 import { Position } from '../prover/game/position.js';
 
 const gameAbi = bisectionGameArtifact().abi;
+const factoryAbi = disputeGameFactoryArtifact().abi;
 const ANCHOR_BLOCK = 100n;
 const ANCHOR_ROOT = alphabetGenesisOutput(ANCHOR_BLOCK, 'anchor');
 
@@ -176,6 +177,97 @@ const dishonestActor = (clients: L1Clients, divergeAt: bigint): Actor => {
   };
 };
 
+/** Who answers a claim at `depth`: even depths are the proposer's, odd the challenger's. */
+const responderFor = (depth: number, proposer: Actor, challenger: Actor): Actor => (depth % 2 === 0 ? challenger : proposer);
+
+interface PlayedGame {
+  readonly path: Claim[];
+  /** The actor that countered the leaf with a step, if any. */
+  readonly stepper?: Actor;
+  /** The actor whose step at the leaf the game refused (the leaf was right). */
+  readonly refusedStep?: Actor;
+  readonly moves: number;
+}
+
+/**
+ * Plays one line of the game: each actor in turn counters the latest claim the way
+ * op-challenger does (attack a claim whose value it disagrees with, defend one it agrees
+ * with, step at MAX_GAME_DEPTH), until someone has no move left.
+ */
+async function playLine(
+  g: GameHandle,
+  rules: Rules,
+  proposer: Actor,
+  challenger: Actor,
+  onGas: (kind: 'move' | 'step', gasUsed: bigint) => void,
+): Promise<PlayedGame> {
+  const path: Claim[] = [await g.claim(0)];
+  let moves = 0;
+  for (;;) {
+    const last = path[path.length - 1];
+    const me = responderFor(last.position.depth, proposer, challenger);
+    const agree = BigInt(valueAt(rules, me, path, last.position)) === BigInt(last.value);
+    if (last.position.depth === rules.maxDepth) {
+      const leaves = 1n << BigInt(rules.maxDepth - rules.splitDepth - 1);
+      const k = last.position.traceIndex(rules.maxDepth) % leaves;
+      const ctx = execContext(rules, path, last.position);
+      // The contract derives the same starting/disputed outputs from the tree.
+      expect(await g.read<readonly [Hex, Hex, bigint]>('execContext', [BigInt(last.index)])).toEqual([
+        ctx.starting,
+        ctx.disputed,
+        ctx.l2BlockNumber,
+      ]);
+      const steps = (n: bigint): bigint => (n < rules.programSteps ? n : rules.programSteps);
+      // Attack: prove the leaf's state wrong from the state before it; defend: from the leaf.
+      const stateData = agree
+        ? alphabetStateData(steps(k + 1n), ctx.l2BlockNumber)
+        : k === 0n
+          ? alphabetStateData(0n, 0n)
+          : alphabetStateData(steps(k), ctx.l2BlockNumber);
+      try {
+        const r = await g.send(me.clients, 'step', [BigInt(last.index), !agree, stateData, '0x']);
+        onGas('step', r.gasUsed);
+      } catch (e) {
+        // A step that would prove the leaf right is no move at all.
+        if (!/ValidStep/.test(String(e))) throw e;
+        return { path, moves, refusedStep: me };
+      }
+      path[path.length - 1] = await g.claim(last.index);
+      return { path, stepper: me, moves };
+    }
+    const isAttack = !agree;
+    if (agree && (last.position.isRoot() || last.position.depth === rules.splitDepth + 1)) return { path, moves };
+    const next = isAttack ? last.position.attack() : last.position.defend();
+    const r = await g.move(me.clients, last, valueAt(rules, me, path, next), isAttack);
+    onGas('move', r.gasUsed);
+    moves++;
+    path.push(await g.claim(Number(await g.read<bigint>('claimDataLen')) - 1));
+  }
+}
+
+/** Bottom-up resolution of a single line, as the contract must do it: who gets which bond. */
+function expectedCredits(path: readonly Claim[]): { credits: Map<Address, bigint>; rootCountered: boolean } {
+  const credits = new Map<Address, bigint>();
+  const add = (a: Address, v: bigint) => credits.set(a, (credits.get(a) ?? 0n) + v);
+  const zero = '0x0000000000000000000000000000000000000000';
+  let childClaimant: Address = zero;
+  let countered = false;
+  for (let i = path.length - 1; i >= 0; i--) {
+    const c = path[i];
+    if (i === path.length - 1) {
+      // The leaf: countered only by a step.
+      countered = c.counteredBy !== zero;
+      add(countered ? c.counteredBy : c.claimant, c.bond);
+    } else {
+      // Countered iff its only child stands.
+      countered = !countered;
+      add(countered ? childClaimant : c.claimant, c.bond);
+    }
+    childClaimant = c.claimant;
+  }
+  return { credits, rootCountered: countered };
+}
+
 describe('BisectionGame', () => {
   let node: AnvilNode;
   let deployer: L1Clients;
@@ -209,7 +301,7 @@ describe('BisectionGame', () => {
 
   beforeAll(async () => {
     node = await startAnvil({ hardfork: 'prague' });
-    [deployer, alice, bob, carol] = [0, 1, 2, 3].map((i) => l1Clients(node.rpcUrl, node.privateKeys[i]));
+    [deployer, alice, bob, carol] = [0, 1, 2, 3].map((i) => l1Clients(node.rpcUrl, node.privateKeys[i], { pollingIntervalMs: 50 }));
     testClient = createTestClient({ chain: foundry, mode: 'anvil', transport: http(node.rpcUrl) });
   });
   afterAll(async () => {
@@ -399,5 +491,114 @@ describe('BisectionGame', () => {
       await expect(g.send(carol, 'resolve', [])).rejects.toThrow(/GameNotInProgress/);
       await expect(g.move(bob, claims[4], honestOutput(101n), true)).rejects.toThrow(/GameNotInProgress/);
     });
+  });
+  describe('full alphabet games at OP depths (MAX_GAME_DEPTH 73, SPLIT_DEPTH 30)', () => {
+    const PROGRAM_STEPS = 1000n;
+    let sys: Awaited<ReturnType<typeof system>>;
+    const onGas = (kind: 'move' | 'step', used: bigint) => gas[kind].push(used);
+
+    beforeAll(async () => {
+      sys = await system({ gameType: 1, programSteps: PROGRAM_STEPS });
+    });
+
+    async function resolveLine(g: GameHandle, path: readonly Claim[], caller: L1Clients): Promise<void> {
+      await advance(DEFAULT_GAME_PARAMS.maxClockDuration + 1n);
+      for (let i = path.length - 1; i >= 0; i--) {
+        gas.resolveClaim.push((await g.send(caller, 'resolveClaim', [BigInt(path[i].index), 0n])).gasUsed);
+      }
+      gas.resolve.push((await g.send(caller, 'resolve', [])).gasUsed);
+    }
+
+    /** Credits as the contract computed them equal the line's bottom-up result; paid out once. */
+    async function checkCredits(g: GameHandle, path: readonly Claim[], honest: Actor, dishonest: Actor): Promise<void> {
+      const { credits } = expectedCredits(path);
+      const total = path.reduce((a, c) => a + c.bond, 0n);
+      const honestAddr = honest.clients.wallet.account.address;
+      const dishonestAddr = dishonest.clients.wallet.account.address;
+      expect(credits.get(honestAddr)).toBe(total);
+      expect(await g.read<bigint>('credit', [honestAddr])).toBe(total);
+      expect(await g.read<bigint>('credit', [dishonestAddr])).toBe(0n);
+      expect(await deployer.public.getBalance({ address: g.address })).toBe(total);
+      // Carol pays the gas, so the honest actor's balance moves by exactly its credit.
+      const before = await deployer.public.getBalance({ address: honestAddr });
+      const r = await g.send(carol, 'claimCredit', [honestAddr]);
+      gas.claimCredit.push(r.gasUsed);
+      expect((await deployer.public.getBalance({ address: honestAddr })) - before).toBe(total);
+      expect(await g.read<bigint>('credit', [honestAddr])).toBe(0n);
+      expect(await deployer.public.getBalance({ address: g.address })).toBe(0n);
+      await expect(g.send(carol, 'claimCredit', [honestAddr])).rejects.toThrow(/NoCreditToClaim/);
+      await expect(g.send(carol, 'claimCredit', [dishonestAddr])).rejects.toThrow(/NoCreditToClaim/);
+    }
+
+    it('a false proposal (lies from block 105 of 110) is bisected to one step and the challenger wins', async () => {
+      const honest = honestActor(bob);
+      const liar = dishonestActor(alice, 105n);
+      const rules: Rules = { maxDepth: 73, splitDepth: 30, programSteps: PROGRAM_STEPS, l2BlockNumber: 110n };
+      const rootClaim = liar.output(110n);
+      expect(rootClaim).not.toBe(honestOutput(110n));
+      const { address, receipt } = await createGame(alice, sys.factory, { gameType: 1, rootClaim, l2BlockNumber: 110n });
+      gas.create.push(receipt.gasUsed);
+      const g = new GameHandle(address, deployer.public);
+      const { path, stepper, refusedStep, moves } = await playLine(g, rules, liar, honest, onGas);
+      expect(moves).toBe(73);
+      // This line ends on the honest side's leaf (the state after 999 of 1000 steps): the liar's
+      // defence step would reproduce the honest final state, so the game refuses it.
+      expect(stepper).toBeUndefined();
+      expect(refusedStep?.name).toBe('dishonest');
+      const leaf = path[path.length - 1];
+      expect(leaf.position.depth).toBe(73);
+      expect(leaf.claimant).toBe(bob.wallet.account.address);
+      expect(leaf.counteredBy).toBe('0x0000000000000000000000000000000000000000');
+      // The execution subgame that decided it is the one for block 105 (first lie).
+      const ctx = await g.read<readonly [Hex, Hex, bigint]>('execContext', [BigInt(leaf.index)]);
+      expect(ctx).toEqual([honestOutput(104n), liar.output(105n), 105n]);
+      // Both sides used attacks and defences on the way down.
+      const defences = path.slice(1).filter((c) => c.position.gindex !== path[c.parentIndex].position.gindex * 2n).length;
+      expect(defences).toBeGreaterThan(0);
+      await expect(g.send(carol, 'resolveClaim', [BigInt(leaf.index), 0n])).rejects.toThrow(/ClockNotExpired/);
+      await resolveLine(g, path, carol);
+      expect(expectedCredits(path).rootCountered).toBe(true);
+      expect(GAME_STATUSES[await g.read<number>('status')]).toBe('CHALLENGER_WINS');
+      await checkCredits(g, path, honest, liar);
+      // A lost game leaves the anchor where it was.
+      expect(await deployer.public.readContract({ address: sys.factory, abi: factoryAbi, functionName: 'anchors', args: [1] })).toEqual([
+        ANCHOR_ROOT,
+        ANCHOR_BLOCK,
+      ]);
+    }, 300_000);
+
+    it('a true proposal attacked from the first block stands, and moves the anchor', async () => {
+      const honest = honestActor(alice);
+      const liar = dishonestActor(bob, 101n);
+      const rules: Rules = { maxDepth: 73, splitDepth: 30, programSteps: PROGRAM_STEPS, l2BlockNumber: 103n };
+      const { address } = await createGame(alice, sys.factory, { gameType: 1, rootClaim: honestOutput(103n), l2BlockNumber: 103n });
+      const g = new GameHandle(address, deployer.public);
+      const { path, stepper } = await playLine(g, rules, honest, liar, onGas);
+      // Here the liar holds the last leaf and the honest side counters it with a step.
+      expect(stepper?.name).toBe('honest');
+      const leaf = path[path.length - 1];
+      expect(leaf.position.depth).toBe(73);
+      expect(leaf.counteredBy).toBe(alice.wallet.account.address);
+      // Disputing block 101 starts from the anchor itself.
+      const ctx = await g.read<readonly [Hex, Hex, bigint]>('execContext', [BigInt(leaf.index)]);
+      expect(ctx[0]).toBe(ANCHOR_ROOT);
+      expect(ctx[2]).toBe(101n);
+      await resolveLine(g, path, carol);
+      expect(expectedCredits(path).rootCountered).toBe(false);
+      expect(GAME_STATUSES[await g.read<number>('status')]).toBe('DEFENDER_WINS');
+      await checkCredits(g, path, honest, liar);
+      expect(await deployer.public.readContract({ address: sys.factory, abi: factoryAbi, functionName: 'anchors', args: [1] })).toEqual([
+        honestOutput(103n),
+        103n,
+      ]);
+      // New games start from the new anchor and must be above it.
+      await expect(createGame(alice, sys.factory, { gameType: 1, rootClaim: honestOutput(103n), l2BlockNumber: 102n })).rejects.toThrow(
+        /UnexpectedRootClaim/,
+      );
+      const next = await createGame(alice, sys.factory, { gameType: 1, rootClaim: honestOutput(104n), l2BlockNumber: 104n });
+      const g2 = new GameHandle(next.address, deployer.public);
+      expect(await g2.read<bigint>('startingBlockNumber')).toBe(103n);
+      expect(await g2.read<Hex>('startingRootHash')).toBe(honestOutput(103n));
+    }, 300_000);
   });
 });

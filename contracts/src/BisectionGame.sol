@@ -325,8 +325,9 @@ contract BisectionGame is IDisputeGame {
         status = status_;
         resolvedAt = uint64(block.timestamp);
         emit Resolved(status_);
-        // The anchor update must never block resolution.
-        try IAnchorSource(FACTORY).tryUpdateAnchor() {} catch {}
+        // Not wrapped in try/catch: gas estimation would then find a limit at which the update
+        // silently runs out of gas. The factory returns false rather than reverting.
+        IAnchorSource(FACTORY).tryUpdateAnchor();
     }
 
     /// @notice Pay `recipient` all of its credit in ETH.
