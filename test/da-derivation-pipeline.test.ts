@@ -248,15 +248,18 @@ describe('frame rules', () => {
     const oversize = Uint8Array.from(payload(frames[0]!));
     new DataView(oversize.buffer).setUint32(1 + 18, 1_000_001, false);
     const p = new DerivationPipeline(config());
-    const r = await p.addL1Block(10, [badVersion, truncated, new Uint8Array(0), Uint8Array.of(0), badIsLast, oversize]);
+    const badVersion2 = Uint8Array.from(good);
+    badVersion2[0] = 2;
+    const r = await p.addL1Block(10, [badVersion, truncated, new Uint8Array(0), Uint8Array.of(0), badIsLast, oversize, badVersion2]);
     expect(r.batches).toEqual([]);
     expect(r.events.map((e) => (e.kind === 'payload-dropped' ? `${e.payloadIndex} ${e.reason.split(':')[0]}` : e.kind))).toEqual([
-      '0 unknown-version',
+      '0 alt-da-commitment',
       '1 truncated-frame',
       '2 empty-payload',
       '3 no-frames',
       '4 invalid-is-last',
       '5 frame-too-large',
+      '6 unknown-version',
     ]);
     // Nothing from the rejected payloads reached the channel bank.
     expect(p.pendingChannels).toBe(0);
@@ -323,6 +326,14 @@ describe('channel bank rules', () => {
     await p.addL1Block(10, []);
     await expect(p.addL1Block(10, [])).rejects.toThrow(/blocks must increase/);
     await expect(p.addL1Block(9, [])).rejects.toThrow(/PipelineError|blocks must increase/);
+  });
+
+  it('refuses a second addL1Block before the first has finished', async () => {
+    const p = new DerivationPipeline(config());
+    const first = p.addL1Block(10, a.payloads);
+    await expect(p.addL1Block(11, [])).rejects.toThrow(/still running/);
+    expect((await first).batches).toHaveLength(3);
+    expect((await p.addL1Block(11, [])).events).toEqual([]);
   });
 });
 

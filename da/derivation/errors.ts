@@ -4,6 +4,7 @@
 export type FrameErrorReason =
   | 'empty-payload'
   | 'unknown-version'
+  | 'alt-da-commitment'
   | 'truncated-frame'
   | 'frame-too-large'
   | 'invalid-is-last'

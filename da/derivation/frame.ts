@@ -4,8 +4,10 @@
 // A batcher transaction's payload is derivation_version (one byte, 0) followed by one or more frames.
 import { FrameError } from './errors.js';
 
-/** The only derivation version of calldata/blob payloads (0x01 marks alt-DA commitments). */
+/** The derivation version of frame payloads in calldata and blobs. */
 export const DERIVATION_VERSION_0 = 0;
+/** Derivation version of alt-DA commitments in calldata. */
+export const ALT_DA_DERIVATION_VERSION = 1;
 export const CHANNEL_ID_LENGTH = 16;
 /** channel_id + frame_number + frame_data_length + is_last. */
 export const FRAME_OVERHEAD = CHANNEL_ID_LENGTH + 2 + 4 + 1;
@@ -56,6 +58,10 @@ export function parseFrame(bytes: Uint8Array, offset: number): { frame: Frame; e
  */
 export function parseFrames(payload: Uint8Array): Frame[] {
   if (payload.length === 0) throw new FrameError('empty-payload', 'batcher transaction payload is empty');
+  if (payload[0] === ALT_DA_DERIVATION_VERSION) {
+    // Alt-DA: the payload is a commitment to data held elsewhere; the caller resolves it first.
+    throw new FrameError('alt-da-commitment', 'payload is an alt-DA commitment (version 0x01), not frames');
+  }
   if (payload[0] !== DERIVATION_VERSION_0) {
     throw new FrameError('unknown-version', `derivation version byte 0x${payload[0]!.toString(16).padStart(2, '0')}, expected 0x00`);
   }

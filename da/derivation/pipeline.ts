@@ -48,6 +48,7 @@ export interface L1BlockResult {
 export class DerivationPipeline {
   private readonly bank: ChannelBank;
   private lastL1Block: number | null = null;
+  private busy = false;
   private readonly maxRlpBytes: number;
 
   constructor(readonly config: DerivationConfig) {
@@ -76,7 +77,17 @@ export class DerivationPipeline {
     if (this.lastL1Block !== null && l1BlockNumber <= this.lastL1Block) {
       throw new PipelineError(`L1 block ${l1BlockNumber} fed after ${this.lastL1Block}; blocks must increase`);
     }
+    if (this.busy) throw new PipelineError('addL1Block called while the previous call is still running; await it first');
     this.lastL1Block = l1BlockNumber;
+    this.busy = true;
+    try {
+      return await this.process(l1BlockNumber, payloads);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async process(l1BlockNumber: number, payloads: readonly Uint8Array[]): Promise<L1BlockResult> {
     const result: L1BlockResult = { batches: [], events: [] };
     // A new L1 origin can time out channels before any new frame arrives.
     await this.drain(l1BlockNumber, result);
