@@ -26,6 +26,7 @@ import {
   type RecordedBlock,
   type RecordedRange,
 } from '../vm/replay/recorded.js';
+import { gasSlices, replayRecordedMetis, replayRecordedReference, ReplayBenchError } from '../bench/replay.js';
 
 const chain = anvilRules('prague', 31337n);
 const options = { checkParent: false } as const;
@@ -174,5 +175,40 @@ describe('recorded replay ranges (anvil, prague)', () => {
     const json = JSON.parse(text) as { blocks: unknown[] };
     json.blocks.pop();
     expect(() => decodeRecordedRange(JSON.stringify(json))).toThrow(RecordedRangeFormatError);
+  });
+  // The replay bench's two engines on the same recording.
+  it('bench: MetisVM and @ethereumjs/vm both replay the recording with the header gas', async () => {
+    const total = recorded.blocks.reduce((s, b) => s + b.block.header.gasUsed, 0n);
+    const ours = await replayRecordedMetis(recorded, chain);
+    const ref = await replayRecordedReference(recorded, chain);
+    expect(ours.blocks).toBe(recorded.blocks.length);
+    expect(ref.blocks).toBe(recorded.blocks.length);
+    expect(ours.gas).toBe(total);
+    expect(ref.gas).toBe(total);
+    expect(ours.ms).toBeGreaterThan(0);
+    expect(ref.ms).toBeGreaterThan(0);
+    // Slices for the workers cover the range exactly once, in order.
+    const slices = gasSlices(recorded, 4);
+    expect(slices.flatMap((r) => r.blocks.map((b) => b.number))).toEqual(recorded.blocks.map((b) => b.number));
+  });
+
+  it('bench: either engine throws when a block does not check out', async () => {
+    const target = recorded.blocks.find((b) => b.block.transactions.length > 1)!;
+    const reordered = withBlock(recorded, target.number, (b) => {
+      const [first, second, ...rest] = b.block.transactions;
+      return { ...b, block: { ...b.block, transactions: [second!, first!, ...rest] } };
+    });
+    await expect(replayRecordedMetis(reordered, chain)).rejects.toBeInstanceOf(ReplayBenchError);
+    // Reordered, the block's gas or receipts change, and ethereumjs notices.
+    await expect(replayRecordedReference(reordered, chain)).rejects.toBeInstanceOf(ReplayBenchError);
+    // A header that does not hash to the recorded block hash is not run at all.
+    const otherHeader = withBlock(recorded, target.number, (b) => ({ ...b, block: { ...b.block, header: { ...b.block.header, extraData: new Uint8Array([1]) } } }));
+    await expect(replayRecordedReference(otherHeader, chain)).rejects.toThrow(/decodes to hash/);
+    // A receipt the node reported differently from what ethereumjs computes.
+    const wrongReceipt = withBlock(recorded, target.number, (b) => ({
+      ...b,
+      receipts: b.receipts.map((r, i) => (i === 0 ? { ...r, cumulativeGasUsed: r.cumulativeGasUsed + 1n } : r)),
+    }));
+    await expect(replayRecordedReference(wrongReceipt, chain)).rejects.toThrow(/receipt 0 differs/);
   });
 });
