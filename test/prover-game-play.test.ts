@@ -8,6 +8,7 @@ import {
   doNothing,
   exhaustive,
   playGame,
+  randomStrategy,
   respondAll,
   respondLast,
   type ScriptedPlayer,
@@ -17,6 +18,7 @@ import { GameAgent, inProcessContract } from '../prover/game/agent.js';
 import { ALPHABET_ABSOLUTE_PRESTATE, AlphabetStepVerifier, alphabetOutputRoot, alphabetSplitAccessor } from '../prover/game/alphabet.js';
 import { InProcessGame, ManualClock, geometricBonds } from '../prover/game/game.js';
 import { GameSolver } from '../prover/game/solver.js';
+import { rng } from './support/rng.js';
 import { ZERO_ADDRESS, type Address, type GameParams, type Hex } from '../prover/game/types.js';
 
 const HONEST: Address = '0x00000000000000000000000000000000000000a1';
@@ -297,4 +299,28 @@ describe('clocks', () => {
     expect(tick.sent.map((a) => a.type)).toEqual(['resolveClaim', 'resolveClaim', 'resolve']);
     expect(tick.status).toBe('CHALLENGER_WINS');
   });
+});
+
+describe('random dishonest play (seeded)', () => {
+  for (let seed = 1; seed <= 24; seed++) {
+    it(`seed ${seed}: the honest player wins and bonds add up`, async () => {
+      const random = rng(seed);
+      const maxDepth = 4 + Math.floor(random() * 6); // 4..9
+      const splitDepth = 2 + Math.floor(random() * (maxDepth - 3)); // 2..maxDepth-2
+      const rootHonest = random() < 0.5;
+      const s = setup(maxDepth, splitDepth, rootHonest, { forkAt: BigInt(1 + Math.floor(random() * 3)) });
+      const report = await playGame({
+        game: s.game,
+        clock: s.clock,
+        agents: [s.agent(HONEST)],
+        players: [s.scripted(DISHONEST, randomStrategy(random, 6)), s.scripted(OTHER, randomStrategy(random, 3))],
+        roundSeconds: 60n,
+        scriptedRounds: 15,
+      });
+      expect(report.status).toBe(rootHonest ? 'DEFENDER_WINS' : 'CHALLENGER_WINS');
+      expect(report.scriptedAccepted).toBeGreaterThan(0);
+      checkAccounting(s.game, HONEST);
+      expect(report.agentRejections[0]).toEqual([]);
+    });
+  }
 });

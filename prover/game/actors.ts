@@ -75,6 +75,34 @@ export const exhaustive: Strategy = async (game, correct) => {
   return out;
 };
 
+/**
+ * `perRound` random moves a round: a random claim, attack or defence, correct or wrong value; on
+ * leaves, a random step. `random` yields numbers in [0, 1) (seed it for reproducible games).
+ */
+export function randomStrategy(random: () => number, perRound: number): Strategy {
+  return async (game, correct) => {
+    const out: Action[] = [];
+    for (let i = 0; i < perRound; i++) {
+      const claim = game.claims[Math.floor(random() * game.claims.length)]!;
+      if (claim.position.depth === game.params.maxGameDepth) {
+        const isAttack = random() < 0.5;
+        const position = isAttack ? claim.position : new Position(claim.position.gindex + 1n);
+        try {
+          const { preState, proof } = await correct.getStepData(game, claim, position);
+          out.push({ type: 'step', claimIndex: claim.index, isAttack, preState, proof });
+        } catch {
+          // No step data for this side: skip.
+        }
+        continue;
+      }
+      const kind = random() < 0.5 ? 'attack' : 'defend';
+      const options = await respond(game, correct, claim, kind, random() < 0.5, `random-${i}-${game.claims.length}`);
+      if (options.length > 0) out.push(options[Math.floor(random() * options.length)]!);
+    }
+    return out;
+  };
+}
+
 export function combine(...strategies: Strategy[]): Strategy {
   return async (game, correct) => (await Promise.all(strategies.map((s) => s(game, correct)))).flat();
 }

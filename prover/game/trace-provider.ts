@@ -138,7 +138,7 @@ export class SplitTraceAccessor implements TraceAccessor {
     const { splitDepth } = game.params;
     if (position.depth <= splitDepth) return { provider: this.top, relative: position };
     const sub = this.execSubgame(game, ref, position);
-    const key = `${sub.pre?.index ?? 'anchor'}:${sub.post.index}`;
+    const key = `${sub.pre?.index ?? 'anchor'}:${sub.preOutputRoot}:${sub.post.index}:${sub.postOutputRoot}`;
     let provider = this.bottoms.get(key);
     if (provider === undefined) {
       provider = this.createBottom(sub);
