@@ -7,6 +7,7 @@ import {
   createWalletClient,
   encodeAbiParameters,
   encodePacked,
+  getAddress,
   http,
   keccak256,
   parseEther,
@@ -116,7 +117,7 @@ export async function deployContract(
   if (receipt.status !== 'success' || !receipt.contractAddress) {
     throw new DeployError(`deploying ${artifact.contractName} failed in ${hash}`);
   }
-  return { address: receipt.contractAddress, receipt };
+  return { address: getAddress(receipt.contractAddress), receipt };
 }
 
 export interface FactoryOptions {
