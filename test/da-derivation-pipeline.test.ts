@@ -1,5 +1,6 @@
 // Encoder → pipeline round trips and the derivation spec's frame and channel rules, observed
 // through the public pipeline API (payloads per L1 block in, L2 block batches and drop events out).
+import { constants as zlibConstants, deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   buildBatcherPayloads,
@@ -370,6 +371,22 @@ describe('channel contents', () => {
     expect(r.batches.length).toBeLessThan(20);
     expect(r.batches.map((b) => b.timestamp)).toEqual(blocks.slice(0, r.batches.length).map((b) => b.timestamp));
     expect(kinds(r.events)).toEqual(['channel-data-dropped:decompression-failed']);
+  });
+
+  it('a zlib stream that ends in a sync flush instead of a final block loses nothing', async () => {
+    const blocks = l2Blocks(0, 6);
+    const data = encodeChannelData(blocks.map(encodeSingularBatch));
+    const flushed = new Uint8Array(deflateSync(data, { finishFlush: zlibConstants.Z_SYNC_FLUSH }));
+    expect(() => inflateSync(flushed)).toThrow(/unexpected end/);
+    const payloads = splitIntoFrames(CHANNEL_A, flushed, 100_000).map((f) => encodeFramesPayload([f]));
+    const r = await new DerivationPipeline(config()).addL1Block(1, payloads);
+    expect(r.events).toEqual([]);
+    expect(r.batches.map((b) => b.timestamp)).toEqual(blocks.map((b) => b.timestamp));
+    // Cut inside the last batch, the same stream does lose data, and says so.
+    const cut = splitIntoFrames(CHANNEL_A, flushed.subarray(0, flushed.length - 30), 100_000).map((f) => encodeFramesPayload([f]));
+    const r2 = await new DerivationPipeline(config()).addL1Block(1, cut);
+    expect(kinds(r2.events)).toEqual(['channel-data-dropped:decompression-failed']);
+    expect(r2.batches.length).toBeLessThan(6);
   });
 
   it('brotli is Fjord-only; an unknown compression byte is rejected', async () => {

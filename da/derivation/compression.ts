@@ -18,8 +18,12 @@ export interface DecompressResult {
   readonly algorithm: ChannelCompression;
   /** At most the cap; a prefix of the full output if `stopped` is not null. */
   readonly data: Uint8Array;
-  /** Why decompression stopped early: the size cap, or a corrupt/truncated stream. */
-  readonly stopped: null | { readonly code: 'size-cap' | 'decompression-failed'; readonly reason: string };
+  /**
+   * Why decompression stopped early: the size cap, input that ends before the compressed stream
+   * does ('truncated', which op-batcher's flushed-but-unfinished zlib channels always are), or
+   * a corrupt stream.
+   */
+  readonly stopped: null | { readonly code: 'size-cap' | 'truncated' | 'decompression-failed'; readonly reason: string };
 }
 
 /** Which decompressor a channel needs; throws CompressionError if it cannot be identified. */
@@ -57,7 +61,11 @@ function drain(stream: Inflate | BrotliDecompress, input: Uint8Array, maxBytes: 
       chunks.push(chunk);
       total += chunk.length;
     });
-    stream.on('error', (err: Error) => finish({ code: 'decompression-failed', reason: `${algorithm}: ${err.message}` }));
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      // zlib and brotli both report input that stops mid-stream as Z_BUF_ERROR.
+      const code = err.code === 'Z_BUF_ERROR' ? 'truncated' : 'decompression-failed';
+      finish({ code, reason: `${algorithm}: ${err.message}` });
+    });
     stream.on('end', () => finish(null));
     stream.end(input);
   });

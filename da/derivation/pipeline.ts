@@ -151,8 +151,13 @@ export class DerivationPipeline {
       }
       kept++;
     }
-    if (decompressed.stopped !== null) {
-      drop(decompressed.stopped.code, decompressed.stopped.reason + (error === null ? '' : `; last batch incomplete: ${error}`), kept);
+    const stop = decompressed.stopped;
+    if (stop !== null) {
+      // A stream that merely stops at a batch boundary lost nothing (op-batcher channels
+      // usually end with a sync flush, not a final block); op-node only logs a warning there.
+      if (stop.code === 'truncated' && error === null) return;
+      const code = stop.code === 'truncated' ? 'decompression-failed' : stop.code;
+      drop(code, stop.reason + (error === null ? '' : `; last batch incomplete: ${error}`), kept);
     } else if (error !== null) {
       drop('bad-batch-rlp', error, kept);
     }
