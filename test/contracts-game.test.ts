@@ -427,6 +427,32 @@ describe('BisectionGame', () => {
       await expect(g.send(alice, 'step', [7n, true, alphabetStateData(0n, 0n), '0x'])).rejects.toThrow(/DuplicateStep/);
     });
 
+    it('counters a leaf by a defence step when the next state, claimed by the same side, is wrong', async () => {
+      const g = await newGame(withStatus(root, 0xb2));
+      await g.move(bob, await g.claim(0), withStatus(honestOutput(102n), 0x42), true); // 1: pos 2
+      await g.move(alice, await g.claim(1), honestOutput(101n), true); // 2: pos 4, block 101
+      await g.move(bob, await g.claim(2), alphabetStateHash(3n, 101n, VM_STATUS.INVALID), true); // 3: pos 8
+      // Carol claims a wrong state at trace index 3 (pos 16); Bob puts the right state after
+      // 2 steps at index 1 (pos 32); Carol defends it at index 2 (pos 66) with the right halted
+      // state, which commits her side to index 3 being the same halted state.
+      await g.move(carol, await g.claim(3), alphabetStateHash(7n, 101n, VM_STATUS.UNFINISHED), true); // 4: pos 16
+      await g.move(bob, await g.claim(4), alphabetStateHash(2n, 101n, VM_STATUS.UNFINISHED), true); // 5: pos 32
+      await g.move(carol, await g.claim(5), alphabetStateHash(3n, 101n, VM_STATUS.VALID), false); // 6: pos 66
+      const leaf = await g.claim(6);
+      expect(leaf.position.gindex).toBe(66n);
+      // Attacking the leaf fails (it is right: 2 steps -> 3 steps, halted, VALID)...
+      await expect(g.send(bob, 'step', [6n, true, alphabetStateData(2n, 101n), '0x'])).rejects.toThrow(/ValidStep/);
+      // ...but stepping on from it reproduces the halted state, not Carol's claim 4.
+      const r = await g.send(bob, 'step', [6n, false, alphabetStateData(3n, 101n), '0x']);
+      gas.step.push(r.gasUsed);
+      expect((await g.claim(6)).counteredBy).toBe(bob.wallet.account.address);
+      // Once the stepper's clock has run out, no step is accepted any more.
+      await g.move(alice, await g.claim(5), alphabetStateHash(1n, 101n, VM_STATUS.UNFINISHED), true); // 7: pos 64, right
+      await g.move(carol, await g.claim(5), alphabetStateHash(5n, 101n, VM_STATUS.UNFINISHED), true); // 8: pos 64, wrong
+      await advance(1001n);
+      await expect(g.send(bob, 'step', [8n, true, alphabetStateData(0n, 0n), '0x'])).rejects.toThrow(/ClockTimeExceeded/);
+    });
+
     it('runs chess clocks: extension near the deadline, doubled before the split, refusal when out of time', async () => {
       const g = await newGame(withStatus(root, 0xaf));
       const rootClaim = await g.claim(0);

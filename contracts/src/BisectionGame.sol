@@ -114,7 +114,8 @@ contract BisectionGame is IDisputeGame {
     mapping(uint256 => bool) public resolvedSubgames;
     mapping(uint256 => ResolutionCheckpoint) public resolutionCheckpoints;
     mapping(address => uint256) public credit;
-    bool internal _locked;
+    /// @dev Re-entrancy lock for claimCredit; transient (EIP-1153), so it costs no storage.
+    bool transient _locked;
 
     constructor(Config memory cfg) {
         // Same sanity rules as OP: the split leaves room for an execution subgame of at least
@@ -135,8 +136,6 @@ contract BisectionGame is IDisputeGame {
         TOP_BOND = cfg.topBond;
         BOND_RATIO = _nthRoot((cfg.topBond * RAY) / cfg.baseBond, cfg.maxGameDepth);
     }
-
-    receive() external payable {}
 
     ////////////////////////////////////////////////////////////////
     //                         Creation                           //
@@ -294,9 +293,8 @@ contract BisectionGame is IDisputeGame {
             cp.started = true;
             cp.leftmostPosition = type(uint128).max;
         }
-        uint256 end = numToResolve == 0 || cp.subgameIndex + numToResolve > childCount
-            ? childCount
-            : cp.subgameIndex + numToResolve;
+        uint256 remaining = childCount - cp.subgameIndex;
+        uint256 end = numToResolve == 0 || numToResolve >= remaining ? childCount : cp.subgameIndex + numToResolve;
         for (uint256 i = cp.subgameIndex; i < end; ++i) {
             uint256 childIndex = children[i];
             if (!resolvedSubgames[childIndex]) revert OutOfOrderResolution();
