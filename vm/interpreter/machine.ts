@@ -47,6 +47,8 @@ export class Machine {
   readonly unreproducibleCalls: Address[] = [];
   /** Set when the current frame changed (a child entered, or a frame halted). */
   private switched = false;
+  /** Called as a message is entered, before its checkpoint (the step prover snapshots commitments here). */
+  enterHook: ((m: Machine) => void) | null = null;
 
   constructor(
     readonly world: WorldState,
@@ -146,6 +148,7 @@ export class Machine {
    * checkpoint, creation bookkeeping, value transfer, then code, a precompile, or nothing.
    */
   enter(msg: Message, retOffset: number, retSize: number): void {
+    if (this.enterHook !== null) this.enterHook(this);
     const world = this.world;
     const checkpoint = world.checkpoint();
     const frame = newFrame(msg, checkpoint, this.logs.length, retOffset, retSize);

@@ -50,6 +50,28 @@ export interface AccountChange {
   readonly storageCleared: boolean;
 }
 
+/**
+ * The transaction-scoped sets as committed elsewhere (the one-step verifier hydrates a world for
+ * a single instruction from commitments): consulted when the in-memory sets do not know a key.
+ */
+export interface TxScopeReader {
+  isWarmAddress(address: Address): boolean;
+  isWarmSlot(address: Address, slot: bigint): boolean;
+  transient(address: Address, slot: bigint): bigint;
+  /** The slot's value when the transaction began (EIP-2200). */
+  original(address: Address, slot: bigint): bigint;
+  isCreated(address: Address): boolean;
+}
+
+/** A journal entry as seen from outside: what a step changed, for incremental commitments. */
+export interface JournalRecord {
+  readonly kind: 'account' | 'balance' | 'nonce' | 'code' | 'storage' | 'transient' | 'warm-address' | 'warm-slot';
+  readonly address: Address;
+  readonly slot?: bigint;
+}
+
+const JOURNAL_KINDS: readonly JournalRecord['kind'][] = ['account', 'balance', 'nonce', 'code', 'storage', 'transient', 'warm-address', 'warm-slot'];
+
 export class WorldState {
   /** undefined: not loaded yet; null: known not to exist. */
   private readonly accounts = new Map<Address, CachedAccount | null>();
@@ -66,7 +88,28 @@ export class WorldState {
   /** EIP-6780: accounts created in this transaction (not reverted, as in the spec). */
   readonly createdAccounts = new Set<Address>();
 
-  constructor(readonly backend: StateReader) {}
+  constructor(
+    readonly backend: StateReader,
+    /** Only for hydrated single-step execution; null on every normal path. */
+    readonly txScope: TxScopeReader | null = null,
+  ) {}
+
+  /** Journal entries recorded after `checkpoint` (oldest first). */
+  journalSince(checkpoint: number): JournalRecord[] {
+    return this.journal.slice(checkpoint).map((e) => ({ kind: JOURNAL_KINDS[e.kind]!, address: e.address, ...(e.slot === undefined ? {} : { slot: e.slot }) }));
+  }
+
+  /** Current transient values of every key set since construction (zero values included). */
+  transientWrites(): Map<Address, Map<bigint, bigint>> {
+    const out = new Map<Address, Map<bigint, bigint>>();
+    for (const [a, m] of this.transient) out.set(a, new Map(m));
+    return out;
+  }
+
+  /** EIP-6780: whether the account was created in this transaction. */
+  isCreated(address: Address): boolean {
+    return this.createdAccounts.has(address) || (this.txScope !== null && this.txScope.isCreated(address));
+  }
 
   // ---- transaction scope -------------------------------------------------
 
@@ -114,7 +157,8 @@ export class WorldState {
         }
         case J.Transient: {
           const m = this.transient.get(e.address)!;
-          if (e.prev === 0n) m.delete(e.slot!);
+          // With a committed fallback, a missing key would read through to it: keep explicit zeros.
+          if (e.prev === 0n && this.txScope === null) m.delete(e.slot!);
           else m.set(e.slot!, e.prev as bigint);
           break;
         }
@@ -294,9 +338,10 @@ export class WorldState {
 
   /** EIP-2200's original value: the slot's value when the transaction began. */
   getOriginalStorage(address: Address, slot: bigint): bigint {
-    if (this.createdAccounts.has(address)) return 0n;
+    if (this.isCreated(address)) return 0n;
     const recorded = this.originalStorage.get(address)?.get(slot);
     if (recorded !== undefined) return recorded;
+    if (this.txScope !== null) return this.txScope.original(address, slot);
     // Not written in this transaction yet: the current value is the original.
     return this.getStorage(address, slot);
   }
@@ -318,26 +363,33 @@ export class WorldState {
   // ---- transient storage (EIP-1153) --------------------------------------
 
   getTransient(address: Address, slot: bigint): bigint {
-    return this.transient.get(address)?.get(slot) ?? 0n;
+    const v = this.transient.get(address)?.get(slot);
+    if (v !== undefined) return v;
+    return this.txScope === null ? 0n : this.txScope.transient(address, slot);
   }
 
   setTransient(address: Address, slot: bigint, value: bigint): void {
     let m = this.transient.get(address);
     if (m === undefined) this.transient.set(address, (m = new Map()));
-    this.journal.push({ kind: J.Transient, address, slot, prev: m.get(slot) ?? 0n });
-    if (value === 0n) m.delete(slot);
+    this.journal.push({ kind: J.Transient, address, slot, prev: this.getTransient(address, slot) });
+    if (value === 0n && this.txScope === null) m.delete(slot);
     else m.set(slot, value);
   }
 
   // ---- access lists (EIP-2929) -------------------------------------------
 
   isWarmAddress(address: Address): boolean {
-    return this.warmAddresses.has(address);
+    return this.warmAddresses.has(address) || (this.txScope !== null && this.txScope.isWarmAddress(address));
   }
 
   /** Marks the address warm; returns whether it already was. */
   warmAddress(address: Address): boolean {
     if (this.warmAddresses.has(address)) return true;
+    if (this.txScope !== null && this.txScope.isWarmAddress(address)) {
+      // Warm in the committed set already: cache it without a journal entry (nothing new).
+      this.warmAddresses.add(address);
+      return true;
+    }
     this.warmAddresses.add(address);
     this.journal.push({ kind: J.WarmAddress, address });
     return false;
@@ -348,6 +400,10 @@ export class WorldState {
     let s = this.warmSlots.get(address);
     if (s === undefined) this.warmSlots.set(address, (s = new Set()));
     if (s.has(slot)) return true;
+    if (this.txScope !== null && this.txScope.isWarmSlot(address, slot)) {
+      s.add(slot);
+      return true;
+    }
     s.add(slot);
     this.journal.push({ kind: J.WarmSlot, address, slot });
     return false;

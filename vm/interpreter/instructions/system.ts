@@ -243,7 +243,7 @@ export function selfdestruct(m: Machine, f: Frame): void {
   useGas(f, cost);
   if (f.msg.isStatic) halt('write protection');
   world.transfer(self, beneficiary, balance);
-  if (world.createdAccounts.has(self)) {
+  if (world.isCreated(self)) {
     world.setBalance(self, 0n);
     (f.selfdestructs ??= new Set()).add(self);
   }
