@@ -351,9 +351,12 @@ const WORKERS = 2;
 /** Slices per pass on the pool: a few per worker so neither idles at the end. */
 const SLICES = 8;
 
-/** Warms up (JIT, caches; also the first correctness check) with `warm`, then keeps the fastest of PASSES runs. */
-async function best<T extends ReplayRun>(warm: () => Promise<unknown>, run: () => Promise<T>): Promise<T> {
-  await warm();
+/**
+ * One untimed warm-up pass (JIT, caches; also the first correctness check),
+ * then the fastest of PASSES: a worker's first pass runs several times slower.
+ */
+async function best<T extends ReplayRun>(run: () => Promise<T>): Promise<T> {
+  await run();
   let out: T | null = null;
   for (let i = 0; i < PASSES; i++) {
     const r = await run();
@@ -367,17 +370,16 @@ export async function runReplayBench(): Promise<BenchRow[]> {
   const txs = range.blocks.reduce((s, b) => s + b.block.transactions.length, 0);
   const totalGas = range.blocks.reduce((s, b) => s + b.block.header.gasUsed, 0n);
 
-  // Warm-ups replay the whole range once: a worker's first pass runs several times slower (JIT).
-  const oursOne = await best(() => replayRecordedMetis(range, chain), () => replayRecordedMetis(range, chain));
-  const refOne = await best(() => replayRecordedReference(range, chain), () => replayRecordedReference(range, chain));
+  const oursOne = await best(() => replayRecordedMetis(range, chain));
+  const refOne = await best(() => replayRecordedReference(range, chain));
 
   const pool = new Piscina({ filename: fileURLToPath(new URL('./replay-worker.js', import.meta.url)), minThreads: WORKERS, maxThreads: WORKERS });
   let oursTwo: PoolRun;
   let refTwo: PoolRun;
   try {
     const slices = gasSlices(range, SLICES);
-    oursTwo = await best(() => runOnPool(pool, 'metisvm', slices, chain), () => runOnPool(pool, 'metisvm', slices, chain));
-    refTwo = await best(() => runOnPool(pool, 'ethereumjs', slices, chain), () => runOnPool(pool, 'ethereumjs', slices, chain));
+    oursTwo = await best(() => runOnPool(pool, 'metisvm', slices, chain));
+    refTwo = await best(() => runOnPool(pool, 'ethereumjs', slices, chain));
   } finally {
     await pool.destroy();
   }
@@ -400,7 +402,7 @@ export async function runReplayBench(): Promise<BenchRow[]> {
     note,
   });
   const poolNote = (o: PoolRun, r: PoolRun): string =>
-    `busiest worker's timed total; wall clock incl. dispatch ${blocksPerSec({ ...o, ms: o.wallMs }).toFixed(0)} vs ${blocksPerSec({ ...r, ms: r.wallMs }).toFixed(0)} blocks/s; ${SLICES} gas-balanced slices on ${o.threads}/${r.threads} threads`;
+    `busiest worker's timed total; wall clock (dispatch, cloning and ethereumjs' state loading included) ${blocksPerSec({ ...o, ms: o.wallMs }).toFixed(0)} vs ${blocksPerSec({ ...r, ms: r.wallMs }).toFixed(0)} blocks/s; ${SLICES} gas-balanced slices on ${o.threads}/${r.threads} threads`;
   return [
     row('anvil-range 1 worker', 'blocks/s', blocksPerSec(oursOne), blocksPerSec(refOne), `${what}; ${timed}; best of ${PASSES} passes after a warm-up pass`),
     row('anvil-range 1 worker', 'Mgas/s', mgasPerSec(oursOne), mgasPerSec(refOne), 'same runs'),
