@@ -80,6 +80,8 @@ export function applyTransaction(
   tx: TxRequest,
   used: BlockGasUsage = { gasUsed: 0n, blobGasUsed: 0n },
   hook: StepHook | null = null,
+  /** Called as each message is entered, the top-level one included (step tracing). */
+  onEnter: ((m: Machine) => void) | null = null,
 ): TxOutcome {
   const rules = block.rules;
   if (tx.type === 4 && !rules.isEip7702) throw new InvalidTransactionError('type not active');
@@ -154,6 +156,7 @@ export function applyTransaction(
     gasPrice: effectiveGasPrice,
     blobHashes: tx.blobVersionedHashes.map((h) => bytesToWord(h, 0)),
   }, hook);
+  machine.enterHook = onEnter;
   // Frames count gas in doubles. A transaction may carry more than 2^52 gas only
   // where no cap applies (pre-Osaka state tests); it runs with 2^52 and the
   // difference is added back, exact unless code observes that much gas with GAS.

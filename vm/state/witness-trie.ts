@@ -154,6 +154,8 @@ function decodeItem(item: RlpItem): ResolvedNode {
 
 // Encodings of nodes built or decoded here; nodes never change, so this cannot go stale.
 const encodings = new WeakMap<object, Uint8Array>();
+/** Nodes that came from a store (as opposed to built by an update). */
+const decodedNodes = new WeakSet<object>();
 
 const EMPTY_REF = Uint8Array.of(0x80);
 
@@ -245,6 +247,7 @@ export class NodeStore {
     const node = decodeItem(item);
     // Remember the encoding so that re-hashing an untouched node is free.
     encodings.set(node, raw);
+    decodedNodes.add(node);
     this.decoded.set(key, node);
     return node;
   }
@@ -312,6 +315,23 @@ export class PartialTrie {
 
   rootHash(): Uint8Array {
     return nodeHash(this.root);
+  }
+
+  /**
+   * Hands out the encoding of every node built since the trie was opened that is referenced by
+   * hash (32 bytes or more, or the root): what a node store must learn to reopen the new root.
+   */
+  newNodes(f: (encoded: Uint8Array) => void): void {
+    const walk = (node: TrieNode | null, isRoot: boolean): void => {
+      if (node === null || node.kind === 'hash') return;
+      // Nodes decoded from the store are already there, and so is everything below them.
+      if (decodedNodes.has(node)) return;
+      const enc = encodeNode(node);
+      if (isRoot || enc.length >= 32) f(enc);
+      if (node.kind === 'branch') for (const c of node.children) walk(c, false);
+      else if (node.kind === 'extension') walk(node.child, false);
+    };
+    walk(this.root, true);
   }
 
   private resolved(node: TrieNode, key: Nibbles, pos: number): ResolvedNode {

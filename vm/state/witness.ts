@@ -218,6 +218,15 @@ export async function witnessPostStateRoot(
   changesIn: ReadonlyMap<Address, AccountChange>,
   options: PostStateOptions = {},
 ): Promise<Uint8Array> {
+  return postStateRoot(witness, changesIn, options);
+}
+
+/** witnessPostStateRoot, synchronously; `persist` receives every new trie node's encoding. */
+export function postStateRoot(
+  witness: StateWitness,
+  changesIn: ReadonlyMap<Address, AccountChange>,
+  options: PostStateOptions & { readonly persist?: (encoded: Uint8Array) => void } = {},
+): Uint8Array {
   const store = storeOf(witness);
   const pre = new PartialTrie(store, witness.stateRoot);
   const post = new PartialTrie(store, witness.stateRoot);
@@ -254,13 +263,15 @@ export async function witnessPostStateRoot(
         const leaf = naming('account', address, () => pre.get(key));
         if (leaf !== null) base = decodeAccountLeaf(leaf, address).storageRoot;
       }
-      storageRoot = change.storage.size === 0 && zeros === undefined ? base : updateStorage(store, base, address, change.storage, zeros);
+      storageRoot =
+        change.storage.size === 0 && zeros === undefined ? base : updateStorage(store, base, address, change.storage, zeros, options.persist);
     }
     const { nonce, balance, codeHash } = change.account;
     const value = encodeAccount({ nonce, balance, storageRoot, codeHash });
     naming('account', address, () => post.put(key, value));
   }
   for (const address of deletions) naming('account', address, () => post.del(accountKey(address)));
+  if (options.persist !== undefined) post.newNodes(options.persist);
   return post.rootHash();
 }
 
@@ -270,6 +281,7 @@ function updateStorage(
   address: Address,
   writes: ReadonlyMap<bigint, bigint>,
   zeroLeaves: ReadonlySet<bigint> = new Set(),
+  persist?: (encoded: Uint8Array) => void,
 ): Uint8Array {
   const trie = new PartialTrie(store, root);
   const cleared: bigint[] = [];
@@ -279,5 +291,6 @@ function updateStorage(
   }
   for (const slot of zeroLeaves) if (!writes.has(slot)) naming('storage', address, () => trie.put(slotKey(slot), rlpEncode(0n)));
   for (const slot of cleared) naming('storage', address, () => trie.del(slotKey(slot)));
+  if (persist !== undefined) trie.newNodes(persist);
   return trie.rootHash();
 }

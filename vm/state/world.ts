@@ -106,6 +106,13 @@ export class WorldState {
     return out;
   }
 
+  /** The EIP-2929 warm sets as they stand (the step prover commits them). */
+  warmEntries(): { addresses: Address[]; slots: [Address, bigint][] } {
+    const slots: [Address, bigint][] = [];
+    for (const [a, set] of this.warmSlots) for (const s of set) slots.push([a, s]);
+    return { addresses: [...this.warmAddresses], slots };
+  }
+
   /** EIP-6780: whether the account was created in this transaction. */
   isCreated(address: Address): boolean {
     return this.createdAccounts.has(address) || (this.txScope !== null && this.txScope.isCreated(address));
