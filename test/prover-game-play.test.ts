@@ -245,6 +245,25 @@ describe('OP mainnet depths (73, split 30) with a short trace', () => {
     expect(report.agentRejections[0]).toEqual([]);
   });
 
+  it('a million-step program over ten thousand blocks: the bisection meets inside the execution trace', async () => {
+    const s = setup(73, 30, false, { blocks: 10_000n, programLength: 1_000_000, forkAt: 4321n, maxClock: 302_400n });
+    const report = await playGame({
+      game: s.game,
+      clock: s.clock,
+      agents: [s.agent(HONEST), s.agent(DISHONEST, forkedChain(ANCHOR + 4321n))],
+      roundSeconds: 600n,
+    });
+    expect(report.status).toBe('CHALLENGER_WINS');
+    checkLeaves(s.game, 73);
+    checkAccounting(s.game, HONEST);
+    expect(report.agentRejections[0]).toEqual([]);
+    // The step was played in the execution subgame of the first block where the chains differ.
+    const leaf = s.game.view().claims.find((c) => c.position.depth === 73)!;
+    const context = s.game.localContext(leaf.index);
+    expect(context.disputedL2BlockNumber).toBe(ANCHOR + 4321n);
+    expect(context.startingOutputRoot).toBe(alphabetOutputRoot(ANCHOR + 4320n));
+  });
+
   it('an honest defender against wrong attacks on the last claim', async () => {
     const s = setup(73, 30, true, { blocks: 5n, programLength: 10, maxClock: 302_400n });
     const report = await playGame({

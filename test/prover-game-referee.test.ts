@@ -18,6 +18,7 @@ import {
   IncorrectBondAmount,
   InvalidBondSchedule,
   InvalidClaimIndex,
+  InvalidClaimValue,
   InvalidClockExtension,
   InvalidDisputedClaimIndex,
   InvalidParent,
@@ -121,6 +122,7 @@ describe('moves', () => {
     expect(() => g.game.attack(H, junk(0), 5, junk(1), bond1)).toThrow(InvalidClaimIndex);
     expect(() => g.game.defend(H, junk(0), 0, junk(1), bond1)).toThrow(CannotDefendRootClaim);
     expect(() => g.game.attack(H, junk(0), 0, junk(1), bond1 - 1n)).toThrow(IncorrectBondAmount);
+    expect(() => g.game.attack(H, junk(0), 0, '0x1234', bond1)).toThrow(InvalidClaimValue);
     expect(g.game.claimCount).toBe(1);
     const l = await toLeaves();
     // The execution subgame's root commits to the whole trace too.

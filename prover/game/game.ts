@@ -49,6 +49,12 @@ export class GameNotResolved extends GameRevert { override readonly name = 'Game
 export class NoCreditToClaim extends GameRevert { override readonly name = 'NoCreditToClaim'; }
 /** The contract would run off claimData walking to a trace ancestor (an array bounds panic). */
 export class TraceAncestorNotFound extends GameRevert { override readonly name = 'TraceAncestorNotFound'; }
+/** Not a bytes32: the call could not even be ABI-encoded. */
+export class InvalidClaimValue extends GameRevert { override readonly name = 'InvalidClaimValue'; }
+
+function checkBytes32(value: Hex): void {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new InvalidClaimValue(`not a bytes32: ${value}`);
+}
 
 /** What the step verifier learns about its execution subgame (the contract's local preimage data). */
 export interface LocalContext {
@@ -182,6 +188,7 @@ export class InProcessGame {
     if (init.params.l2BlockNumber <= init.params.startingBlockNumber) {
       throw new UnexpectedRootClaim(`l2 block ${init.params.l2BlockNumber} is not after the anchor ${init.params.startingBlockNumber}`);
     }
+    checkBytes32(init.rootClaim);
     this.params = init.params;
     this.verifier = init.verifier;
     this.time = init.time;
@@ -245,6 +252,7 @@ export class InProcessGame {
   /** Adds a claim countering claims[parentIndex]; returns its index. */
   move(sender: Address, disputed: Hex, parentIndex: number, value: Hex, isAttack: boolean, bond: bigint): number {
     this.requireInProgress();
+    checkBytes32(value);
     const parent = this.claimData[parentIndex];
     if (parent === undefined) throw new InvalidClaimIndex(`no claim ${parentIndex}`);
     if (!sameHash(parent.value, disputed)) throw new InvalidDisputedClaimIndex(`claim ${parentIndex} is not ${disputed}`);
