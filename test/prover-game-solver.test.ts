@@ -123,6 +123,22 @@ describe('solver: next actions', () => {
     expect(await b.actions()).toEqual([]);
   });
 
+  it('still steps after the clock ran out (steps have no clock), but not on a resolved leaf', async () => {
+    const b = build(false);
+    b.move(H, 0, true, await b.correct(0, true));
+    b.move(D, 1, true, junk(2));
+    b.move(H, 2, true, await b.correct(2, true));
+    b.move(D, 3, true, junk(4));
+    b.move(H, 4, true, await b.correct(4, true));
+    const first = b.move(D, 5, true, junk(6));
+    const second = b.move(D, 5, false, junk(7));
+    b.clock.advance(3600n);
+    b.game.resolveClaim(second);
+    const got = await b.actions();
+    expect(got.map((a) => (a.type === 'step' ? a.claimIndex : -1))).toEqual([first]);
+    expect(b.game.claim(first).counteredBy).toBe(H);
+  });
+
   it('ignores a poisoned path the dishonest side builds under its own claims', async () => {
     const b = build(false);
     const poison = withStatus(hashFromBigInt(0x01aan << 240n), VMStatus.UNFINISHED);

@@ -60,9 +60,10 @@ export class GameSolver {
   }
 
   /**
-   * The moves and steps to make now. With `now`, moves and steps against claims whose counter
-   * clock has run out are left out (the contract would reject them); the honest claims they
-   * would have been are still tracked, so the rest of the answer does not change.
+   * The moves and steps to make now. With `now`, moves against claims whose counter clock has
+   * run out are left out (the contract would reject them); the honest claims they would have
+   * been are still tracked, so the rest of the answer does not change. Steps have no clock in
+   * the contract: they are sent until the leaf's subgame is resolved.
    */
   async nextActions(game: GameView, now?: bigint): Promise<Action[]> {
     if (game.status !== 'IN_PROGRESS') return [];
@@ -74,16 +75,16 @@ export class GameSolver {
     const actions: Action[] = [];
     const maxDepth = game.params.maxGameDepth;
     for (const claim of game.claims) {
-      const clockOut = now !== undefined && challengerDuration(game, claim.index, now) >= game.params.maxClockDuration;
       if (claim.position.depth === maxDepth) {
         const step = await this.stepFor(game, claim, honest);
-        if (step !== undefined && !clockOut) actions.push(step);
+        if (step !== undefined && game.resolved[claim.index] !== true) actions.push(step);
         continue;
       }
       const move = await this.moveFor(game, claim, honest);
       if (move === undefined) continue;
       honest.add(claim, { position: move.position, value: move.value, parentIndex: claim.index });
-      if (existing.has(claimId(move.position, move.value, claim.index)) || clockOut) continue;
+      if (existing.has(claimId(move.position, move.value, claim.index))) continue;
+      if (now !== undefined && challengerDuration(game, claim.index, now) >= game.params.maxClockDuration) continue;
       actions.push({
         type: move.isAttack ? 'attack' : 'defend',
         parentIndex: claim.index,
