@@ -27,6 +27,7 @@ import {
   ManualClock,
   NoCreditToClaim,
   OutOfOrderResolution,
+  StepReverted,
   UnexpectedRootClaim,
   ValidStep,
   geometricBonds,
@@ -223,6 +224,21 @@ describe('steps', () => {
     expect(g.game.claim(7).counteredBy).toBe(H);
     // Steps only at the leaves.
     expect(() => g.game.step(H, 5, true, pre.preState, pre.proof)).toThrow(InvalidParent);
+    expect(g.game.resolvedAt).toBeUndefined();
+  });
+
+  it('a VM that reverts on the pre-state reverts the step', async () => {
+    // D posts a leaf whose value is the hash of 5 bytes, so the "preimage" passes the pre-state check.
+    const g = newGame();
+    g.move(H, 0, true, await g.correct(0, true));
+    g.move(D, 1, true, junk(2));
+    g.move(H, 2, true, await g.correct(2, true));
+    g.move(D, 3, true, junk(4));
+    g.move(H, 4, true, await g.correct(4, true));
+    const odd = new Uint8Array([1, 2, 3, 4, 5]);
+    const leaf = g.move(D, 5, false, withStatus(bytesToHex(keccak256(odd)), VMStatus.UNFINISHED));
+    expect(() => g.game.step(H, leaf, false, odd, new Uint8Array())).toThrow(StepReverted);
+    expect(g.game.claim(leaf).counteredBy).toBe(ZERO_ADDRESS);
   });
 
   it('a dishonest step against an honest leaf is a ValidStep revert', async () => {
@@ -267,6 +283,7 @@ describe('resolution and bonds', () => {
     g.game.resolveClaim(0);
     expect(() => g.game.claimCredit(D)).toThrow(GameNotResolved);
     expect(g.game.resolve()).toBe('DEFENDER_WINS');
+    expect(g.game.resolvedAt).toBe(g.clock.now());
     expect(() => g.game.resolve()).toThrow(GameNotInProgress);
     expect(() => g.move(H, 0, true, junk(9))).toThrow(GameNotInProgress);
     const bonds = g.params.bonds;

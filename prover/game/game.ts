@@ -49,6 +49,8 @@ export class GameNotResolved extends GameRevert { override readonly name = 'Game
 export class NoCreditToClaim extends GameRevert { override readonly name = 'NoCreditToClaim'; }
 /** The contract would run off claimData walking to a trace ancestor (an array bounds panic). */
 export class TraceAncestorNotFound extends GameRevert { override readonly name = 'TraceAncestorNotFound'; }
+/** The VM's step itself reverted (malformed state or proof). */
+export class StepReverted extends GameRevert { override readonly name = 'StepReverted'; }
 /** Not a bytes32: the call could not even be ABI-encoded. */
 export class InvalidClaimValue extends GameRevert { override readonly name = 'InvalidClaimValue'; }
 
@@ -178,9 +180,8 @@ export class InProcessGame {
   private readonly checkpoints = new Map<number, Checkpoint>();
   private readonly credits = new Map<string, bigint>();
   private gameStatus: GameStatus = 'IN_PROGRESS';
-  /** Total of all bonds ever posted (moves and the root), for accounting checks. */
-  bondsPosted = 0n;
-  resolvedAt: bigint | undefined;
+  private posted = 0n;
+  private resolvedTime: bigint | undefined;
 
   constructor(init: GameInit) {
     checkParams(init.params);
@@ -194,11 +195,21 @@ export class InProcessGame {
     this.time = init.time;
     const bond = init.params.bonds[0]!;
     this.pushClaim(NO_PARENT, Position.root(), init.rootClaim, init.creator, bond, { duration: 0n, timestamp: this.time.now() });
-    this.bondsPosted += bond;
+    this.posted += bond;
   }
 
   get status(): GameStatus {
     return this.gameStatus;
+  }
+
+  /** Total of all bonds posted (moves and the root), for accounting checks. */
+  get bondsPosted(): bigint {
+    return this.posted;
+  }
+
+  /** When resolve() ended the game. */
+  get resolvedAt(): bigint | undefined {
+    return this.resolvedTime;
   }
 
   get claimCount(): number {
@@ -278,7 +289,7 @@ export class InProcessGame {
     this.claimKeys.add(key);
     const index = this.pushClaim(parentIndex, next, value, sender, bond, { duration, timestamp: this.time.now() });
     this.subgames.get(parentIndex)!.push(index);
-    this.bondsPosted += bond;
+    this.posted += bond;
     return index;
   }
 
@@ -310,7 +321,14 @@ export class InProcessGame {
     if (!equalIgnoringStatus(bytesToHex(keccak256(stateData)), preStateClaim)) {
       throw new InvalidPrestate(`state data does not hash to ${preStateClaim}`);
     }
-    const post = this.verifier.step(stateData, proof, this.localContext(claimIndex));
+    const context = this.localContext(claimIndex);
+    let post: Hex;
+    try {
+      post = this.verifier.step(stateData, proof, context);
+    } catch (e) {
+      // On L1 a reverting VM reverts the whole step.
+      throw new StepReverted(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    }
     const validStep = sameHash(post, postState.value);
     // The post state is the parent itself or an ancestor on the same side (even distance) or the other.
     const parentPostAgree = (parentPos.depth - postState.position.depth) % 2 === 0;
@@ -367,7 +385,7 @@ export class InProcessGame {
     this.requireInProgress();
     if (this.resolvedSubgames[0] !== true) throw new OutOfOrderResolution('the root claim is unresolved');
     this.gameStatus = this.claimData[0]!.counteredBy === ZERO_ADDRESS ? 'DEFENDER_WINS' : 'CHALLENGER_WINS';
-    this.resolvedAt = this.time.now();
+    this.resolvedTime = this.time.now();
     return this.gameStatus;
   }
 
