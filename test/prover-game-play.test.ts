@@ -16,7 +16,7 @@ import {
 } from '../prover/game/actors.js';
 import { GameAgent, inProcessContract } from '../prover/game/agent.js';
 import { ALPHABET_ABSOLUTE_PRESTATE, AlphabetStepVerifier, alphabetOutputRoot, alphabetSplitAccessor } from '../prover/game/alphabet.js';
-import { InProcessGame, ManualClock, geometricBonds } from '../prover/game/game.js';
+import { InProcessGame, ManualClock, geometricBonds, predictResolution } from '../prover/game/game.js';
 import { GameSolver } from '../prover/game/solver.js';
 import { rng } from './support/rng.js';
 import { ZERO_ADDRESS, type Address, type GameParams, type Hex } from '../prover/game/types.js';
@@ -81,6 +81,12 @@ function bondsBy(game: InProcessGame, address: Address): bigint {
 
 /** After resolution: every bond posted is credited to someone, and the honest player lost nothing. */
 function checkAccounting(game: InProcessGame, honest: Address): void {
+  // The pure prediction from the final claims agrees with the referee's checkpointed resolution.
+  const view = game.view();
+  const predicted = predictResolution({ ...view, claims: view.claims.map((c) => ({ ...c, counteredBy: c.position.depth === view.params.maxGameDepth ? c.counteredBy : ZERO_ADDRESS })) });
+  expect(predicted.status).toBe(game.status);
+  expect(predicted.counteredBy).toEqual(view.claims.map((c) => c.counteredBy));
+  expect(new Map([...predicted.credits].sort())).toEqual(new Map([...game.allCredits()].sort()));
   const credits = [...game.allCredits().values()].reduce((a, b) => a + b, 0n);
   expect(credits).toBe(game.bondsPosted);
   expect(game.bondsPosted).toBe(game.view().claims.reduce((s, c) => s + c.bond, 0n));

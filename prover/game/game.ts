@@ -483,3 +483,47 @@ export class InProcessGame {
     return index;
   }
 }
+
+export interface ResolutionOutcome {
+  readonly status: Exclude<GameStatus, 'IN_PROGRESS'>;
+  /** Per claim, who countered it once every subgame is resolved (zero when it stands). */
+  readonly counteredBy: readonly Address[];
+  /** Bonds paid out, by lower-case address. */
+  readonly credits: ReadonlyMap<string, bigint>;
+}
+
+/**
+ * The outcome if every subgame were resolved now, ignoring clocks: a claim stands unless a child
+ * stands (or a step countered it), and its bond goes to the leftmost standing child's claimant.
+ * A pure cross-check of the referee's checkpointed resolution, and what a watcher reports.
+ */
+export function predictResolution(view: GameView): ResolutionOutcome {
+  const n = view.claims.length;
+  const counteredBy: Address[] = view.claims.map((c) => c.counteredBy);
+  const leftmost: (bigint | undefined)[] = new Array<bigint | undefined>(n).fill(undefined);
+  const hasChildren: boolean[] = new Array<boolean>(n).fill(false);
+  const credits = new Map<string, bigint>();
+  const pay = (to: Address, amount: bigint): void => {
+    const key = to.toLowerCase();
+    credits.set(key, (credits.get(key) ?? 0n) + amount);
+  };
+  // Children come after their parents, so one backward pass settles each claim before its parent.
+  for (let i = n - 1; i >= 0; i--) {
+    const claim = view.claims[i]!;
+    // The counter (a stepper, or the leftmost standing child's claimant) or else the claimant gets the bond.
+    pay(counteredBy[i] === ZERO_ADDRESS ? claim.claimant : counteredBy[i]!, claim.bond);
+    if (claim.parentIndex === NO_PARENT) continue;
+    const p = claim.parentIndex;
+    if (!hasChildren[p]) {
+      hasChildren[p] = true;
+      counteredBy[p] = ZERO_ADDRESS;
+    }
+    const best = leftmost[p];
+    // Visiting children last to first, `<=` lets the earliest of equal positions win, as in the contract.
+    if (counteredBy[i] === ZERO_ADDRESS && (best === undefined || claim.position.gindex <= best)) {
+      leftmost[p] = claim.position.gindex;
+      counteredBy[p] = claim.claimant;
+    }
+  }
+  return { status: counteredBy[0] === ZERO_ADDRESS ? 'DEFENDER_WINS' : 'CHALLENGER_WINS', counteredBy, credits };
+}
