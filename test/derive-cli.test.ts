@@ -293,3 +293,125 @@ describe('derive CLI (OP batch inbox)', () => {
     expect(bad.code).toBe(2);
   }, 60_000);
 });
+
+describe('derive CLI (--format metis)', () => {
+  const METIS_CHAIN_ID = 1088n;
+  const ANDROMEDA = JSON.parse(readFileSync(new URL('../../shared/fixtures/metis/andromeda-l1-data.json', import.meta.url), 'utf8')) as { l1BlobData: string };
+  let node: AnvilNode;
+  let batcher: Hex;
+  let blobSender: Hex;
+  let inline: { l2: bigint; timestamp: number; l1: bigint; raws: Uint8Array[]; enqueued: number }[];
+  let from: bigint;
+  let to: bigint;
+  let inlineBlock: bigint;
+  let inboxBlock: bigint;
+  let blobBlock: bigint;
+
+  async function send(key: Hex, data: Uint8Array): Promise<bigint> {
+    const transport = http(node.rpcUrl);
+    const wallet = createWalletClient({ account: privateKeyToAccount(key), transport });
+    const hash = await wallet.sendTransaction({ chain: null, to: INBOX, data: bytesToHex(data) });
+    return (await createPublicClient({ transport }).waitForTransactionReceipt({ hash, pollingInterval: 50 })).blockNumber;
+  }
+
+  /** DA type 0 body: per block tx_count(3) timestamp(5) l1_block(32), then per tx kind(1) and its fields. */
+  function inlineBody(blocks: typeof inline, sigs: Uint8Array[][]): Uint8Array {
+    const out: number[] = [];
+    const be = (v: bigint, n: number): void => {
+      for (let i = n - 1; i >= 0; i--) out.push(Number((v >> BigInt(8 * i)) & 0xffn));
+    };
+    blocks.forEach((b, i) => {
+      be(BigInt(b.raws.length + b.enqueued), 3);
+      be(BigInt(b.timestamp), 5);
+      be(b.l1, 32);
+      b.raws.forEach((raw, k) => {
+        out.push(0);
+        be(BigInt(raw.length), 3);
+        out.push(...raw);
+        be(BigInt(sigs[i]![k]!.length), 3);
+        out.push(...sigs[i]![k]!);
+      });
+      for (let k = 0; k < b.enqueued; k++) {
+        out.push(1);
+        out.push(...hexToBytes(addressOfPrivateKey(node.privateKeys[8]!)));
+        be(BigInt(40 + k), 16);
+      }
+    });
+    return Uint8Array.from(out);
+  }
+
+  beforeAll(async () => {
+    node = await startAnvil({ hardfork: 'prague' });
+    batcher = node.privateKeys[0]!;
+    blobSender = node.privateKeys[2]!;
+    const to7 = addressOfPrivateKey(node.privateKeys[7]!);
+    const sign = (nonce: bigint, key: Hex): Uint8Array =>
+      encodeTransaction(signTransaction({ type: 0, chainId: METIS_CHAIN_ID, nonce, gasPrice: 2n * GWEI, gasLimit: 21_000n, to: to7, value: nonce + 1n, data: new Uint8Array(0) }, key));
+    inline = [
+      { l2: 5000n, timestamp: 1_710_000_000, l1: 19_000_000n, raws: [sign(0n, node.privateKeys[3]!), sign(0n, node.privateKeys[4]!)], enqueued: 1 },
+      { l2: 5001n, timestamp: 1_710_000_002, l1: 19_000_001n, raws: [sign(1n, node.privateKeys[3]!)], enqueued: 0 },
+    ];
+    const sigs = inline.map((b) => b.raws.map((r) => keccak256(r)));
+    const body = inlineBody(inline, sigs);
+    from = await send(batcher, encodeInboxCalldata({ daType: 'calldata', compression: 'none', batchIndex: 7n, l2StartBlock: 5000n, blockCount: 2, body }));
+    inlineBlock = from;
+    const sent = await sendBlobTransaction(node.rpcUrl, blobSender, [hexToBytes(ANDROMEDA.l1BlobData)], INBOX);
+    blobBlock = sent.blockNumber;
+    inboxBlock = await send(batcher, encodeInboxCalldata({ daType: 'blobs', compression: 'none', batchIndex: 8n, l2StartBlock: 0n, blockCount: 0, body: hexToBytes(sent.txHash) }));
+    // Not a Metis batch at all.
+    to = await send(batcher, Uint8Array.of(1, 2, 3));
+  }, 120_000);
+
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it('derives inline (DA 0) blocks and the Andromeda span batch behind a DA 3 batch, once each', async () => {
+    const r = await run([
+      'derive', '--format', 'metis', '--l1-rpc', node.rpcUrl, '--beacon', node.rpcUrl, '--inbox', INBOX,
+      '--batcher', addressOfPrivateKey(batcher), '--blob-sender', addressOfPrivateKey(blobSender),
+      '--from', String(from), '--to', String(to), '--l2-chain-id', String(METIS_CHAIN_ID), '--json',
+    ]);
+    expect(r.stderr).not.toMatch(/"level":50/);
+    expect(r.code).toBe(0);
+    const lines = jsonLines<DerivedLine>(r.stdout);
+    const inl = lines.filter((l) => l.batchType === 'metis-inline');
+    expect(inl.map((l) => [l.l1Block, l.l2BlockNumber, l.timestamp, l.epochNumber, l.txCount, l.enqueuedTxs])).toEqual(
+      inline.map((b) => [Number(inlineBlock), Number(b.l2), b.timestamp, Number(b.l1), b.raws.length, b.enqueued]),
+    );
+    expect(inl.map((l) => l.txs)).toEqual(inline.map((b) => b.raws.map(bytesToHex)));
+    expect(inl.map((l) => l.txHashes)).toEqual(inline.map((b) => b.raws.map((t) => viemKeccak(bytesToHex(t)))));
+
+    // The blob's own decoding, apart from the CLI: the last of its cumulative span records.
+    const frame = parseFrames(decodeBlob(hexToBytes(ANDROMEDA.l1BlobData)))[0]!;
+    const channel = await decompressChannel(frame.data, { fjord: true, maxBytes: 100_000_000 });
+    const records = decodeConcatenatedSpanBatches(readBatchData(channel.data).batches[0]!, 'metis');
+    const last = records.at(-1)!;
+    const want = expandSpanBatch(last, { genesisTimestamp: 0n, blockTime: 0n, chainId: METIS_CHAIN_ID });
+    const spans = lines.filter((l) => l.batchType === 'metis-span');
+    expect(spans).toHaveLength(want.length);
+    expect(spans.every((l) => l.l1Block === Number(inboxBlock) && l.timestamp === null && l.epochNumber === null)).toBe(true);
+    expect(spans.map((l) => l.l2BlockNumber)).toEqual(want.map((_, i) => Number(last.metis!.l2StartBlock) + i));
+    expect(spans.map((l) => l.txHashes)).toEqual(want.map((b) => b.transactions.map((t) => viemKeccak(bytesToHex(t)))));
+    // Every transaction is a validly signed Metis (chain 1088) transaction.
+    for (const raw of spans.flatMap((l) => l.txs!)) {
+      const tx = decodeTransaction(hexToBytes(raw));
+      expect(tx.type === 0 && tx.chainId).toBe(METIS_CHAIN_ID);
+      expect(recoverSender(tx)).toMatch(/^0x[0-9a-f]{40}$/);
+    }
+    expect(lines).toHaveLength(inl.length + spans.length);
+    // The blob transaction was read through the inbox batch only, and the junk was skipped.
+    expect(blobBlock).toBeLessThan(inboxBlock);
+    expect(warnings(r.stderr).filter((w) => /not a Metis inbox batch/.test(w))).toHaveLength(1);
+  }, 60_000);
+
+  it('a blob transaction from a sender that is not authorised ends the command, non-zero', async () => {
+    const r = await run([
+      'derive', '--format', 'metis', '--l1-rpc', node.rpcUrl, '--beacon', node.rpcUrl, '--inbox', INBOX,
+      '--batcher', addressOfPrivateKey(batcher), '--blob-sender', addressOfPrivateKey(node.privateKeys[9]!),
+      '--from', String(from), '--to', String(to), '--json',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^hyperion-verify: MetisFormatError: .*not an authorised blob sender/);
+  }, 60_000);
+});
