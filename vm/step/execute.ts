@@ -1,0 +1,521 @@
+// One MetisVM step over commitments. Given the encoding of a step state and a preimage source,
+// hydrate the machine for exactly the next instruction (the current frame with the stack items,
+// memory words, calldata and return data it can touch, a world state read through the MPT, the
+// transaction-scoped sets through their tries), run that one instruction with the real
+// interpreter, and write back what changed into the committed structures.
+//
+// The same function is the prover (over the trace's full preimage store), the witness generator
+// (over a recording store: what it read is the one-step proof) and the reference verifier (over
+// the witness alone). prover/DESIGN.md describes the layout it commits to.
+import { anvilRules, ethereumRules, hyperionRules, type ChainRules } from '../chain/chain.js';
+import { forkRules } from '../chain/forks.js';
+import type { BlockEnv, TxEnv } from '../env.js';
+import { ExceptionalHalt } from '../interpreter/errors.js';
+import { EMPTY, newFrame, type Frame, type Message } from '../interpreter/frame.js';
+import { Machine, type Log } from '../interpreter/machine.js';
+import { opcodeTable } from '../interpreter/opcodes.js';
+import { word32 } from '../interpreter/instructions/words.js';
+import { rlpEncode } from '../rlp/rlp.js';
+import { MissingStateError } from '../state/backend.js';
+import { WitnessState, postStateRoot, type StateWitness } from '../state/witness.js';
+import { MissingNodeError, NodeStore, PartialTrie, WitnessError } from '../state/witness-trie.js';
+import { WorldState, type TxScopeReader } from '../state/world.js';
+import { EMPTY_TRIE_ROOT } from '../trie/index.js';
+import { addressToBytes, type Address } from '../util/address.js';
+import { bytesToBigInt, bytesToHex, concatBytes, equalBytes } from '../util/bytes.js';
+import { KECCAK_EMPTY, keccak256 } from '../util/hash.js';
+import { stepAccess, type ByteRange } from './access.js';
+import { EMPTY_TREE_ROOT, buildTree, chunkSpan, readChunk, writeChunk } from './bintree.js';
+import { EMPTY_CHAIN, chainPush, chainTop } from './chain.js';
+import { MissingPreimageError, type Preimages } from './preimages.js';
+import {
+  STATUS_UNFINISHED,
+  STATUS_VALID,
+  commitmentOf,
+  decodeBlockContext,
+  decodeFrame,
+  decodeSnapshot,
+  decodeStepState,
+  decodeTxContext,
+  encodeFrame,
+  encodeResult,
+  encodeSnapshot,
+  encodeStepState,
+  type BlockContext,
+  type FrameState,
+  type Snapshot,
+  type StepState,
+} from './state.js';
+
+export type StepErrorReason = 'finished' | 'incomplete-witness' | 'malformed-witness' | 'commitment-mismatch';
+
+export class StepError extends Error {
+  override readonly name = 'StepError';
+  constructor(
+    readonly reason: StepErrorReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface StepResult {
+  readonly state: StepState;
+  readonly encoding: Uint8Array;
+  readonly commitment: Uint8Array;
+  /** What the step did, for traces and logs. */
+  readonly op: number;
+  readonly kind: 'instruction' | 'enter' | 'return' | 'end';
+}
+
+const ZERO32 = new Uint8Array(32);
+
+// ---- transaction-scoped tries ----------------------------------------------------------
+
+function addressKey(a: Address): Uint8Array {
+  return keccak256(addressToBytes(a));
+}
+
+function slotKey(a: Address, slot: bigint): Uint8Array {
+  return keccak256(concatBytes(addressToBytes(a), word32(slot)));
+}
+
+const ONE = Uint8Array.of(1);
+
+class TxScope implements TxScopeReader {
+  private readonly access: PartialTrie;
+  private readonly transientTrie: PartialTrie;
+  private readonly created: PartialTrie;
+  private readonly txStart: WitnessState;
+
+  constructor(store: NodeStore, pre: Preimages, s: StepState) {
+    this.access = new PartialTrie(store, s.accessRoot);
+    this.transientTrie = new PartialTrie(store, s.transientRoot);
+    this.created = new PartialTrie(store, s.createdRoot);
+    this.txStart = new WitnessState({ stateRoot: s.txStartRoot, nodes: pre, codes: pre });
+  }
+
+  isWarmAddress(address: Address): boolean {
+    return this.access.get(addressKey(address)) !== null;
+  }
+
+  isWarmSlot(address: Address, slot: bigint): boolean {
+    return this.access.get(slotKey(address, slot)) !== null;
+  }
+
+  transient(address: Address, slot: bigint): bigint {
+    const v = this.transientTrie.get(slotKey(address, slot));
+    return v === null ? 0n : bytesToBigInt(v);
+  }
+
+  original(address: Address, slot: bigint): bigint {
+    return this.txStart.getStorage(address, slot);
+  }
+
+  isCreated(address: Address): boolean {
+    return this.created.get(addressKey(address)) !== null;
+  }
+}
+
+/** Applies key updates (null deletes) to the secure trie under `root`; new nodes go to `pre`. */
+export function updateTrie(pre: Preimages, root: Uint8Array, updates: Iterable<readonly [Uint8Array, Uint8Array | null]>): Uint8Array {
+  const trie = new PartialTrie(new NodeStore(pre), root);
+  let changed = false;
+  const deletes: Uint8Array[] = [];
+  for (const [k, v] of updates) {
+    changed = true;
+    if (v === null) deletes.push(k);
+    else trie.put(k, v);
+  }
+  if (!changed) return root;
+  for (const k of deletes) trie.del(k);
+  trie.newNodes((enc) => pre.put(enc));
+  return trie.rootHash();
+}
+
+// ---- chain and block environment ---------------------------------------------------------
+
+export function chainRulesOf(b: BlockContext): ChainRules {
+  switch (b.chainKind) {
+    case 'ethereum':
+      return ethereumRules(b.fork, b.chainId);
+    case 'hyperion':
+      return hyperionRules(b.chainId, b.fork);
+    case 'devnet':
+      return anvilRules(b.fork, b.chainId);
+  }
+}
+
+function blockEnvOf(pre: Preimages, b: BlockContext): BlockEnv {
+  return {
+    chain: chainRulesOf(b),
+    rules: forkRules(b.fork),
+    number: b.number,
+    timestamp: b.timestamp,
+    coinbase: b.coinbase,
+    gasLimit: b.gasLimit,
+    baseFee: b.baseFee,
+    prevRandao: b.prevRandao,
+    excessBlobGas: b.excessBlobGas,
+    blockHash: (n) => {
+      if (n >= b.number || b.number - n > 256n) return null;
+      const v = bytesToBigInt(readChunk(pre, b.ancestorsRoot, Number(b.number - n - 1n)));
+      return v === 0n ? null : v;
+    },
+  };
+}
+
+// ---- byte arrays ---------------------------------------------------------------------------
+
+/** A buffer of `size` bytes holding the tree's chunks that cover `ranges` (zero elsewhere). */
+function hydrateBytes(pre: Preimages, root: Uint8Array, size: number, ranges: readonly ByteRange[], capacity = size): { buf: Uint8Array; chunks: Map<number, Uint8Array> } {
+  const buf = new Uint8Array(Math.max(size, capacity));
+  const chunks = new Map<number, Uint8Array>();
+  for (const r of ranges) {
+    const [from, to] = chunkSpan(r.offset, r.length);
+    for (let c = from; c < to; c++) {
+      if (chunks.has(c)) continue;
+      // Beyond the array's size everything is zero: no proof is needed to know it.
+      const chunk = c * 32 < size ? readChunk(pre, root, c) : new Uint8Array(32);
+      chunks.set(c, chunk);
+      if (c * 32 < buf.length) buf.set(chunk.subarray(0, Math.min(32, buf.length - c * 32)), c * 32);
+    }
+  }
+  return { buf, chunks };
+}
+
+function word(b: Uint8Array): bigint {
+  return bytesToBigInt(b);
+}
+
+// ---- frames ----------------------------------------------------------------------------------
+
+interface Hydrated {
+  readonly state: FrameState;
+  readonly frame: Frame;
+  /** Chain head below the hydrated stack items, and the index of the first of them. */
+  readonly below: Uint8Array;
+  readonly base: number;
+  /** Memory chunks hydrated, with their contents before the step. */
+  readonly memChunks: Map<number, Uint8Array>;
+  readonly returnData: Uint8Array;
+}
+
+function codeOf(pre: Preimages, codeHash: Uint8Array): Uint8Array {
+  if (equalBytes(codeHash, KECCAK_EMPTY)) return EMPTY;
+  return pre.preimage(codeHash, 'code');
+}
+
+function hydrateFrame(
+  pre: Preimages,
+  fs: FrameState,
+  opts: { stackItems: number; memory: readonly ByteRange[]; calldata: readonly ByteRange[]; returnData: readonly ByteRange[] },
+): Hydrated {
+  const code = codeOf(pre, fs.codeHash);
+  const calldata = hydrateBytes(pre, fs.calldataRoot, fs.calldataSize, opts.calldata).buf;
+  const msg: Message = {
+    kind: fs.kind,
+    caller: fs.caller,
+    address: fs.address,
+    codeAddress: fs.codeAddress,
+    value: fs.value,
+    transfersValue: fs.transfersValue,
+    input: calldata,
+    code,
+    gas: fs.gas,
+    isStatic: fs.isStatic,
+    depth: fs.depth,
+    disablePrecompiles: fs.disablePrecompiles,
+  };
+  // Journal checkpoint and log mark are local to this hydration: the committed ones are in the
+  // frame's snapshot, which a failing frame restores.
+  const f = newFrame(msg, 0, 0, fs.retOffset, fs.retSize);
+  f.pc = fs.pc;
+  f.gas = fs.gas;
+  f.refund = fs.refund;
+  const n = Math.min(opts.stackItems, fs.stackSize);
+  const { below, items } = chainTop(pre, fs.stackHash, n, 'stack link');
+  const base = fs.stackSize - n;
+  for (let i = 0; i < n; i++) f.stack[base + i] = word(items[i]!);
+  f.sp = fs.stackSize;
+  if (fs.memorySize > 0) f.memory.grow(fs.memorySize);
+  const mem = hydrateBytes(pre, fs.memoryRoot, fs.memorySize, opts.memory, 0);
+  for (const [c, chunk] of mem.chunks) if (c * 32 < fs.memorySize) f.memory.buf.set(chunk, c * 32);
+  const rd = hydrateBytes(pre, fs.returnDataRoot, fs.returnDataSize, opts.returnData).buf;
+  f.returnData = rd;
+  return { state: fs, frame: f, below, base, memChunks: mem.chunks, returnData: rd };
+}
+
+function dehydrateFrame(pre: Preimages, h: Hydrated): FrameState {
+  const f = h.frame;
+  let stackHash = h.below;
+  for (let i = h.base; i < f.sp; i++) stackHash = chainPush(pre, stackHash, word32(f.stack[i]!));
+  let memoryRoot = h.state.memoryRoot;
+  const size = f.memory.size;
+  for (const [c, before] of h.memChunks) {
+    if (c * 32 >= size) continue;
+    const now = f.memory.buf.subarray(c * 32, c * 32 + 32);
+    if (!equalBytes(now, before)) memoryRoot = writeChunk(pre, memoryRoot, c, now.slice());
+  }
+  let returnDataRoot = h.state.returnDataRoot;
+  let returnDataSize = h.state.returnDataSize;
+  if (f.returnData !== h.returnData) {
+    returnDataRoot = buildTree(pre, f.returnData);
+    returnDataSize = f.returnData.length;
+  }
+  return { ...h.state, pc: f.pc, gas: f.gas, stackHash, stackSize: f.sp, memoryRoot, memorySize: size, returnDataRoot, returnDataSize, refund: f.refund };
+}
+
+/** The committed state of a frame the machine has just entered (empty stack and memory). */
+export function enteredFrameState(pre: Preimages, f: Frame, snapshot: Snapshot): FrameState {
+  const msg = f.msg;
+  return {
+    kind: msg.kind,
+    isStatic: msg.isStatic,
+    transfersValue: msg.transfersValue,
+    disablePrecompiles: msg.disablePrecompiles,
+    depth: msg.depth,
+    caller: msg.caller,
+    address: msg.address,
+    codeAddress: msg.codeAddress,
+    value: msg.value,
+    codeHash: msg.code.length === 0 ? KECCAK_EMPTY : pre.put(msg.code),
+    calldataRoot: buildTree(pre, msg.input),
+    calldataSize: msg.input.length,
+    pc: f.pc,
+    gas: f.gas,
+    stackHash: EMPTY_CHAIN,
+    stackSize: 0,
+    memoryRoot: EMPTY_TREE_ROOT,
+    memorySize: 0,
+    returnDataRoot: EMPTY_TREE_ROOT,
+    returnDataSize: 0,
+    refund: f.refund,
+    retOffset: f.retOffset,
+    retSize: f.retSize,
+    snapshotHash: pre.put(encodeSnapshot(snapshot)),
+  };
+}
+
+// ---- world write-back ------------------------------------------------------------------------
+
+export function logHash(log: Log): Uint8Array {
+  return keccak256(rlpEncode([addressToBytes(log.address), log.topics.map((t) => word32(t)), log.data]));
+}
+
+export function appendLogs(pre: Preimages, head: Uint8Array, logs: readonly Log[]): Uint8Array {
+  let h = head;
+  for (const l of logs) h = chainPush(pre, h, logHash(l));
+  return h;
+}
+
+interface Roots {
+  readonly worldRoot: Uint8Array;
+  readonly accessRoot: Uint8Array;
+  readonly transientRoot: Uint8Array;
+  readonly selfdestructRoot: Uint8Array;
+  readonly logsHash: Uint8Array;
+  readonly logCount: number;
+}
+
+/** The committed roots after what `world`, `logs` and `selfdestructs` hold on top of `s`. */
+function rootsAfter(pre: Preimages, s: StepState, stateWitness: StateWitness, world: WorldState, logs: readonly Log[], selfdestructs: Iterable<Address>): Roots {
+  const worldRoot = postStateRoot(stateWitness, world.changes(), { persist: (enc) => pre.put(enc) });
+  const access: [Uint8Array, Uint8Array][] = [];
+  for (const r of world.journalSince(0)) {
+    if (r.kind === 'warm-address') access.push([addressKey(r.address), ONE]);
+    else if (r.kind === 'warm-slot') access.push([slotKey(r.address, r.slot!), ONE]);
+  }
+  const transient: [Uint8Array, Uint8Array | null][] = [];
+  for (const [a, m] of world.transientWrites()) {
+    for (const [slot, v] of m) transient.push([slotKey(a, slot), v === 0n ? null : rlpEncodeWord(v)]);
+  }
+  const sd: [Uint8Array, Uint8Array][] = [...selfdestructs].map((a) => [addressKey(a), ONE]);
+  return {
+    worldRoot,
+    accessRoot: updateTrie(pre, s.accessRoot, access),
+    transientRoot: updateTrie(pre, s.transientRoot, transient),
+    selfdestructRoot: updateTrie(pre, s.selfdestructRoot, sd),
+    logsHash: appendLogs(pre, s.logsHash, logs),
+    logCount: s.logCount + logs.length,
+  };
+}
+
+function rlpEncodeWord(v: bigint): Uint8Array {
+  return rlpEncode(v);
+}
+
+// ---- the step --------------------------------------------------------------------------------
+
+function wrapMissing<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof MissingPreimageError || e instanceof MissingNodeError || e instanceof MissingStateError) {
+      throw new StepError('incomplete-witness', e.message);
+    }
+    if (e instanceof WitnessError) throw new StepError('malformed-witness', e.message);
+    throw e;
+  }
+}
+
+/** Runs the instruction at the state encoded by `encoding`; throws StepError('finished') at the end. */
+export function executeStep(encoding: Uint8Array, pre: Preimages): StepResult {
+  return wrapMissing(() => step(encoding, pre));
+}
+
+function step(encoding: Uint8Array, pre: Preimages): StepResult {
+  const s = decodeStepState(encoding);
+  if (equalBytes(s.frameHash, ZERO32)) throw new StepError('finished', 'the message has ended: there is no next step');
+  const blockCtx = decodeBlockContext(pre.preimage(s.blockHash, 'block context'));
+  const txCtx = decodeTxContext(pre.preimage(s.txHash, 'tx context'));
+  const blobBytes = equalBytes(txCtx.blobHashesHash, KECCAK_EMPTY) ? EMPTY : pre.preimage(txCtx.blobHashesHash, 'blob hashes');
+  const blobHashes: bigint[] = [];
+  for (let i = 0; i + 32 <= blobBytes.length; i += 32) blobHashes.push(word(blobBytes.subarray(i, i + 32)));
+  const block = blockEnvOf(pre, blockCtx);
+  const txEnv: TxEnv = { origin: txCtx.origin, gasPrice: txCtx.gasPrice, blobHashes };
+  const fs = decodeFrame(pre.preimage(s.frameHash, 'frame'));
+  const code = codeOf(pre, fs.codeHash);
+  const op = fs.pc < code.length ? code[fs.pc]! : 0x00;
+  const info = opcodeTable(block.rules)[op]!;
+  const { items } = chainTop(pre, fs.stackHash, Math.min(info.pop, fs.stackSize), 'stack link');
+  const operands = items.map(word).reverse();
+  const access = stepAccess(op, operands, fs.memorySize, fs.gas);
+
+  // First pass: the frame alone. A frame that halts with a caller needs the caller too, so the
+  // step runs again with it; the first pass read nothing the second does not.
+  const first = run(pre, s, block, txEnv, fs, access, info.pop, null);
+  if (first.kind !== 'return-needed') return first.result(op);
+  const [parentHash] = chainTop(pre, s.frameStackHash, 1, 'frame stack link').items;
+  const parent = decodeFrame(pre.preimage(parentHash!, 'caller frame'));
+  const second = run(pre, s, block, txEnv, fs, access, info.pop, parent);
+  if (second.kind === 'return-needed') throw new Error('a frame halted twice');
+  return second.result(op);
+}
+
+type RunOutcome = { kind: 'done'; result: (op: number) => StepResult } | { kind: 'return-needed' };
+
+function run(
+  pre: Preimages,
+  s: StepState,
+  block: BlockEnv,
+  txEnv: TxEnv,
+  fs: FrameState,
+  access: ReturnType<typeof stepAccess>,
+  stackItems: number,
+  parentState: FrameState | null,
+): RunOutcome {
+  const store = new NodeStore(pre);
+  const stateWitness: StateWitness = { stateRoot: s.worldRoot, nodes: pre, codes: pre };
+  const world = new WorldState(new WitnessState(stateWitness), new TxScope(store, pre, s));
+  const m = new Machine(world, block, txEnv);
+  const entered: { snapshot: Snapshot | null } = { snapshot: null };
+  const logsBefore = (): Log[] => m.logs.slice();
+  m.enterHook = (mm) => {
+    const sd = new Set<Address>();
+    for (const fr of mm.frames) if (fr.selfdestructs !== null) for (const a of fr.selfdestructs) sd.add(a);
+    entered.snapshot = rootsAfter(pre, s, stateWitness, world, logsBefore(), sd);
+  };
+
+  let parent: Hydrated | null = null;
+  if (parentState !== null) {
+    parent = hydrateFrame(pre, parentState, {
+      stackItems: 0,
+      memory: fs.retSize > 0 ? [{ offset: fs.retOffset, length: fs.retSize }] : [],
+      calldata: [],
+      returnData: [],
+    });
+    m.frames.push(parent.frame);
+  }
+  const cur = hydrateFrame(pre, fs, { stackItems, ...access });
+  m.frames.push(cur.frame);
+
+  m.step();
+
+  const selfdestructs = new Set<Address>();
+  for (const h of [parent, cur]) if (h !== null && h.frame.selfdestructs !== null) for (const a of h.frame.selfdestructs) selfdestructs.add(a);
+  const created: [Uint8Array, Uint8Array][] = [...world.createdAccounts].map((a) => [addressKey(a), ONE]);
+  const createdRoot = updateTrie(pre, s.createdRoot, created);
+  const finish = (next: Omit<StepState, 'blockHash' | 'txHash' | 'txStartRoot' | 'createdRoot'>, kind: StepResult['kind']) => {
+    const state: StepState = { ...next, blockHash: s.blockHash, txHash: s.txHash, txStartRoot: s.txStartRoot, createdRoot };
+    const enc = encodeStepState(state);
+    pre.put(enc);
+    return (op: number): StepResult => ({ state, encoding: enc, commitment: commitmentOf(enc, state.status), op, kind });
+  };
+  const restored = (frameState: FrameState): Roots => decodeSnapshot(pre.preimage(frameState.snapshotHash, 'snapshot'));
+
+  const depthBefore = parent === null ? 1 : 2;
+  const frames = m.frames;
+
+  // The message ended: the top-level frame halted.
+  if (m.result !== null && parentState === null) {
+    if (s.frameCount > 0) return { kind: 'return-needed' };
+    const r = m.result;
+    const roots = r.success ? rootsAfter(pre, s, stateWitness, world, m.logs, selfdestructs) : restored(fs);
+    const resultHash = pre.put(
+      encodeResult({ success: r.success, gasLeft: r.gasLeft, refund: r.refund, outputRoot: buildTree(pre, r.output), outputSize: r.output.length, createdAddress: r.createdAddress }),
+    );
+    return {
+      kind: 'done',
+      result: finish({ ...roots, status: STATUS_VALID, frameStackHash: s.frameStackHash, frameCount: 0, frameHash: ZERO32, resultHash }, 'end'),
+    };
+  }
+
+  // A frame with a caller halted: the caller resumes.
+  if (parent !== null && frames.length === 1 && frames[0] === parent.frame) {
+    // The caller's pushed status: 1 or the created address on success, 0 on failure.
+    const success = parent.frame.stack[parent.frame.sp - 1] !== 0n;
+    const roots = success ? rootsAfter(pre, s, stateWitness, world, m.logs, selfdestructs) : restored(fs);
+    const parentNext = dehydrateFrame(pre, parent);
+    const { below } = chainTop(pre, s.frameStackHash, 1, 'frame stack link');
+    return {
+      kind: 'done',
+      result: finish(
+        { ...roots, status: STATUS_UNFINISHED, frameStackHash: below, frameCount: s.frameCount - 1, frameHash: pre.put(encodeFrame(parentNext)), resultHash: ZERO32 },
+        'return',
+      ),
+    };
+  }
+
+  // A child frame was entered and is running.
+  if (frames.length === depthBefore + 1) {
+    const child = frames[frames.length - 1]!;
+    const snapshot = entered.snapshot;
+    if (snapshot === null) throw new Error('a frame was entered without a snapshot');
+    const roots = rootsAfter(pre, s, stateWitness, world, m.logs, selfdestructs);
+    const callerNext = dehydrateFrame(pre, cur);
+    const childState = enteredFrameState(pre, child, snapshot);
+    const frameStackHash = chainPush(pre, s.frameStackHash, pre.put(encodeFrame(callerNext)));
+    return {
+      kind: 'done',
+      result: finish(
+        { ...roots, status: STATUS_UNFINISHED, frameStackHash, frameCount: s.frameCount + 1, frameHash: pre.put(encodeFrame(childState)), resultHash: ZERO32 },
+        'enter',
+      ),
+    };
+  }
+
+  // An instruction inside the frame (a call that returned within the step included).
+  if (frames[frames.length - 1] !== cur.frame) {
+    if (parent === null && m.result === null) return { kind: 'return-needed' };
+    throw new Error('unexpected frame layout after a step');
+  }
+  const roots = rootsAfter(pre, s, stateWitness, world, m.logs, selfdestructs);
+  const next = dehydrateFrame(pre, cur);
+  return {
+    kind: 'done',
+    result: finish({ ...roots, status: STATUS_UNFINISHED, frameStackHash: s.frameStackHash, frameCount: s.frameCount, frameHash: pre.put(encodeFrame(next)), resultHash: ZERO32 }, 'instruction'),
+  };
+}
+
+/** Checks one step: the witness's state matches `preCommitment`, and returns the post commitment. */
+export function verifyStep(preCommitment: Uint8Array, witness: { readonly state: Uint8Array; readonly preimages: readonly Uint8Array[] }, store: Preimages): Uint8Array {
+  const enc = witness.state;
+  const status = enc.length === 15 * 32 ? Number(bytesToBigInt(enc.subarray(0, 32))) : -1;
+  if (status < 0 || status > 3 || !equalBytes(commitmentOf(enc, status as 0 | 1 | 2 | 3), preCommitment)) {
+    throw new StepError('commitment-mismatch', `the witness's step state does not hash to ${bytesToHex(preCommitment)}`);
+  }
+  return executeStep(enc, store).commitment;
+}
+
+export { EMPTY_TRIE_ROOT, ExceptionalHalt };

@@ -1,0 +1,386 @@
+// The MetisVM step state and its commitment (prover/DESIGN.md, "Step state"). Every record is a
+// sequence of 32-byte words (big-endian integers, left-padded addresses), hashed with keccak256;
+// the step state's hash carries the VM status in its top byte (Cannon's convention).
+import { keccak256 } from '../util/hash.js';
+import { addressFromWord, type Address } from '../util/address.js';
+import { bigIntToBytes, bytesToBigInt } from '../util/bytes.js';
+import type { Preimages } from './preimages.js';
+
+/** Cannon's status byte: 0 valid, 1 invalid, 2 panic, 3 unfinished (still running). */
+export const STATUS_VALID = 0;
+export const STATUS_INVALID = 1;
+export const STATUS_PANIC = 2;
+export const STATUS_UNFINISHED = 3;
+export type VmStatus = 0 | 1 | 2 | 3;
+
+export class StepStateError extends Error {
+  override readonly name = 'StepStateError';
+}
+
+const TWO_255 = 1n << 255n;
+const TWO_256 = 1n << 256n;
+
+class Words {
+  readonly out: Uint8Array;
+  private i = 0;
+  constructor(n: number) {
+    this.out = new Uint8Array(32 * n);
+  }
+  uint(v: bigint | number): this {
+    const b = BigInt(v);
+    if (b < 0n || b >= TWO_256) throw new StepStateError(`word out of range: ${b}`);
+    this.out.set(bigIntToBytes(b, 32), 32 * this.i++);
+    return this;
+  }
+  int(v: bigint | number): this {
+    const b = BigInt(v);
+    if (b < -TWO_255 || b >= TWO_255) throw new StepStateError(`signed word out of range: ${b}`);
+    return this.uint(b < 0n ? b + TWO_256 : b);
+  }
+  bytes32(b: Uint8Array): this {
+    if (b.length !== 32) throw new StepStateError(`expected 32 bytes, got ${b.length}`);
+    this.out.set(b, 32 * this.i++);
+    return this;
+  }
+  address(a: Address): this {
+    return this.uint(BigInt(a));
+  }
+}
+
+class Reader {
+  private i = 0;
+  constructor(
+    private readonly b: Uint8Array,
+    readonly what: string,
+    words: number,
+  ) {
+    if (b.length !== 32 * words) throw new StepStateError(`${what}: preimage is ${b.length} bytes, expected ${32 * words}`);
+  }
+  word(): Uint8Array {
+    return this.b.subarray(32 * this.i, 32 * ++this.i);
+  }
+  uint(): bigint {
+    return bytesToBigInt(this.word());
+  }
+  /** A small unsigned field (counters, offsets): must fit a safe integer. */
+  num(max = Number.MAX_SAFE_INTEGER): number {
+    const v = this.uint();
+    if (v > BigInt(max)) throw new StepStateError(`${this.what}: field ${this.i - 1} is ${v}, above ${max}`);
+    return Number(v);
+  }
+  int(): bigint {
+    const v = this.uint();
+    return v >= TWO_255 ? v - TWO_256 : v;
+  }
+  bool(): boolean {
+    const v = this.uint();
+    if (v > 1n) throw new StepStateError(`${this.what}: field ${this.i - 1} is not a boolean`);
+    return v === 1n;
+  }
+  address(): Address {
+    const v = this.uint();
+    if (v >> 160n !== 0n) throw new StepStateError(`${this.what}: field ${this.i - 1} is not an address`);
+    return addressFromWord(v);
+  }
+  bytes32(): Uint8Array {
+    return this.word().slice();
+  }
+}
+
+// ---- block and transaction context -------------------------------------------------
+
+export type ChainKind = 'ethereum' | 'hyperion' | 'devnet';
+const CHAIN_KINDS: readonly ChainKind[] = ['ethereum', 'hyperion', 'devnet'];
+const FORK_IDS = ['cancun', 'prague', 'osaka'] as const;
+export type StepFork = (typeof FORK_IDS)[number];
+
+export interface BlockContext {
+  readonly chainKind: ChainKind;
+  readonly chainId: bigint;
+  readonly fork: StepFork;
+  readonly number: bigint;
+  readonly timestamp: bigint;
+  readonly coinbase: Address;
+  readonly gasLimit: bigint;
+  readonly baseFee: bigint;
+  readonly prevRandao: bigint;
+  readonly excessBlobGas: bigint;
+  /** Bytes tree of the 256 most recent ancestor hashes: chunk d-1 holds the hash of block number-d. */
+  readonly ancestorsRoot: Uint8Array;
+}
+
+const BLOCK_WORDS = 11;
+
+export function encodeBlockContext(b: BlockContext): Uint8Array {
+  return new Words(BLOCK_WORDS)
+    .uint(CHAIN_KINDS.indexOf(b.chainKind))
+    .uint(b.chainId)
+    .uint(FORK_IDS.indexOf(b.fork))
+    .uint(b.number)
+    .uint(b.timestamp)
+    .address(b.coinbase)
+    .uint(b.gasLimit)
+    .uint(b.baseFee)
+    .uint(b.prevRandao)
+    .uint(b.excessBlobGas)
+    .bytes32(b.ancestorsRoot).out;
+}
+
+export function decodeBlockContext(bytes: Uint8Array): BlockContext {
+  const r = new Reader(bytes, 'block context', BLOCK_WORDS);
+  const chainKind = CHAIN_KINDS[r.num()];
+  const chainId = r.uint();
+  const fork = FORK_IDS[r.num()];
+  if (chainKind === undefined || fork === undefined) throw new StepStateError('block context: unknown chain kind or fork');
+  return {
+    chainKind,
+    chainId,
+    fork,
+    number: r.uint(),
+    timestamp: r.uint(),
+    coinbase: r.address(),
+    gasLimit: r.uint(),
+    baseFee: r.uint(),
+    prevRandao: r.uint(),
+    excessBlobGas: r.uint(),
+    ancestorsRoot: r.bytes32(),
+  };
+}
+
+export interface TxContext {
+  readonly origin: Address;
+  readonly gasPrice: bigint;
+  /** keccak256 of the concatenated blob versioned hashes (their preimage). */
+  readonly blobHashesHash: Uint8Array;
+}
+
+export function encodeTxContext(t: TxContext): Uint8Array {
+  return new Words(3).address(t.origin).uint(t.gasPrice).bytes32(t.blobHashesHash).out;
+}
+
+export function decodeTxContext(bytes: Uint8Array): TxContext {
+  const r = new Reader(bytes, 'tx context', 3);
+  return { origin: r.address(), gasPrice: r.uint(), blobHashesHash: r.bytes32() };
+}
+
+// ---- frames --------------------------------------------------------------------------
+
+/** What a failing frame restores: the commitments as they were when it was entered. */
+export interface Snapshot {
+  readonly worldRoot: Uint8Array;
+  readonly accessRoot: Uint8Array;
+  readonly transientRoot: Uint8Array;
+  readonly selfdestructRoot: Uint8Array;
+  readonly logsHash: Uint8Array;
+  readonly logCount: number;
+}
+
+export function encodeSnapshot(s: Snapshot): Uint8Array {
+  return new Words(6).bytes32(s.worldRoot).bytes32(s.accessRoot).bytes32(s.transientRoot).bytes32(s.selfdestructRoot).bytes32(s.logsHash).uint(s.logCount).out;
+}
+
+export function decodeSnapshot(bytes: Uint8Array): Snapshot {
+  const r = new Reader(bytes, 'snapshot', 6);
+  return { worldRoot: r.bytes32(), accessRoot: r.bytes32(), transientRoot: r.bytes32(), selfdestructRoot: r.bytes32(), logsHash: r.bytes32(), logCount: r.num() };
+}
+
+export interface FrameState {
+  readonly kind: 'call' | 'create';
+  readonly isStatic: boolean;
+  readonly transfersValue: boolean;
+  readonly disablePrecompiles: boolean;
+  readonly depth: number;
+  readonly caller: Address;
+  readonly address: Address;
+  readonly codeAddress: Address;
+  readonly value: bigint;
+  /** keccak256 of the running code (its preimage is the code). */
+  readonly codeHash: Uint8Array;
+  readonly calldataRoot: Uint8Array;
+  readonly calldataSize: number;
+  readonly pc: number;
+  readonly gas: number;
+  readonly stackHash: Uint8Array;
+  readonly stackSize: number;
+  readonly memoryRoot: Uint8Array;
+  readonly memorySize: number;
+  readonly returnDataRoot: Uint8Array;
+  readonly returnDataSize: number;
+  readonly refund: number;
+  readonly retOffset: number;
+  readonly retSize: number;
+  readonly snapshotHash: Uint8Array;
+}
+
+const FRAME_WORDS = 24;
+
+export function encodeFrame(f: FrameState): Uint8Array {
+  return new Words(FRAME_WORDS)
+    .uint(f.kind === 'create' ? 1 : 0)
+    .uint(f.isStatic ? 1 : 0)
+    .uint(f.transfersValue ? 1 : 0)
+    .uint(f.disablePrecompiles ? 1 : 0)
+    .uint(f.depth)
+    .address(f.caller)
+    .address(f.address)
+    .address(f.codeAddress)
+    .uint(f.value)
+    .bytes32(f.codeHash)
+    .bytes32(f.calldataRoot)
+    .uint(f.calldataSize)
+    .uint(f.pc)
+    .uint(f.gas)
+    .bytes32(f.stackHash)
+    .uint(f.stackSize)
+    .bytes32(f.memoryRoot)
+    .uint(f.memorySize)
+    .bytes32(f.returnDataRoot)
+    .uint(f.returnDataSize)
+    .int(f.refund)
+    .uint(f.retOffset)
+    .uint(f.retSize)
+    .bytes32(f.snapshotHash).out;
+}
+
+export function decodeFrame(bytes: Uint8Array): FrameState {
+  const r = new Reader(bytes, 'frame', FRAME_WORDS);
+  const kind = r.num(1) === 1 ? 'create' : 'call';
+  return {
+    kind,
+    isStatic: r.bool(),
+    transfersValue: r.bool(),
+    disablePrecompiles: r.bool(),
+    depth: r.num(1024),
+    caller: r.address(),
+    address: r.address(),
+    codeAddress: r.address(),
+    value: r.uint(),
+    codeHash: r.bytes32(),
+    calldataRoot: r.bytes32(),
+    calldataSize: r.num(),
+    pc: r.num(),
+    gas: r.num(),
+    stackHash: r.bytes32(),
+    stackSize: r.num(1024),
+    memoryRoot: r.bytes32(),
+    memorySize: r.num(),
+    returnDataRoot: r.bytes32(),
+    returnDataSize: r.num(),
+    refund: Number(r.int()),
+    retOffset: r.num(),
+    retSize: r.num(),
+    snapshotHash: r.bytes32(),
+  };
+}
+
+// ---- the step state ----------------------------------------------------------------
+
+export interface StepState {
+  readonly status: VmStatus;
+  readonly blockHash: Uint8Array;
+  readonly txHash: Uint8Array;
+  /** The MPT state root with every write so far applied. */
+  readonly worldRoot: Uint8Array;
+  /** The state root when the transaction began (EIP-2200 original values). */
+  readonly txStartRoot: Uint8Array;
+  /** Secure tries (keys hashed) of the transaction-scoped sets and maps. */
+  readonly accessRoot: Uint8Array;
+  readonly transientRoot: Uint8Array;
+  readonly createdRoot: Uint8Array;
+  readonly selfdestructRoot: Uint8Array;
+  /** Hash chain over keccak256(rlp(log)) of this transaction's logs. */
+  readonly logsHash: Uint8Array;
+  readonly logCount: number;
+  /** Hash chain of the suspended frames' hashes (the caller's on top). */
+  readonly frameStackHash: Uint8Array;
+  readonly frameCount: number;
+  /** The running frame's hash, or zero once the message has ended. */
+  readonly frameHash: Uint8Array;
+  /** Once the message has ended: keccak256 of its result record. */
+  readonly resultHash: Uint8Array;
+}
+
+const STATE_WORDS = 15;
+
+export function encodeStepState(s: StepState): Uint8Array {
+  return new Words(STATE_WORDS)
+    .uint(s.status)
+    .bytes32(s.blockHash)
+    .bytes32(s.txHash)
+    .bytes32(s.worldRoot)
+    .bytes32(s.txStartRoot)
+    .bytes32(s.accessRoot)
+    .bytes32(s.transientRoot)
+    .bytes32(s.createdRoot)
+    .bytes32(s.selfdestructRoot)
+    .bytes32(s.logsHash)
+    .uint(s.logCount)
+    .bytes32(s.frameStackHash)
+    .uint(s.frameCount)
+    .bytes32(s.frameHash)
+    .bytes32(s.resultHash).out;
+}
+
+export function decodeStepState(bytes: Uint8Array): StepState {
+  const r = new Reader(bytes, 'step state', STATE_WORDS);
+  const status = r.num(3) as VmStatus;
+  return {
+    status,
+    blockHash: r.bytes32(),
+    txHash: r.bytes32(),
+    worldRoot: r.bytes32(),
+    txStartRoot: r.bytes32(),
+    accessRoot: r.bytes32(),
+    transientRoot: r.bytes32(),
+    createdRoot: r.bytes32(),
+    selfdestructRoot: r.bytes32(),
+    logsHash: r.bytes32(),
+    logCount: r.num(),
+    frameStackHash: r.bytes32(),
+    frameCount: r.num(1024),
+    frameHash: r.bytes32(),
+    resultHash: r.bytes32(),
+  };
+}
+
+/** keccak256 of the encoding with its top byte replaced by the status. */
+export function commitmentOf(encoded: Uint8Array, status: VmStatus): Uint8Array {
+  const h = keccak256(encoded);
+  h[0] = status;
+  return h;
+}
+
+/** Stores the state (by the keccak of its encoding) and returns its commitment. */
+export function putStepState(pre: Preimages, s: StepState): Uint8Array {
+  const enc = encodeStepState(s);
+  pre.put(enc);
+  return commitmentOf(enc, s.status);
+}
+
+/** The state behind a commitment: its preimage is filed under the hash with the real top byte. */
+export function stepStateOf(pre: Preimages, commitment: Uint8Array, rawHash: Uint8Array): StepState {
+  const enc = pre.preimage(rawHash, 'step state');
+  const s = decodeStepState(enc);
+  const c = commitmentOf(enc, s.status);
+  for (let i = 0; i < 32; i++) if (c[i] !== commitment[i]) throw new StepStateError('step state preimage does not match the commitment');
+  return s;
+}
+
+export interface MessageResultRecord {
+  readonly success: boolean;
+  readonly gasLeft: number;
+  readonly refund: number;
+  readonly outputRoot: Uint8Array;
+  readonly outputSize: number;
+  readonly createdAddress: Address | null;
+}
+
+export function encodeResult(r: MessageResultRecord): Uint8Array {
+  return new Words(6)
+    .uint(r.success ? 1 : 0)
+    .uint(r.gasLeft)
+    .int(r.refund)
+    .bytes32(r.outputRoot)
+    .uint(r.outputSize)
+    .uint(r.createdAddress === null ? 0n : BigInt(r.createdAddress)).out;
+}
