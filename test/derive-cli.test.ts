@@ -25,7 +25,9 @@ import { encodeInboxCalldata } from '../da/metis/index.js';
 import { addressOfPrivateKey, decodeTransaction, encodeTransaction, recoverSender, signTransaction, type Transaction } from '../vm/tx/index.js';
 import { bytesToHex, concatBytes, hexToBytes, type Hex } from '../vm/util/bytes.js';
 import { keccak256 } from '../vm/util/hash.js';
+import { EigenDAClient, loadSrs } from '../da/eigenda/index.js';
 import { sendBlobTransaction } from './support/blobs.js';
+import { startEigenDAMemstore, type Memstore } from './support/eigenda-memstore.js';
 import { pseudoRandomBytes } from './support/rng.js';
 
 const BIN = fileURLToPath(new URL('../bin/hyperion-verify.js', import.meta.url));
@@ -76,6 +78,7 @@ const jsonLines = <T>(text: string): T[] =>
     .map((l) => JSON.parse(l) as T);
 const warnings = (stderr: string): string[] => jsonLines<LogLine>(stderr).filter((l) => l.level === 40).map((l) => l.msg);
 
+/** The L1 node of the describe block that is running (each starts its own). */
 let anvil: AnvilNode;
 let batcherKey: Hex;
 let strangerKey: Hex;
@@ -413,5 +416,48 @@ describe('derive CLI (--format metis)', () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^hyperion-verify: MetisFormatError: .*not an authorised blob sender/);
+  }, 60_000);
+});
+
+describe('derive CLI (alt-DA: EigenDA commitments in calldata)', () => {
+  const SRS_PATH = fileURLToPath(new URL('../../shared/fixtures/eigenda/g1.point.3000', import.meta.url));
+  let node: AnvilNode;
+  let proxy: Memstore;
+  let blocks: L2BlockInput[];
+  let block: bigint;
+
+  beforeAll(async () => {
+    node = await startAnvil({ hardfork: 'prague' });
+    const srs = await loadSrs(SRS_PATH, 1024);
+    proxy = await startEigenDAMemstore({ srs });
+    anvil = node;
+    blocks = makeL2Blocks(2, 1_700_000_010n, [{ number: 0n, hash: (await l1Block(0n)).hash }], 4);
+    const out = buildBatcherPayloads(blocks, { batchType: 'singular', compression: 'zlib', channelId: keccak256(Uint8Array.of(0xd)).subarray(0, 16), maxPayloadSize: 100_000 });
+    const commitment = await new EigenDAClient({ proxyUrls: [proxy.url], srs, retries: 0 }).put(out.payloads[0]!);
+    // Derivation version 1 (alt-DA), then the proxy's commitment.
+    block = (await sendCalldata(node.privateKeys[0]!, concatBytes(Uint8Array.of(1), commitment))).block;
+  }, 120_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await node?.stop();
+  });
+
+  const args = (): string[] => ['derive', '--l1-rpc', node.rpcUrl, '--inbox', INBOX, '--batcher', addressOfPrivateKey(node.privateKeys[0]!), '--from', String(block), '--to', String(block), '--json'];
+
+  it('fetches the data behind the commitment, verifies it and derives the blocks', async () => {
+    const r = await run([...args(), '--eigenda-proxy', proxy.url, '--eigenda-srs', SRS_PATH]);
+    expect(r.stderr).not.toMatch(/"level":50/);
+    expect(r.code).toBe(0);
+    const lines = jsonLines<DerivedLine>(r.stdout);
+    expect(lines.map((l) => [l.timestamp, l.txHashes])).toEqual(blocks.map((b) => [Number(b.timestamp), b.transactions.map((t) => viemKeccak(bytesToHex(t)))]));
+    expect(proxy.requests.some((q) => q.startsWith('GET /get/'))).toBe(true);
+  }, 60_000);
+
+  it('without --eigenda-proxy skips the commitment with a warning and derives nothing', async () => {
+    const r = await run(args());
+    expect(r.code).toBe(0);
+    expect(jsonLines<DerivedLine>(r.stdout)).toEqual([]);
+    expect(warnings(r.stderr).filter((w) => /alt-DA commitment, but no EigenDA proxy/.test(w))).toHaveLength(1);
   }, 60_000);
 });
