@@ -285,6 +285,19 @@ describe('derive CLI (OP batch inbox)', () => {
     return b.transactions[0]!;
   }
 
+  it('a beacon that cannot serve the blobs ends the command with exit 1 and one line', async () => {
+    const r = await run([...base(), '--beacon', 'http://127.0.0.1:9', '--batcher', addressOfPrivateKey(batcherKey), '--json', '--retries', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^hyperion-verify: BlobNotFoundError: /);
+  }, 60_000);
+
+  it('a range that ends inside a channel says the channel is incomplete', async () => {
+    const r = await run([...base().slice(0, 8), String(closingBlock - 1n), '--batcher', addressOfPrivateKey(batcherKey)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/0 L2 block\(s\), 1 drop\(s\), 1 channel\(s\) incomplete at the end$/)]);
+    expect(warnings(r.stderr).filter((w) => /1 channel\(s\) still incomplete at the end of the range/.test(w))).toHaveLength(1);
+  }, 60_000);
+
   it('rejects a range beyond the head (exit 2) and an unreachable node (exit 1), one line each', async () => {
     const beyond = await run(['derive', '--l1-rpc', anvil.rpcUrl, '--inbox', INBOX, '--from', '1', '--to', '100000']);
     expect(beyond.code).toBe(2);
@@ -425,6 +438,7 @@ describe('derive CLI (alt-DA: EigenDA commitments in calldata)', () => {
   let proxy: Memstore;
   let blocks: L2BlockInput[];
   let block: bigint;
+  let hostileBlock: bigint;
 
   beforeAll(async () => {
     node = await startAnvil({ hardfork: 'prague' });
@@ -436,6 +450,11 @@ describe('derive CLI (alt-DA: EigenDA commitments in calldata)', () => {
     const commitment = await new EigenDAClient({ proxyUrls: [proxy.url], srs, retries: 0 }).put(out.payloads[0]!);
     // Derivation version 1 (alt-DA), then the proxy's commitment.
     block = (await sendCalldata(node.privateKeys[0]!, concatBytes(Uint8Array.of(1), commitment))).block;
+    // A batch whose timestamp no JSON number holds exactly, next to an ordinary one.
+    const hostile = buildBatcherPayloads([{ ...blocks[0]!, timestamp: 1n << 60n }, blocks[1]!], {
+      batchType: 'singular', compression: 'zlib', channelId: keccak256(Uint8Array.of(0xe)).subarray(0, 16), maxPayloadSize: 100_000,
+    });
+    hostileBlock = (await sendCalldata(node.privateKeys[0]!, hostile.payloads[0]!)).block;
   }, 120_000);
 
   afterAll(async () => {
@@ -452,6 +471,13 @@ describe('derive CLI (alt-DA: EigenDA commitments in calldata)', () => {
     const lines = jsonLines<DerivedLine>(r.stdout);
     expect(lines.map((l) => [l.timestamp, l.txHashes])).toEqual(blocks.map((b) => [Number(b.timestamp), b.transactions.map((t) => viemKeccak(bytesToHex(t)))]));
     expect(proxy.requests.some((q) => q.startsWith('GET /get/'))).toBe(true);
+  }, 60_000);
+
+  it('drops, with a warning, a batch whose timestamp cannot be printed exactly, and keeps the next', async () => {
+    const r = await run(['derive', '--l1-rpc', node.rpcUrl, '--inbox', INBOX, '--from', String(hostileBlock), '--to', String(hostileBlock), '--json']);
+    expect(r.code).toBe(0);
+    expect(jsonLines<DerivedLine>(r.stdout).map((l) => l.timestamp)).toEqual([Number(blocks[1]!.timestamp)]);
+    expect(warnings(r.stderr).filter((w) => w.includes(`timestamp ${1n << 60n} is beyond 2^53`))).toHaveLength(1);
   }, 60_000);
 
   it('without --eigenda-proxy skips the commitment with a warning and derives nothing', async () => {
