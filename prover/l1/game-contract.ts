@@ -1,0 +1,276 @@
+// The engine's GameContract over a BisectionGame on L1 (viem): reads the claims, clocks and
+// parameters (bonds per depth from getRequiredBond, never approximated), sends moves, steps and
+// resolutions with the exact value, waits for the receipt, and turns a revert into the typed
+// error named by the contract's custom error, so GameAgent sees a GameRevert it can skip.
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from 'viem';
+import { alphabetVerifierArtifact, bisectionGameArtifact, disputeGameFactoryArtifact } from '../../contracts/artifacts.js';
+import { bytesToHex } from '../../vm/util/bytes.js';
+import type { GameContract } from '../game/agent.js';
+import {
+  CannotDefendRootClaim,
+  ClaimAlreadyExists,
+  ClaimAlreadyResolved,
+  ClockNotExpired,
+  ClockTimeExceeded,
+  DuplicateStep,
+  GameDepthExceeded,
+  GameNotInProgress,
+  GameRevert,
+  IncorrectBondAmount,
+  InvalidParent,
+  InvalidPrestate,
+  NoCreditToClaim,
+  OutOfOrderResolution,
+  StepReverted,
+  UnexpectedRootClaim,
+  ValidStep,
+} from '../game/game.js';
+import { Position } from '../game/position.js';
+import type { Action, Claim, GameParams, GameStatus, GameView } from '../game/types.js';
+
+/** Reverts of the contract that the engine's referee has no class for. */
+export class InvalidDisputedClaim extends GameRevert { override readonly name = 'InvalidDisputedClaim'; }
+export class BondTransferFailed extends GameRevert { override readonly name = 'BondTransferFailed'; }
+export class Reentrancy extends GameRevert { override readonly name = 'Reentrancy'; }
+/** Any other revert of the game, the factory or the verifier: `errorName` is the custom error (or Panic / Error). */
+export class ContractRevert extends GameRevert {
+  override readonly name = 'ContractRevert';
+  constructor(
+    readonly errorName: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class L1GameError extends Error {
+  override readonly name = 'L1GameError';
+}
+
+type RevertClass = new (message: string) => GameRevert;
+
+/** Custom error name -> the engine's class of the same name (or ours). */
+const REVERT_CLASSES: Readonly<Record<string, RevertClass>> = {
+  GameNotInProgress,
+  InvalidParent,
+  InvalidDisputedClaim,
+  CannotDefendRootClaim,
+  GameDepthExceeded,
+  IncorrectBondAmount,
+  ClockTimeExceeded,
+  ClaimAlreadyExists,
+  InvalidPrestate,
+  ValidStep,
+  DuplicateStep,
+  ClockNotExpired,
+  ClaimAlreadyResolved,
+  OutOfOrderResolution,
+  NoCreditToClaim,
+  BondTransferFailed,
+  Reentrancy,
+  UnexpectedRootClaim,
+  // The verifier's own revert inside step (malformed state data).
+  BadStateData: StepReverted,
+};
+
+/** The game's ABI plus the errors a call can bubble up from the factory and the verifier, so viem decodes them. */
+export function gameAbiWithErrors(): Abi {
+  const errorsOf = (abi: Abi): Abi => abi.filter((item) => item.type === 'error');
+  return [...bisectionGameArtifact().abi, ...errorsOf(alphabetVerifierArtifact().abi), ...errorsOf(disputeGameFactoryArtifact().abi)];
+}
+
+function formatArg(a: unknown): string {
+  return typeof a === 'bigint' ? a.toString() : typeof a === 'string' ? a : JSON.stringify(a);
+}
+
+/** A viem error carrying a decoded revert -> the typed GameRevert; anything else is returned unchanged. */
+export function decodeRevert(e: unknown): unknown {
+  if (!(e instanceof BaseError)) return e;
+  const reverted = e.walk((x) => x instanceof ContractFunctionRevertedError);
+  if (!(reverted instanceof ContractFunctionRevertedError)) return e;
+  const errorName = reverted.data?.errorName ?? (reverted.reason !== undefined ? 'Error' : 'UnknownRevert');
+  const args = reverted.data?.args ?? [];
+  const detail = args.length > 0 ? `(${args.map(formatArg).join(', ')})` : '';
+  const reason = reverted.reason !== undefined && reverted.data === undefined ? `: ${reverted.reason}` : '';
+  const message = `reverted with ${errorName}${detail}${reason}`;
+  const cls = REVERT_CLASSES[errorName];
+  return cls !== undefined ? new cls(message) : new ContractRevert(errorName, message);
+}
+
+export interface L1GameClients {
+  readonly public: PublicClient;
+  /** Needed only to send. */
+  readonly wallet?: WalletClient<Transport, Chain, Account>;
+}
+
+const STATUSES: readonly GameStatus[] = ['IN_PROGRESS', 'CHALLENGER_WINS', 'DEFENDER_WINS'];
+
+type RawClaim = readonly [number, Address, Address, bigint, Hex, bigint, bigint];
+
+const MASK64 = (1n << 64n) - 1n;
+
+function claimFromRaw(index: number, c: RawClaim): Claim {
+  return {
+    index,
+    parentIndex: c[0],
+    counteredBy: c[1],
+    claimant: c[2],
+    bond: c[3],
+    value: c[4],
+    position: new Position(c[5]),
+    // clock = duration << 64 | timestamp
+    clock: { duration: c[6] >> 64n, timestamp: c[6] & MASK64 },
+  };
+}
+
+/** A BisectionGame at `address`, seen and played as the engine's GameContract. */
+export class L1GameContract implements GameContract {
+  private readonly abi = gameAbiWithErrors();
+  private paramsCache: Promise<GameParams> | undefined;
+
+  constructor(
+    private readonly clients: L1GameClients,
+    readonly address: Address,
+  ) {}
+
+  private read<T>(functionName: string, args: readonly unknown[] = [], blockNumber?: bigint): Promise<T> {
+    return this.clients.public.readContract({
+      address: this.address,
+      abi: this.abi,
+      functionName,
+      args,
+      ...(blockNumber !== undefined ? { blockNumber } : {}),
+    }) as Promise<T>;
+  }
+
+  /** The bond the contract requires for a claim at `position`. */
+  requiredBond(position: Position): Promise<bigint> {
+    return this.read<bigint>('getRequiredBond', [position.gindex]);
+  }
+
+  /** The immutable configuration and this game's anchor, read once. */
+  params(): Promise<GameParams> {
+    this.paramsCache ??= this.readParams();
+    // A failed read is retried next time.
+    this.paramsCache.catch(() => (this.paramsCache = undefined));
+    return this.paramsCache;
+  }
+
+  private async readParams(): Promise<GameParams> {
+    const [maxDepth, splitDepth, maxClock, extension, prestate, startBlock, startRoot, l2Block] = await Promise.all([
+      this.read<bigint>('MAX_GAME_DEPTH'),
+      this.read<bigint>('SPLIT_DEPTH'),
+      this.read<bigint>('MAX_CLOCK_DURATION'),
+      this.read<bigint>('CLOCK_EXTENSION'),
+      this.read<Hex>('ABSOLUTE_PRESTATE'),
+      this.read<bigint>('startingBlockNumber'),
+      this.read<Hex>('startingRootHash'),
+      this.read<bigint>('l2BlockNumber'),
+    ]);
+    const maxGameDepth = Number(maxDepth);
+    // The bond depends only on the depth: ask for the leftmost position of each.
+    const bonds = await Promise.all(Array.from({ length: maxGameDepth + 1 }, (_, d) => this.requiredBond(Position.at(d, 0n))));
+    return {
+      maxGameDepth,
+      splitDepth: Number(splitDepth),
+      maxClockDuration: maxClock,
+      clockExtension: extension,
+      // No preimage oracle behind the contract's step.
+      preimageChallengePeriod: 0n,
+      absolutePrestate: prestate,
+      startingBlockNumber: startBlock,
+      startingOutputRoot: startRoot,
+      l2BlockNumber: l2Block,
+      bonds,
+    };
+  }
+
+  /** Claims, status and resolved flags, all read at one block so they are consistent. */
+  async view(): Promise<GameView> {
+    const params = await this.params();
+    const blockNumber = await this.clients.public.getBlockNumber({ cacheTime: 0 });
+    const [len, status] = await Promise.all([
+      this.read<bigint>('claimDataLen', [], blockNumber),
+      this.read<number>('status', [], blockNumber),
+    ]);
+    const indices = Array.from({ length: Number(len) }, (_, i) => i);
+    const [claims, resolved] = await Promise.all([
+      Promise.all(indices.map(async (i) => claimFromRaw(i, await this.read<RawClaim>('claimData', [BigInt(i)], blockNumber)))),
+      Promise.all(indices.map((i) => this.read<boolean>('resolvedSubgames', [BigInt(i)], blockNumber))),
+    ]);
+    const s = STATUSES[status];
+    if (s === undefined) throw new L1GameError(`unknown game status ${status}`);
+    return { params, claims, status: s, resolved };
+  }
+
+  /** The latest block's timestamp: what the contract's clocks compare against. */
+  async now(): Promise<bigint> {
+    return (await this.clients.public.getBlock({ blockTag: 'latest' })).timestamp;
+  }
+
+  async credit(recipient: Address): Promise<bigint> {
+    return this.read<bigint>('credit', [recipient]);
+  }
+
+  /** Seconds used by whoever would counter claim `index` (the contract's own view). */
+  async challengerDuration(index: number): Promise<bigint> {
+    return this.read<bigint>('getChallengerDuration', [BigInt(index)]);
+  }
+
+  async send(action: Action): Promise<void> {
+    await this.sendAction(action);
+  }
+
+  /** Like send, returning the mined receipt. */
+  async sendAction(action: Action): Promise<TransactionReceipt> {
+    switch (action.type) {
+      case 'attack':
+      case 'defend':
+        return this.call(action.type, [action.disputed, BigInt(action.parentIndex), action.value], action.bond);
+      case 'step':
+        return this.call('step', [BigInt(action.claimIndex), action.isAttack, bytesToHex(action.preState), bytesToHex(action.proof)]);
+      case 'resolveClaim':
+        return this.call('resolveClaim', [BigInt(action.claimIndex), BigInt(action.numToResolve)]);
+      case 'resolve':
+        return this.call('resolve', []);
+    }
+  }
+
+  claimCredit(recipient: Address): Promise<TransactionReceipt> {
+    return this.call('claimCredit', [recipient]);
+  }
+
+  /** Simulate (a revert throws the typed error and costs nothing), send, wait for the receipt. */
+  private async call(functionName: string, args: readonly unknown[], value?: bigint): Promise<TransactionReceipt> {
+    const wallet = this.clients.wallet;
+    if (wallet === undefined) throw new L1GameError(`${functionName}: no account to send from`);
+    try {
+      const { request } = await this.clients.public.simulateContract({
+        address: this.address,
+        abi: this.abi,
+        functionName,
+        args,
+        account: wallet.account,
+        ...(value !== undefined ? { value } : {}),
+      });
+      const hash = await wallet.writeContract(request);
+      const receipt = await this.clients.public.waitForTransactionReceipt({ hash });
+      if (receipt.status !== 'success') throw new ContractRevert('Reverted', `${functionName} reverted on chain in ${hash}`);
+      return receipt;
+    } catch (e) {
+      throw decodeRevert(e);
+    }
+  }
+}

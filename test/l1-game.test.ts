@@ -1,0 +1,239 @@
+// The engine's honest GameAgent playing real BisectionGames on anvil through L1GameContract:
+// against a dishonest agent with a wrong view of the alphabet chain (as proposer and as
+// challenger), against a proposer that stays silent, with the contract's bonds, clocks and
+// credits checked against the chain and the engine's predicted resolution.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestClient, http, parseEther, type Address, type Hex } from 'viem';
+import { foundry } from 'viem/chains';
+import { startAnvil, type AnvilNode } from '../cli/anvil.js';
+import {
+  ALPHABET_ABSOLUTE_PRESTATE,
+  alphabetGenesisOutput,
+  deployAlphabetVerifier,
+  deployDisputeSystem,
+  l1Clients,
+  type L1Clients,
+} from '../contracts/deploy.js';
+import { GameAgent } from '../prover/game/agent.js';
+import { CannotDefendRootClaim, GameRevert, IncorrectBondAmount, NoCreditToClaim, predictResolution } from '../prover/game/game.js';
+import { Position } from '../prover/game/position.js';
+import { GameSolver } from '../prover/game/solver.js';
+import type { GameStatus, GameView } from '../prover/game/types.js';
+import { alphabetChain, beliefVerdict, divergentChain, l1AlphabetAccessor } from '../prover/l1/alphabet-l1.js';
+import { L1Factory } from '../prover/l1/factory.js';
+import { InvalidDisputedClaim, L1GameContract } from '../prover/l1/game-contract.js';
+
+const GAME_TYPE = 7;
+const ANCHOR_BLOCK = 1000n;
+const ANCHOR_ROOT = alphabetGenesisOutput(ANCHOR_BLOCK, 'l1-game anchor');
+const MAX_DEPTH = 8;
+const SPLIT_DEPTH = 4;
+const PROGRAM_STEPS = 6n; // <= 2^(8 - 4 - 1) = 8 leaves per execution subgame
+const MAX_CLOCK = 3_600n;
+const INIT_BOND = parseEther('0.01');
+const truth = alphabetChain(ANCHOR_ROOT, ANCHOR_BLOCK);
+
+describe('dispute games on anvil played by the engine through L1GameContract', () => {
+  let node: AnvilNode;
+  let deployer: L1Clients;
+  let honest: L1Clients;
+  let liar: L1Clients;
+  let factory: Address;
+  let testClient: ReturnType<typeof createTestClient>;
+  let l2Block = ANCHOR_BLOCK + 4n;
+
+  const advance = async (seconds: bigint): Promise<void> => {
+    await testClient.increaseTime({ seconds: Number(seconds) });
+    await testClient.mine({ blocks: 1 });
+  };
+
+  beforeAll(async () => {
+    node = await startAnvil({ hardfork: 'prague' });
+    testClient = createTestClient({ chain: foundry, mode: 'anvil', transport: http(node.rpcUrl) });
+    const keys = node.privateKeys;
+    deployer = l1Clients(node.rpcUrl, keys[0]!, { pollingIntervalMs: 20 });
+    honest = l1Clients(node.rpcUrl, keys[1]!, { pollingIntervalMs: 20 });
+    liar = l1Clients(node.rpcUrl, keys[2]!, { pollingIntervalMs: 20 });
+    const verifier = await deployAlphabetVerifier(deployer, PROGRAM_STEPS);
+    const sys = await deployDisputeSystem(deployer, {
+      anchorRoot: ANCHOR_ROOT,
+      anchorL2BlockNumber: ANCHOR_BLOCK,
+      initBond: INIT_BOND,
+      game: {
+        gameType: GAME_TYPE,
+        maxGameDepth: MAX_DEPTH,
+        splitDepth: SPLIT_DEPTH,
+        maxClockDuration: MAX_CLOCK,
+        clockExtension: 300n,
+        absolutePrestate: ALPHABET_ABSOLUTE_PRESTATE,
+        verifier,
+        baseBond: parseEther('0.01'),
+        topBond: parseEther('1'),
+      },
+    });
+    factory = sys.factory;
+  }, 120_000);
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  /** A fresh game (a new block each time, so uuids differ) created by `creator` over `root(block)`. */
+  async function newGame(creator: L1Clients, root: (block: bigint) => Hex): Promise<{ address: Address; block: bigint }> {
+    l2Block += 1n;
+    const { address } = await new L1Factory(creator, factory).createGame({ gameType: GAME_TYPE, rootClaim: root(l2Block), l2BlockNumber: l2Block });
+    return { address, block: l2Block };
+  }
+
+  function agentFor(clients: L1Clients, game: Address, view: GameView, outputAt: (b: bigint) => Hex, resolve: boolean, honestVm: boolean) {
+    const accessor = honestVm
+      ? l1AlphabetAccessor(view.params, PROGRAM_STEPS, outputAt)
+      : l1AlphabetAccessor(view.params, PROGRAM_STEPS, outputAt, beliefVerdict(outputAt));
+    return new GameAgent(new L1GameContract(clients, game), new GameSolver(accessor), { resolve });
+  }
+
+  /** Rounds of agent ticks; when nobody moves, a quarter of the clock passes. */
+  async function play(agents: readonly GameAgent[], watch: L1GameContract): Promise<{ status: GameStatus; rounds: number; rejected: string[] }> {
+    const rejected: string[] = [];
+    for (let round = 0; round < 200; round++) {
+      let sent = 0;
+      for (const agent of agents) {
+        const tick = await agent.tick();
+        sent += tick.sent.length;
+        rejected.push(...tick.rejected.map((r) => r.error.name));
+      }
+      const { status } = await watch.view();
+      if (status !== 'IN_PROGRESS') return { status, rounds: round + 1, rejected };
+      if (sent === 0) await advance(MAX_CLOCK / 4n);
+    }
+    throw new Error('game did not resolve in 200 rounds');
+  }
+
+  async function balance(a: Address): Promise<bigint> {
+    return deployer.public.getBalance({ address: a });
+  }
+
+  /** Every credit equals the engine's prediction; claiming pays it out exactly (balance + credit - gas). */
+  async function checkCredits(game: L1GameContract, view: GameView, players: readonly L1Clients[]): Promise<Map<Address, bigint>> {
+    const predicted = predictResolution(view);
+    const totalBonds = view.claims.reduce((s, c) => s + c.bond, 0n);
+    expect([...predicted.credits.values()].reduce((a, b) => a + b, 0n)).toBe(totalBonds);
+    expect(await balance(game.address)).toBe(totalBonds);
+    const credits = new Map<Address, bigint>();
+    for (const p of players) {
+      const who = p.wallet.account.address;
+      const credit = await game.credit(who);
+      expect(credit).toBe(predicted.credits.get(who.toLowerCase()) ?? 0n);
+      credits.set(who, credit);
+      const asPlayer = new L1GameContract(p, game.address);
+      if (credit === 0n) {
+        await expect(asPlayer.claimCredit(who)).rejects.toBeInstanceOf(NoCreditToClaim);
+        continue;
+      }
+      const before = await balance(who);
+      const receipt = await asPlayer.claimCredit(who);
+      expect(await balance(who)).toBe(before + credit - receipt.gasUsed * receipt.effectiveGasPrice);
+      expect(await game.credit(who)).toBe(0n);
+    }
+    expect(await balance(game.address)).toBe(0n);
+    return credits;
+  }
+
+  it('reads parameters from the contract: bonds per depth from getRequiredBond, clocks, anchor', async () => {
+    const { address, block } = await newGame(honest, truth);
+    const game = new L1GameContract(honest, address);
+    const view = await game.view();
+    expect(view.params).toMatchObject({
+      maxGameDepth: MAX_DEPTH,
+      splitDepth: SPLIT_DEPTH,
+      maxClockDuration: MAX_CLOCK,
+      startingBlockNumber: ANCHOR_BLOCK,
+      startingOutputRoot: ANCHOR_ROOT,
+      l2BlockNumber: block,
+      absolutePrestate: ALPHABET_ABSOLUTE_PRESTATE,
+    });
+    expect(view.params.bonds).toHaveLength(MAX_DEPTH + 1);
+    for (let d = 0; d <= MAX_DEPTH; d++) expect(view.params.bonds[d]).toBe(await game.requiredBond(Position.at(d, BigInt(d > 0 ? 1 : 0))));
+    expect(view.params.bonds[0]).toBe(parseEther('0.01'));
+    expect(view.claims).toHaveLength(1);
+    expect(view.claims[0]).toMatchObject({ parentIndex: 0xffffffff, value: truth(block), bond: INIT_BOND, claimant: honest.wallet.account.address });
+    expect(view.status).toBe('IN_PROGRESS');
+    expect(view.resolved).toEqual([false]);
+
+    // Reverts arrive as the engine's typed errors, named after the custom error.
+    const root = view.claims[0]!;
+    const attack = { type: 'attack' as const, parentIndex: 0, disputed: root.value, value: truth(block), bond: view.params.bonds[1]! };
+    const asLiar = new L1GameContract(liar, address);
+    await expect(asLiar.send({ ...attack, bond: attack.bond - 1n })).rejects.toBeInstanceOf(IncorrectBondAmount);
+    await expect(asLiar.send({ ...attack, disputed: truth(block - 1n) })).rejects.toBeInstanceOf(InvalidDisputedClaim);
+    await expect(asLiar.send({ ...attack, type: 'defend' })).rejects.toBeInstanceOf(CannotDefendRootClaim);
+    const err = await asLiar.send({ ...attack, bond: 0n }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GameRevert);
+    expect((err as Error).message).toMatch(/IncorrectBondAmount/);
+    expect(await game.view().then((v) => v.claims.length)).toBe(1);
+  }, 60_000);
+
+  it('an honest challenger beats a dishonest proposer that defends its wrong root to the step', async () => {
+    const lie = divergentChain(truth, ANCHOR_BLOCK + 4n, 'proposer');
+    const { address } = await newGame(liar, lie);
+    const game = new L1GameContract(honest, address);
+    const view = await game.view();
+    const good = agentFor(honest, address, view, truth, true, true);
+    const bad = agentFor(liar, address, view, lie, false, false);
+    const result = await play([bad, good], game);
+    expect(result.status).toBe('CHALLENGER_WINS');
+    const final = await game.view();
+    // The game went all the way down: a claim at the max depth was countered by the honest step.
+    const leaves = final.claims.filter((c) => c.position.depth === MAX_DEPTH);
+    expect(leaves.length).toBeGreaterThan(0);
+    expect(leaves.some((c) => c.counteredBy === honest.wallet.account.address)).toBe(true);
+    expect(final.resolved.every(Boolean)).toBe(true);
+    expect(final.claims[0]!.counteredBy).toBe(honest.wallet.account.address);
+    const credits = await checkCredits(game, final, [honest, liar]);
+    const posted = (who: Address) => final.claims.filter((c) => c.claimant === who).reduce((s, c) => s + c.bond, 0n);
+    // The root's bond is paid when claim 0 resolves: to the honest challenger here.
+    expect(credits.get(honest.wallet.account.address)!).toBeGreaterThanOrEqual(posted(honest.wallet.account.address) + INIT_BOND);
+    expect(credits.get(liar.wallet.account.address)!).toBeLessThan(posted(liar.wallet.account.address));
+    // The anchor did not move to a rejected root.
+    expect((await new L1Factory(honest, factory).anchor(GAME_TYPE)).root).toBe(ANCHOR_ROOT);
+  }, 180_000);
+
+  it('an honest proposer defends a right root against a dishonest challenger and moves the anchor', async () => {
+    const lie = divergentChain(truth, ANCHOR_BLOCK + 3n, 'challenger');
+    const { address, block } = await newGame(honest, truth);
+    const game = new L1GameContract(honest, address);
+    const view = await game.view();
+    const good = agentFor(honest, address, view, truth, true, true);
+    const bad = agentFor(liar, address, view, lie, false, false);
+    const result = await play([bad, good], game);
+    expect(result.status).toBe('DEFENDER_WINS');
+    const final = await game.view();
+    expect(final.claims.length).toBeGreaterThan(3);
+    expect(final.claims[0]!.counteredBy).toBe('0x0000000000000000000000000000000000000000');
+    const credits = await checkCredits(game, final, [honest, liar]);
+    const posted = (who: Address) => final.claims.filter((c) => c.claimant === who).reduce((s, c) => s + c.bond, 0n);
+    expect(credits.get(honest.wallet.account.address)!).toBeGreaterThan(posted(honest.wallet.account.address));
+    expect(credits.get(liar.wallet.account.address)!).toBeLessThan(posted(liar.wallet.account.address));
+    expect(await new L1Factory(honest, factory).anchor(GAME_TYPE)).toEqual({ root: truth(block), l2BlockNumber: block });
+  }, 180_000);
+
+  it('a proposer that stays silent loses on the clock; the honest challenger gets the root bond', async () => {
+    const lie = divergentChain(truth, ANCHOR_BLOCK + 1n, 'silent');
+    const { address } = await newGame(liar, lie);
+    const game = new L1GameContract(honest, address);
+    const view = await game.view();
+    const good = agentFor(honest, address, view, truth, true, true);
+    const first = await good.tick();
+    expect(first.sent.map((a) => a.type)).toEqual(['attack']);
+    // Nothing resolves before the clocks run out.
+    const early = await good.tick();
+    expect(early.sent).toEqual([]);
+    expect(early.status).toBe('IN_PROGRESS');
+    const result = await play([good], game);
+    expect(result.status).toBe('CHALLENGER_WINS');
+    const final = await game.view();
+    expect(final.claims).toHaveLength(2);
+    const credits = await checkCredits(game, final, [honest, liar]);
+    expect(credits.get(honest.wallet.account.address)).toBe(INIT_BOND + final.params.bonds[1]!);
+    expect(credits.get(liar.wallet.account.address)).toBe(0n);
+  }, 120_000);
+});
