@@ -11,6 +11,8 @@ import {
   alphabetGenesisOutput,
   deployAlphabetVerifier,
   deployDisputeSystem,
+  deployGameImplementation,
+  registerGameType,
   l1Clients,
   type L1Clients,
 } from '../contracts/deploy.js';
@@ -24,6 +26,8 @@ import { L1Factory } from '../prover/l1/factory.js';
 import { InvalidDisputedClaim, L1GameContract } from '../prover/l1/game-contract.js';
 
 const GAME_TYPE = 7;
+/** A second game type on the same factory with an odd max depth: the proposer's side makes the leaves. */
+const ODD_GAME_TYPE = 8;
 const ANCHOR_BLOCK = 1000n;
 const ANCHOR_ROOT = alphabetGenesisOutput(ANCHOR_BLOCK, 'l1-game anchor');
 const MAX_DEPTH = 8;
@@ -31,6 +35,7 @@ const SPLIT_DEPTH = 4;
 const PROGRAM_STEPS = 6n; // <= 2^(8 - 4 - 1) = 8 leaves per execution subgame
 const MAX_CLOCK = 3_600n;
 const INIT_BOND = parseEther('0.01');
+const ZERO = '0x0000000000000000000000000000000000000000';
 const truth = alphabetChain(ANCHOR_ROOT, ANCHOR_BLOCK);
 
 describe('dispute games on anvil played by the engine through L1GameContract', () => {
@@ -40,7 +45,10 @@ describe('dispute games on anvil played by the engine through L1GameContract', (
   let liar: L1Clients;
   let factory: Address;
   let testClient: ReturnType<typeof createTestClient>;
-  let l2Block = ANCHOR_BLOCK + 4n;
+  const nextBlock = new Map<number, bigint>([
+    [GAME_TYPE, ANCHOR_BLOCK + 4n],
+    [ODD_GAME_TYPE, ANCHOR_BLOCK + 4n],
+  ]);
 
   const advance = async (seconds: bigint): Promise<void> => {
     await testClient.increaseTime({ seconds: Number(seconds) });
@@ -55,33 +63,32 @@ describe('dispute games on anvil played by the engine through L1GameContract', (
     honest = l1Clients(node.rpcUrl, keys[1]!, { pollingIntervalMs: 20 });
     liar = l1Clients(node.rpcUrl, keys[2]!, { pollingIntervalMs: 20 });
     const verifier = await deployAlphabetVerifier(deployer, PROGRAM_STEPS);
-    const sys = await deployDisputeSystem(deployer, {
-      anchorRoot: ANCHOR_ROOT,
-      anchorL2BlockNumber: ANCHOR_BLOCK,
-      initBond: INIT_BOND,
-      game: {
-        gameType: GAME_TYPE,
-        maxGameDepth: MAX_DEPTH,
-        splitDepth: SPLIT_DEPTH,
-        maxClockDuration: MAX_CLOCK,
-        clockExtension: 300n,
-        absolutePrestate: ALPHABET_ABSOLUTE_PRESTATE,
-        verifier,
-        baseBond: parseEther('0.01'),
-        topBond: parseEther('1'),
-      },
-    });
+    const game = {
+      gameType: GAME_TYPE,
+      maxGameDepth: MAX_DEPTH,
+      splitDepth: SPLIT_DEPTH,
+      maxClockDuration: MAX_CLOCK,
+      clockExtension: 300n,
+      absolutePrestate: ALPHABET_ABSOLUTE_PRESTATE,
+      verifier,
+      baseBond: parseEther('0.01'),
+      topBond: parseEther('1'),
+    };
+    const sys = await deployDisputeSystem(deployer, { anchorRoot: ANCHOR_ROOT, anchorL2BlockNumber: ANCHOR_BLOCK, initBond: INIT_BOND, game });
     factory = sys.factory;
+    const odd = await deployGameImplementation(deployer, factory, { ...game, gameType: ODD_GAME_TYPE, maxGameDepth: 7, splitDepth: 3 });
+    await registerGameType(deployer, factory, ODD_GAME_TYPE, odd, INIT_BOND);
   }, 120_000);
   afterAll(async () => {
     await node?.stop();
   });
 
   /** A fresh game (a new block each time, so uuids differ) created by `creator` over `root(block)`. */
-  async function newGame(creator: L1Clients, root: (block: bigint) => Hex): Promise<{ address: Address; block: bigint }> {
-    l2Block += 1n;
-    const { address } = await new L1Factory(creator, factory).createGame({ gameType: GAME_TYPE, rootClaim: root(l2Block), l2BlockNumber: l2Block });
-    return { address, block: l2Block };
+  async function newGame(creator: L1Clients, root: (block: bigint) => Hex, gameType = GAME_TYPE): Promise<{ address: Address; block: bigint }> {
+    const block = nextBlock.get(gameType)! + 1n;
+    nextBlock.set(gameType, block);
+    const { address } = await new L1Factory(creator, factory).createGame({ gameType, rootClaim: root(block), l2BlockNumber: block });
+    return { address, block };
   }
 
   function agentFor(clients: L1Clients, game: Address, view: GameView, outputAt: (b: bigint) => Hex, resolve: boolean, honestVm: boolean) {
@@ -172,9 +179,12 @@ describe('dispute games on anvil played by the engine through L1GameContract', (
     expect(await game.view().then((v) => v.claims.length)).toBe(1);
   }, 60_000);
 
-  it('an honest challenger beats a dishonest proposer that defends its wrong root to the step', async () => {
+  it.each([
+    { gameType: GAME_TYPE, maxDepth: MAX_DEPTH },
+    { gameType: ODD_GAME_TYPE, maxDepth: 7 },
+  ])('an honest challenger beats a dishonest proposer that defends its wrong root to the step (max depth $maxDepth)', async ({ gameType, maxDepth }) => {
     const lie = divergentChain(truth, ANCHOR_BLOCK + 4n, 'proposer');
-    const { address } = await newGame(liar, lie);
+    const { address } = await newGame(liar, lie, gameType);
     const game = new L1GameContract(honest, address);
     const view = await game.view();
     const good = agentFor(honest, address, view, truth, true, true);
@@ -182,10 +192,17 @@ describe('dispute games on anvil played by the engine through L1GameContract', (
     const result = await play([bad, good], game);
     expect(result.status).toBe('CHALLENGER_WINS');
     const final = await game.view();
-    // The game went all the way down: a claim at the max depth was countered by the honest step.
-    const leaves = final.claims.filter((c) => c.position.depth === MAX_DEPTH);
+    // The game went all the way down to a step.
+    const leaves = final.claims.filter((c) => c.position.depth === maxDepth);
     expect(leaves.length).toBeGreaterThan(0);
-    expect(leaves.some((c) => c.counteredBy === honest.wallet.account.address)).toBe(true);
+    if (maxDepth % 2 === 0) {
+      // Even depths are the proposer's: its leaf was countered by the honest step.
+      expect(leaves.some((c) => c.claimant === liar.wallet.account.address && c.counteredBy === honest.wallet.account.address)).toBe(true);
+    } else {
+      // Odd depths are the challenger's: the liar's step against the honest leaf was refused.
+      expect(leaves.every((c) => c.claimant === honest.wallet.account.address && c.counteredBy === ZERO)).toBe(true);
+      expect(result.rejected).toContain('ValidStep');
+    }
     expect(final.resolved.every(Boolean)).toBe(true);
     expect(final.claims[0]!.counteredBy).toBe(honest.wallet.account.address);
     const credits = await checkCredits(game, final, [honest, liar]);
@@ -208,7 +225,7 @@ describe('dispute games on anvil played by the engine through L1GameContract', (
     expect(result.status).toBe('DEFENDER_WINS');
     const final = await game.view();
     expect(final.claims.length).toBeGreaterThan(3);
-    expect(final.claims[0]!.counteredBy).toBe('0x0000000000000000000000000000000000000000');
+    expect(final.claims[0]!.counteredBy).toBe(ZERO);
     const credits = await checkCredits(game, final, [honest, liar]);
     const posted = (who: Address) => final.claims.filter((c) => c.claimant === who).reduce((s, c) => s + c.bond, 0n);
     expect(credits.get(honest.wallet.account.address)!).toBeGreaterThan(posted(honest.wallet.account.address));
