@@ -480,6 +480,12 @@ describe('derive CLI (alt-DA: EigenDA commitments in calldata)', () => {
     expect(warnings(r.stderr).filter((w) => w.includes(`timestamp ${1n << 60n} is beyond 2^53`))).toHaveLength(1);
   }, 60_000);
 
+  it('a missing SRS file is a usage error (exit 2)', async () => {
+    const r = await run([...args(), '--eigenda-proxy', proxy.url, '--eigenda-srs', '/nonexistent/g1.point']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('hyperion-verify: UsageError: --eigenda-srs: no such file /nonexistent/g1.point');
+  }, 60_000);
+
   it('without --eigenda-proxy skips the commitment with a warning and derives nothing', async () => {
     const r = await run(args());
     expect(r.code).toBe(0);

@@ -4,6 +4,7 @@
 // their certificates), and the OP derivation core turns their frames into per-L2-block batches.
 // Every skipped transaction and every dropped payload, frame or channel is logged with its reason;
 // a block whose data cannot be had ends the command with an error, never a partial result.
+import { stat } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { contextOf } from '../context.js';
@@ -19,7 +20,7 @@ import {
   type DerivedBatch,
 } from '../../da/derivation/index.js';
 import { MetisDerivation, type MetisDerivedBlock } from '../../da/derivation/metis-pipeline.js';
-import { EigenDAClient, loadSrs } from '../../da/eigenda/index.js';
+import { EigenDAClient, EigenDASrsError, loadSrs, type G1Srs } from '../../da/eigenda/index.js';
 import {
   fetchL1Block,
   RetrievalConfigError,
@@ -40,6 +41,8 @@ export const DEFAULT_L2_BLOCK_TIME = 2n;
 /** CHANNEL_TIMEOUT from Granite on (300 before). */
 export const DEFAULT_CHANNEL_TIMEOUT = 50;
 export const DEFAULT_PROGRESS_EVERY = 100;
+/** SRS points an EigenDA blob of the largest size (16 MiB, 2^19 symbols) needs. */
+const MAX_EIGENDA_SRS_POINTS = 1 << 19;
 /** L1 blocks fetched ahead of the one being derived. */
 const PREFETCH = 8;
 
@@ -238,7 +241,8 @@ export async function runDerive(opts: DeriveOptions, log: Logger, emit: (b: Deri
       } else {
         const cfg = { inbox: opts.inbox, batchers, ...(opts.blobSender ? { blobSenders: opts.blobSender } : {}) };
         const r = await retrieveMetisBatches(rpc, block, cfg, blobs ? { blobs } : {});
-        summary.batcherTxs += r.batches.length + new Set(r.skipped.map((s) => s.txHash)).size;
+        // Referenced blob transactions are counted through their inbox transaction.
+        summary.batcherTxs += new Set([...r.batches.map((b) => b.txHash), ...r.skipped.map((s) => s.txHash)]).size;
         logSkipped(r.skipped);
         const payloads = r.batches.flatMap((b) => b.payloads);
         countFrames(payloads);
@@ -304,7 +308,18 @@ async function blobFetcherFor(opts: DeriveOptions, rpc: Rpc, log: Logger): Promi
 async function eigendaClientFor(opts: DeriveOptions, log: Logger): Promise<EigenDAClient | undefined> {
   if (opts.eigendaProxy === undefined) return undefined;
   // Without an SRS only OP keccak commitments can be checked; others fail with the client's SRS error.
-  const srs = opts.eigendaSrs === undefined ? { points: [] } : await loadSrs(opts.eigendaSrs);
+  let srs: G1Srs = { points: [] };
+  if (opts.eigendaSrs !== undefined) {
+    try {
+      // A full EigenDA SRS is gigabytes: load only what the largest blob (16 MiB) can use.
+      const available = Math.floor((await stat(opts.eigendaSrs)).size / 32);
+      srs = await loadSrs(opts.eigendaSrs, Math.min(available, MAX_EIGENDA_SRS_POINTS));
+    } catch (e) {
+      if (e instanceof EigenDASrsError) throw new UsageError(`--eigenda-srs: ${e.message}`);
+      if (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`--eigenda-srs: no such file ${opts.eigendaSrs}`);
+      throw e;
+    }
+  }
   if (opts.eigendaSrs === undefined) log.warn('no --eigenda-srs given: only OP keccak commitments can be verified');
   return new EigenDAClient({ proxyUrls: opts.eigendaProxy, srs, retries: opts.retries, log });
 }
