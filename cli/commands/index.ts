@@ -5,11 +5,13 @@ import { registerDaCommand } from './da.js';
 import { registerDeriveCommand } from './derive.js';
 import { registerDemoCommand } from './demo.js';
 import { registerReplayCommand } from './replay.js';
+import { registerTraceCommand } from './trace.js';
 
 export function registerCommands(program: Command): void {
   registerVmCommand(program);
   registerDaCommand(program);
   registerDeriveCommand(program);
   registerReplayCommand(program);
+  registerTraceCommand(program);
   registerDemoCommand(program);
 }

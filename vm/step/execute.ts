@@ -17,7 +17,7 @@ import { opcodeTable } from '../interpreter/opcodes.js';
 import { word32 } from '../interpreter/instructions/words.js';
 import { rlpEncode } from '../rlp/rlp.js';
 import { MissingStateError } from '../state/backend.js';
-import { WitnessState, postStateRoot, type StateWitness } from '../state/witness.js';
+import { WitnessIncompleteError, WitnessState, postStateRoot, type StateWitness } from '../state/witness.js';
 import { MissingNodeError, NodeStore, PartialTrie, WitnessError } from '../state/witness-trie.js';
 import { WorldState, type TxScopeReader } from '../state/world.js';
 import { EMPTY_TRIE_ROOT } from '../trie/index.js';
@@ -54,6 +54,8 @@ export class StepError extends Error {
   constructor(
     readonly reason: StepErrorReason,
     message: string,
+    /** The underlying missing-data error, for callers that can fetch what was missing. */
+    readonly detail: unknown = null,
   ) {
     super(message);
   }
@@ -320,7 +322,10 @@ interface Roots {
 
 /** The committed roots after what `world`, `logs` and `selfdestructs` hold on top of `s`. */
 function rootsAfter(pre: Preimages, s: StepState, stateWitness: StateWitness, world: WorldState, logs: readonly Log[], selfdestructs: Iterable<Address>): Roots {
-  const worldRoot = postStateRoot(stateWitness, world.changes(), { persist: (enc) => pre.put(enc) });
+  const changes = world.changes();
+  // New code (creations, EIP-7702 delegations) becomes a preimage: later steps load it by hash.
+  for (const c of changes.values()) if (c.account !== null && c.account.code.length > 0) pre.put(c.account.code);
+  const worldRoot = postStateRoot(stateWitness, changes, { persist: (enc) => pre.put(enc) });
   const access: [Uint8Array, Uint8Array][] = [];
   for (const r of world.journalSince(0)) {
     if (r.kind === 'warm-address') access.push([addressKey(r.address), ONE]);
@@ -351,8 +356,8 @@ function wrapMissing<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof MissingPreimageError || e instanceof MissingNodeError || e instanceof MissingStateError) {
-      throw new StepError('incomplete-witness', e.message);
+    if (e instanceof MissingPreimageError || e instanceof MissingNodeError || e instanceof MissingStateError || e instanceof WitnessIncompleteError) {
+      throw new StepError('incomplete-witness', e.message, e);
     }
     if (e instanceof WitnessError) throw new StepError('malformed-witness', e.message);
     throw e;

@@ -99,8 +99,13 @@ interface Fingerprint {
  */
 export function traceTransaction(store: PreimageStore, witness: StateWitness, world: WorldState, env: BlockEnv, tx: TxRequest, used = { gasUsed: 0n, blobGasUsed: 0n }): StepTrace {
   const persist = (enc: Uint8Array): void => void store.put(enc);
+  const worldRootOf = (w: WorldState): Uint8Array => {
+    const changes = w.changes();
+    for (const c of changes.values()) if (c.account !== null && c.account.code.length > 0) store.put(c.account.code);
+    return postStateRoot(witness, changes, { persist });
+  };
   // The state root when this transaction begins: EIP-2200's originals are read under it.
-  const txStartRoot = postStateRoot(witness, world.changes(), { persist });
+  const txStartRoot = worldRootOf(world);
   const blockHash = store.put(encodeBlockContext(blockContextOf(store, env)));
   let step0: Uint8Array | null = null;
   let topSnapshot: Snapshot | null = null;
@@ -117,7 +122,7 @@ export function traceTransaction(store: PreimageStore, witness: StateWitness, wo
   const onEnter = (m: Machine): void => {
     if (topSnapshot !== null || m.frames.length > 0) return;
     topSnapshot = {
-      worldRoot: postStateRoot(witness, m.world.changes(), { persist }),
+      worldRoot: worldRootOf(m.world),
       accessRoot: accessRootNow(m.world),
       transientRoot: EMPTY_TRIE_ROOT,
       selfdestructRoot: EMPTY_TRIE_ROOT,
@@ -136,7 +141,7 @@ export function traceTransaction(store: PreimageStore, witness: StateWitness, wo
       status: STATUS_UNFINISHED,
       blockHash,
       txHash,
-      worldRoot: postStateRoot(witness, m.world.changes(), { persist }),
+      worldRoot: worldRootOf(m.world),
       txStartRoot,
       accessRoot: accessRootNow(m.world),
       transientRoot: EMPTY_TRIE_ROOT,
