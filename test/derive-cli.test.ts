@@ -421,6 +421,17 @@ describe('derive CLI (--format metis)', () => {
     expect(warnings(r.stderr).filter((w) => /not a Metis inbox batch/.test(w))).toHaveLength(1);
   }, 60_000);
 
+  it('prints readable lines for inline and span blocks, and a summary', async () => {
+    const r = await run(['derive', '--format', 'metis', '--l1-rpc', node.rpcUrl, '--beacon', node.rpcUrl, '--inbox', INBOX, '--batcher', addressOfPrivateKey(batcher), '--from', String(from), '--to', String(to)]);
+    expect(r.code).toBe(0);
+    const out = r.stdout.trim().split('\n');
+    expect(out[0]).toBe(`L2 block #5000 t=1710000000 epoch=19000000 txs=2 enqueued=1  (metis-inline, L1 ${inlineBlock})`);
+    expect(out[1]).toBe(`L2 block #5001 t=1710000002 epoch=19000001 txs=1  (metis-inline, L1 ${inlineBlock})`);
+    expect(out[2]).toMatch(new RegExp(`^L2 block #\\d+ l1time=\\d+ txs=\\d+ parent=0x[0-9a-f]{40}…  \\(metis-span, L1 ${inboxBlock}, channel [0-9a-f]{32}\\)$`));
+    // Three inbox transactions (the junk one skipped), one blob payload with one frame and channel.
+    expect(out.at(-1)).toBe(`L1 blocks ${from}..${to}: ${Number(to - from) + 1} scanned, 3 batcher tx(s) (1 skipped), 1 payload(s), 1 frame(s), 1 channel(s), ${out.length - 1} L2 block(s), 0 drop(s)`);
+  }, 60_000);
+
   it('a blob transaction from a sender that is not authorised ends the command, non-zero', async () => {
     const r = await run([
       'derive', '--format', 'metis', '--l1-rpc', node.rpcUrl, '--beacon', node.rpcUrl, '--inbox', INBOX,

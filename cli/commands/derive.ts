@@ -177,7 +177,8 @@ export async function runDerive(opts: DeriveOptions, log: Logger, emit: (b: Deri
 
   const summary: DeriveSummary = { l1BlocksScanned: 0, batcherTxs: 0, skippedTxs: 0, payloads: 0, frames: 0, channels: 0, l2Blocks: 0, drops: 0, pendingChannels: 0 };
   const channelsSeen = new Set<string>();
-  const hashOf = new Map<number, Hex>();
+  // Batches always come out in the L1 block being fed: only its hash is needed.
+  let l1Hash: Hex = '0x';
   const logSkipped = (s: readonly SkippedBatcherData[]): void => {
     for (const k of s) log.warn({ l1Block: Number(k.l1Block), tx: k.txHash, reason: k.reason }, `skipped inbox transaction: ${k.reason}`);
     summary.skippedTxs += s.length;
@@ -218,17 +219,15 @@ export async function runDerive(opts: DeriveOptions, log: Logger, emit: (b: Deri
     summary.l2Blocks++;
     emit(out);
   };
-  const emitOp = (b: DerivedBatch): void => emitChecked(b.l1Block, () => opBlockOut(b, hashOf.get(b.l1Block)!, opts.txs));
-  const emitMetis = (b: MetisDerivedBlock): void => emitChecked(b.l1Block, () => metisBlockOut(b, hashOf.get(b.l1Block)!, opts.txs));
+  const emitOp = (b: DerivedBatch): void => emitChecked(b.l1Block, () => opBlockOut(b, l1Hash, opts.txs));
+  const emitMetis = (b: MetisDerivedBlock): void => emitChecked(b.l1Block, () => metisBlockOut(b, l1Hash, opts.txs));
 
   const total = Number(opts.to - opts.from) + 1;
   log.info({ from: Number(opts.from), to: Number(opts.to), format: opts.format, inbox: opts.inbox }, `deriving ${total} L1 block(s)`);
   try {
     for await (const block of prefetchBlocks(rpc, opts.from, opts.to)) {
       const n = Number(block.number);
-      // Batches always come out in the block being fed: only its hash is needed.
-      hashOf.clear();
-      hashOf.set(n, block.hash);
+      l1Hash = block.hash;
       if (opts.format === 'op') {
         const r = await retrieveBatcherData(block, { inbox: opts.inbox, batchers }, { ...(blobs ? { blobs } : {}), ...(eigenda ? { eigenda } : {}) });
         summary.batcherTxs += new Set([...r.payloads.map((p) => p.txHash), ...r.skipped.map((s) => s.txHash)]).size;
