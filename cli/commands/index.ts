@@ -5,6 +5,7 @@ import { registerDaCommand } from './da.js';
 import { registerDeriveCommand } from './derive.js';
 import { registerDemoCommand } from './demo.js';
 import { registerReplayCommand } from './replay.js';
+import { registerGameCommand } from './game.js';
 import { registerTraceCommand } from './trace.js';
 
 export function registerCommands(program: Command): void {
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerDaCommand(program);
   registerDeriveCommand(program);
   registerReplayCommand(program);
+  registerGameCommand(program);
   registerTraceCommand(program);
   registerDemoCommand(program);
 }
