@@ -12,6 +12,7 @@ const SUITES: readonly (readonly [string, BenchSuite])[] = [
   ['da-blobs', () => runDaBlobBench()],
   ['da-eigenda', runDaEigendaBench],
   ['replay', async () => (await import('./replay.js')).runReplayBench()],
+  ['step', async () => (await import('./step.js')).runStepBench()],
 ];
 
 function fmt(n: number | null): string {
