@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublicClient, createWalletClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
+import { fileURLToPath } from 'node:url';
 import { BlobFetcher, encodeBlob } from '../da/blob/index.js';
+import { EigenDAClient, loadSrs } from '../da/eigenda/index.js';
+import { startEigenDAMemstore } from './support/eigenda-memstore.js';
 import { encodeInboxCalldata } from '../da/metis/index.js';
 import {
   L1BlockNotFoundError,
@@ -95,6 +98,28 @@ describe('retrieveBatcherData', () => {
     expect(r.skipped[0]!.reason).toMatch(/alt-DA/);
   });
 
+  it('takes alt-DA data through EigenDA when it matches its certificate, and skips it when the proxy tampers', async () => {
+    const srs = await loadSrs(fileURLToPath(new URL('../../shared/fixtures/eigenda/g1.point.3000', import.meta.url)), 1024);
+    const proxy = await startEigenDAMemstore({ srs });
+    try {
+      const eigenda = new EigenDAClient({ proxyUrls: [proxy.url], srs, retries: 0 });
+      const frames = concatBytes(new Uint8Array([0]), pseudoRandomBytes(2000, 6));
+      const commitment = await eigenda.put(frames);
+      const n = await sendCalldata(batcher, concatBytes(new Uint8Array([1]), commitment));
+      const block = await fetchL1Block(rpc, n);
+      const good = await retrieveBatcherData(block, cfg(), { eigenda });
+      expect(good.skipped).toEqual([]);
+      expect(good.payloads.map((p) => p.origin)).toEqual(['alt-da']);
+      expect(bytesToHex(good.payloads[0]!.data)).toBe(bytesToHex(frames));
+      proxy.behaviour = { kind: 'tamper-data' };
+      const bad = await retrieveBatcherData(block, cfg(), { eigenda });
+      expect(bad.payloads).toEqual([]);
+      expect(bad.skipped[0]!.reason).toMatch(/alt-DA commitment rejected/);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('says which block or transaction is missing', async () => {
     await expect(fetchL1Block(rpc, 10_000_000n)).rejects.toBeInstanceOf(L1BlockNotFoundError);
     await expect(fetchL1Transaction(rpc, `0x${'ab'.repeat(32)}`)).rejects.toBeInstanceOf(L1TransactionNotFoundError);
@@ -123,6 +148,14 @@ describe('retrieveMetisBatches', () => {
     await expect(
       retrieveMetisBatches(rpc, await fetchL1Block(rpc, n), { ...cfg, blobSenders: [addressOfPrivateKey(stranger)] }, { blobs: fetcher }),
     ).rejects.toThrow(/not an authorised blob sender/);
+  });
+
+  it('skips an inline (DA type 0) batch whose blocks do not decode, saying why', async () => {
+    const calldata = encodeInboxCalldata({ daType: 'calldata', compression: 'none', batchIndex: 9n, l2StartBlock: 1n, blockCount: 1, body: new Uint8Array([0, 0, 1, 0]) });
+    const n = await sendCalldata(batcher, calldata);
+    const r = await retrieveMetisBatches(rpc, await fetchL1Block(rpc, n), { inbox: INBOX, batchers: [] }, {});
+    expect(r.batches).toEqual([]);
+    expect(r.skipped[0]!.reason).toMatch(/inline batch 9 does not decode/);
   });
 
   it('skips inbox calldata that is not a Metis batch, with the parse error as the reason', async () => {

@@ -4,7 +4,7 @@
 // calldata starting with 0x01 is an alt-DA commitment whose data is fetched and checked (EigenDA).
 // What is skipped is returned with the reason, so the caller can log every one.
 import { BlobDecodeError, decodeBlob, type BlobFetcher } from '../blob/index.js';
-import type { EigenDAClient } from '../eigenda/index.js';
+import { EigenDACertParseError, EigenDAInvalidCertError, type EigenDAClient } from '../eigenda/index.js';
 import type { Address } from '../../vm/util/address.js';
 import type { Hex } from '../../vm/util/bytes.js';
 import type { L1Block, L1Transaction } from './l1.js';
@@ -102,7 +102,16 @@ export async function retrieveBatcherData(block: L1Block, cfg: BatcherConfig, de
         skip(tx, 'alt-DA commitment, but no EigenDA proxy is configured');
         continue;
       }
-      const data = await deps.eigenda.get(input.subarray(1));
+      let data: Uint8Array;
+      try {
+        data = await deps.eigenda.get(input.subarray(1));
+      } catch (e) {
+        // Data that does not match its certificate, or a certificate that does not parse, is dropped
+        // like any invalid batcher data; an unreachable proxy is not (that propagates, to retry).
+        if (!(e instanceof EigenDAInvalidCertError) && !(e instanceof EigenDACertParseError)) throw e;
+        skip(tx, `alt-DA commitment rejected: ${e.message}`);
+        continue;
+      }
       payloads.push({ ...base(tx), origin: 'alt-da', blobIndex: null, data });
       continue;
     }

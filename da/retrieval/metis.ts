@@ -47,7 +47,15 @@ export async function retrieveMetisBatches(
       continue;
     }
     if (batch.daType === 'calldata') {
-      batches.push({ txHash: tx.hash, batch, payloads: [], inlineBlocks: decodeInlineBlocks(batch) });
+      let inlineBlocks: MetisInlineBlock[];
+      try {
+        inlineBlocks = decodeInlineBlocks(batch);
+      } catch (e) {
+        if (!(e instanceof MetisFormatError)) throw e;
+        skip(`Metis inline batch ${batch.batchIndex} does not decode: ${e.message}`);
+        continue;
+      }
+      batches.push({ txHash: tx.hash, batch, payloads: [], inlineBlocks });
       continue;
     }
     if (batch.daType !== 'blobs') {
