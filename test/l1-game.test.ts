@@ -3,7 +3,9 @@
 // challenger), against a proposer that stays silent, with the contract's bonds, clocks and
 // credits checked against the chain and the engine's predicted resolution.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestClient, http, parseEther, type Address, type Hex } from 'viem';
+import { createTestClient, http, parseEther, type Abi, type AbiFunction, type Address, type Hex } from 'viem';
+import { formatAbiItem } from 'viem/utils';
+import { alphabetVerifierArtifact, bisectionGameArtifact, disputeGameFactoryArtifact } from '../contracts/artifacts.js';
 import { foundry } from 'viem/chains';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import {
@@ -22,8 +24,8 @@ import { Position } from '../prover/game/position.js';
 import { GameSolver } from '../prover/game/solver.js';
 import type { GameStatus, GameView } from '../prover/game/types.js';
 import { alphabetChain, beliefVerdict, divergentChain, l1AlphabetAccessor } from '../prover/l1/alphabet-l1.js';
-import { L1Factory } from '../prover/l1/factory.js';
-import { InvalidDisputedClaim, L1GameContract } from '../prover/l1/game-contract.js';
+import { DISPUTE_GAME_FACTORY_ABI, L1Factory } from '../prover/l1/factory.js';
+import { BISECTION_GAME_ABI, InvalidDisputedClaim, L1GameContract } from '../prover/l1/game-contract.js';
 
 const GAME_TYPE = 7;
 /** A second game type on the same factory with an odd max depth: the proposer's side makes the leaves. */
@@ -144,6 +146,21 @@ describe('dispute games on anvil played by the engine through L1GameContract', (
     expect(await balance(game.address)).toBe(0n);
     return credits;
   }
+
+  it('the binding\'s hand-written ABIs match the compiled contracts, and cover every custom error', () => {
+    const compiled = (abi: Abi) => new Map(abi.filter((i) => i.type !== 'constructor').map((i) => [formatAbiItem(i), i]));
+    const game = compiled(bisectionGameArtifact().abi);
+    const fac = compiled(disputeGameFactoryArtifact().abi);
+    const verifier = compiled(alphabetVerifierArtifact().abi);
+    const all = new Map([...game, ...fac, ...verifier]);
+    for (const item of [...BISECTION_GAME_ABI, ...DISPUTE_GAME_FACTORY_ABI]) {
+      const sig = formatAbiItem(item);
+      expect(all.has(sig), sig).toBe(true);
+      if (item.type === 'function') expect((all.get(sig) as AbiFunction).stateMutability, sig).toBe(item.stateMutability);
+    }
+    const mine = new Set(BISECTION_GAME_ABI.filter((i) => i.type === 'error').map((i) => formatAbiItem(i)));
+    for (const [sig, item] of all) if (item.type === 'error') expect(mine.has(sig), sig).toBe(true);
+  });
 
   it('reads parameters from the contract: bonds per depth from getRequiredBond, clocks, anchor', async () => {
     const { address, block } = await newGame(honest, truth);

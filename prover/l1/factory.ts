@@ -1,8 +1,7 @@
 // The DisputeGameFactory from the operator's side: list its games with a summary of each, and
 // create a game paying the factory's init bond. Reverts come back as the typed errors of
 // game-contract.ts (the factory's and the clone's initialize() errors are both decoded).
-import { parseEventLogs, type Abi, type Address, type Hex, type TransactionReceipt } from 'viem';
-import { disputeGameFactoryArtifact } from '../../contracts/artifacts.js';
+import { parseAbi, parseEventLogs, type Abi, type Address, type Hex, type TransactionReceipt } from 'viem';
 import { encodeGameExtraData } from '../../contracts/deploy.js';
 import type { GameStatus } from '../game/types.js';
 import { L1GameError, decodeRevert, gameAbiWithErrors, type L1GameClients } from './game-contract.js';
@@ -21,9 +20,19 @@ export interface GameSummary {
 
 const STATUSES: readonly GameStatus[] = ['IN_PROGRESS', 'CHALLENGER_WINS', 'DEFENDER_WINS'];
 
+/** What this binding calls on the factory (checked against the compiled contract in test/l1-game.test.ts). */
+export const DISPUTE_GAME_FACTORY_ABI = parseAbi([
+  'function gameCount() view returns (uint256)',
+  'function gameAtIndex(uint256 index) view returns (uint32 gameType, uint64 timestamp, address proxy)',
+  'function initBonds(uint32) view returns (uint256)',
+  'function anchors(uint32 gameType) view returns (bytes32 root, uint256 l2BlockNumber)',
+  'function create(uint32 gameType, bytes32 rootClaim, bytes extraData) payable returns (address proxy)',
+  'event DisputeGameCreated(address indexed game, uint32 indexed gameType, bytes32 indexed rootClaim)',
+]);
+
 function factoryAbi(): Abi {
-  // The factory's own ABI plus every error a game's initialize() can bubble up through create().
-  return [...disputeGameFactoryArtifact().abi, ...gameAbiWithErrors().filter((i) => i.type === 'error')];
+  // Every error a game's initialize() can bubble up through create(), and the factory's own.
+  return [...DISPUTE_GAME_FACTORY_ABI, ...gameAbiWithErrors().filter((i) => i.type === 'error')];
 }
 
 export class L1Factory {

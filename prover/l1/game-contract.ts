@@ -5,6 +5,7 @@
 import {
   BaseError,
   ContractFunctionRevertedError,
+  parseAbi,
   type Abi,
   type Account,
   type Address,
@@ -15,7 +16,6 @@ import {
   type Transport,
   type WalletClient,
 } from 'viem';
-import { alphabetVerifierArtifact, bisectionGameArtifact, disputeGameFactoryArtifact } from '../../contracts/artifacts.js';
 import { bytesToHex } from '../../vm/util/bytes.js';
 import type { GameContract } from '../game/agent.js';
 import {
@@ -85,10 +85,75 @@ const REVERT_CLASSES: Readonly<Record<string, RevertClass>> = {
   BadStateData: StepReverted,
 };
 
-/** The game's ABI plus the errors a call can bubble up from the factory and the verifier, so viem decodes them. */
+/**
+ * What this binding calls on a BisectionGame, and every custom error a call can bubble up (the
+ * game's, the AlphabetVerifier's, the factory's), as human-readable ABI. Written out rather than
+ * taken from contracts/artifacts.ts so a CLI run does not compile the Solidity first (seconds);
+ * test/l1-game.test.ts checks every entry against the compiled contracts.
+ */
+export const BISECTION_GAME_ABI = parseAbi([
+  'function MAX_GAME_DEPTH() view returns (uint256)',
+  'function SPLIT_DEPTH() view returns (uint256)',
+  'function MAX_CLOCK_DURATION() view returns (uint64)',
+  'function CLOCK_EXTENSION() view returns (uint64)',
+  'function ABSOLUTE_PRESTATE() view returns (bytes32)',
+  'function startingBlockNumber() view returns (uint256)',
+  'function startingRootHash() view returns (bytes32)',
+  'function l2BlockNumber() view returns (uint256)',
+  'function rootClaim() view returns (bytes32)',
+  'function status() view returns (uint8)',
+  'function claimDataLen() view returns (uint256)',
+  'function claimData(uint256) view returns (uint32 parentIndex, address counteredBy, address claimant, uint128 bond, bytes32 claim, uint128 position, uint128 clock)',
+  'function resolvedSubgames(uint256) view returns (bool)',
+  'function credit(address) view returns (uint256)',
+  'function getChallengerDuration(uint256 claimIndex) view returns (uint64)',
+  'function getRequiredBond(uint128 position) view returns (uint256)',
+  'function attack(bytes32 disputed, uint256 parentIndex, bytes32 claim) payable',
+  'function defend(bytes32 disputed, uint256 parentIndex, bytes32 claim) payable',
+  'function step(uint256 claimIndex, bool isAttack, bytes stateData, bytes proof)',
+  'function resolveClaim(uint256 claimIndex, uint256 numToResolve)',
+  'function resolve() returns (uint8 status_)',
+  'function claimCredit(address recipient)',
+  'error BadConfig()',
+  'error NotFactory()',
+  'error AlreadyInitialized()',
+  'error BadExtraData()',
+  'error AnchorRootNotFound()',
+  'error UnexpectedRootClaim(bytes32 rootClaim)',
+  'error BlockRangeTooLarge()',
+  'error GameNotInProgress()',
+  'error InvalidParent()',
+  'error InvalidDisputedClaim()',
+  'error CannotDefendRootClaim()',
+  'error GameDepthExceeded()',
+  'error IncorrectBondAmount()',
+  'error ClockTimeExceeded()',
+  'error ClaimAlreadyExists()',
+  'error InvalidPrestate()',
+  'error ValidStep()',
+  'error DuplicateStep()',
+  'error ClockNotExpired()',
+  'error ClaimAlreadyResolved()',
+  'error OutOfOrderResolution()',
+  'error NoCreditToClaim()',
+  'error BondTransferFailed()',
+  'error Reentrancy()',
+  // LibPosition
+  'error PositionAboveBound()',
+  // AlphabetVerifier
+  'error BadStateData()',
+  // DisputeGameFactory (IncorrectBondAmount is shared)
+  'error NotOwner()',
+  'error NoImplementation(uint32 gameType)',
+  'error ImplementationMismatch(uint32 gameType)',
+  'error GameAlreadyExists(bytes32 uuid)',
+  'error CloneFailed()',
+  'error BadAnchor()',
+]);
+
+/** The game's ABI with the errors of the factory and the verifier, so viem decodes every revert. */
 export function gameAbiWithErrors(): Abi {
-  const errorsOf = (abi: Abi): Abi => abi.filter((item) => item.type === 'error');
-  return [...bisectionGameArtifact().abi, ...errorsOf(alphabetVerifierArtifact().abi), ...errorsOf(disputeGameFactoryArtifact().abi)];
+  return BISECTION_GAME_ABI;
 }
 
 function formatArg(a: unknown): string {
