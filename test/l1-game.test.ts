@@ -250,6 +250,34 @@ describe('dispute games on anvil played by the engine through L1GameContract', (
     expect(await new L1Factory(honest, factory).anchor(GAME_TYPE)).toEqual({ root: truth(block), l2BlockNumber: block });
   }, 180_000);
 
+  it('a step after the stepper\'s clock ran out is refused (ClockTimeExceeded); the agent reports it rejected and the leaf stands', async () => {
+    const lie = divergentChain(truth, ANCHOR_BLOCK + 2n, 'late');
+    const { address } = await newGame(liar, lie);
+    const game = new L1GameContract(honest, address);
+    const view = await game.view();
+    const good = agentFor(honest, address, view, truth, true, true);
+    const bad = agentFor(liar, address, view, lie, false, false);
+    // Play until the liar has made a leaf claim, then let the honest side miss its turn.
+    let leaf: number | undefined;
+    for (let round = 0; round < 50 && leaf === undefined; round++) {
+      await bad.tick();
+      const v = await game.view();
+      leaf = v.claims.find((c) => c.position.depth === MAX_DEPTH && c.claimant === liar.wallet.account.address)?.index;
+      if (leaf === undefined) await good.tick();
+    }
+    expect(leaf).toBeDefined();
+    await advance(MAX_CLOCK);
+    expect(await game.challengerDuration(leaf!)).toBe(MAX_CLOCK);
+    const late = await good.tick();
+    const refusedSteps = late.rejected.filter((r) => r.action.type === 'step');
+    expect(refusedSteps.map((r) => r.error.name)).toEqual(['ClockTimeExceeded']);
+    expect(refusedSteps[0]!.error).toBeInstanceOf(GameRevert);
+    const after = await game.view();
+    expect(after.claims[leaf!]!.counteredBy).toBe(ZERO);
+    // The uncountered leaf resolves in the liar's favour: its bond goes back to it.
+    expect(after.resolved[leaf!]).toBe(true);
+  }, 180_000);
+
   it('a proposer that stays silent loses on the clock; the honest challenger gets the root bond', async () => {
     const lie = divergentChain(truth, ANCHOR_BLOCK + 1n, 'silent');
     const { address } = await newGame(liar, lie);
