@@ -16,6 +16,12 @@ import { ALPHABET_ABSOLUTE_PRESTATE, alphabetGenesisOutput, deployAlphabetVerifi
 import { Position } from '../prover/game/position.js';
 import { alphabetChain } from '../prover/l1/alphabet-l1.js';
 import { L1GameContract } from '../prover/l1/game-contract.js';
+import { L1Factory } from '../prover/l1/factory.js';
+import { GameAgent } from '../prover/game/agent.js';
+import { GameSolver } from '../prover/game/solver.js';
+import { beliefVerdict, divergentChain, l1AlphabetAccessor } from '../prover/l1/alphabet-l1.js';
+import { bytesToHex } from '../vm/util/bytes.js';
+import { decryptKeystoreV3, encryptKeystoreV3 } from '../cli/commands/game.js';
 
 const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const GAME_TYPE = 3;
@@ -252,6 +258,67 @@ describe('hyperion-verify game on anvil', () => {
     const done = await run(['game', 'resolve', ...rpc, '--game', game, '--private-key', keys()[5]!]);
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/game CHALLENGER_WINS/);
+  }, 60_000);
+
+  it('steps against a leaf with the state and proof given on the command line', async () => {
+    const liarKey = keys()[6]!;
+    const honestKey = keys()[7]!;
+    const liarClients = l1Clients(node.rpcUrl, liarKey, { pollingIntervalMs: 20 });
+    const honestClients = l1Clients(node.rpcUrl, honestKey, { pollingIntervalMs: 20 });
+    const lie = divergentChain(truth, ANCHOR_BLOCK + 2n, 'cli step');
+    const block = ANCHOR_BLOCK + 6n;
+    const { address } = await new L1Factory(liarClients, factory).createGame({ gameType: GAME_TYPE, rootClaim: lie(block), l2BlockNumber: block });
+    const contract = new L1GameContract(honestClients, address);
+    const params = (await contract.view()).params;
+    const honestSolver = new GameSolver(l1AlphabetAccessor(params, 4n, truth));
+    const good = new GameAgent(contract, honestSolver, { resolve: false });
+    const bad = new GameAgent(new L1GameContract(liarClients, address), new GameSolver(l1AlphabetAccessor(params, 4n, lie, beliefVerdict(lie))), { resolve: false });
+    // Both sides play until the liar has made a leaf claim; the honest step is then sent through the CLI.
+    let leaf: number | undefined;
+    for (let round = 0; round < 30 && leaf === undefined; round++) {
+      await bad.tick();
+      const view = await contract.view();
+      leaf = view.claims.find((c) => c.position.depth === params.maxGameDepth && c.claimant === liarClients.wallet.account.address)?.index;
+      if (leaf === undefined) await good.tick();
+    }
+    expect(leaf).toBeDefined();
+    const view = await contract.view();
+    const step = (await honestSolver.nextActions(view)).find((a) => a.type === 'step');
+    expect(step).toMatchObject({ type: 'step', claimIndex: leaf });
+    if (step?.type !== 'step') throw new Error('no step');
+    const args = ['game', 'step', ...rpc, '--game', address, '--claim', String(leaf), step.isAttack ? '--attack' : '--defend', '--state', bytesToHex(step.preState), '--proof', '0x'];
+    // A wrong pre-state first: refused by name.
+    const wrong = await run([...args.slice(0, -4), '--state', '0x' + '11'.repeat(64), '--proof', '0x'], { HYPERION_PRIVATE_KEY: honestKey });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.trim()).toBe('hyperion-verify: InvalidPrestate: the state data does not hash to the pre-state claim [step reverted]');
+    const r = await run(args, { HYPERION_PRIVATE_KEY: honestKey });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^step \\((attack|defend)\\) countered claim #${leaf}, tx 0x[0-9a-f]{64}$`, 'm'));
+    expect((await contract.view()).claims[leaf!]!.counteredBy).toBe(honestClients.wallet.account.address);
+    const dup = await run(args, { HYPERION_PRIVATE_KEY: honestKey });
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/DuplicateStep: the claim has already been countered by a step/);
+  }, 120_000);
+
+  it('decrypts the Web3 Secret Storage scrypt vector and its own keystores', () => {
+    const scryptVector = JSON.stringify({
+      crypto: {
+        cipher: 'aes-128-ctr',
+        cipherparams: { iv: '83dbcc02d8ccb40e466191a123791e0e' },
+        ciphertext: 'd172bf743a674da9cdad04534d56926ef8358534d458fffccd4e6ad2fbde479c',
+        kdf: 'scrypt',
+        kdfparams: { dklen: 32, n: 262144, p: 8, r: 1, salt: 'ab0c7876052600dd703518d6fc3fe8984592145b591fc8fb5c6d43190334ba19' },
+        mac: '2103ac29920d71da29f15d75b4a16dbe95cfd7ff8faea1056c33131d846e3097',
+      },
+      id: '3198bc9c-6672-5ab3-d995-4942343ae5b6',
+      version: 3,
+    });
+    expect(decryptKeystoreV3(scryptVector, 'testpassword')).toBe(VECTOR_KEY);
+    expect(() => decryptKeystoreV3(scryptVector, 'testpassword!')).toThrow(/MAC mismatch/);
+    const mine = encryptKeystoreV3(keys()[8]!, 'pw', { n: 1024, r: 8, p: 1 });
+    expect(decryptKeystoreV3(mine, 'pw')).toBe(keys()[8]);
+    expect(JSON.parse(mine).address).toBe(addressOf(keys()[8]!).slice(2).toLowerCase());
   }, 60_000);
 
   it('never prints a private key', () => {

@@ -227,9 +227,14 @@ export class L1GameContract implements GameContract {
 
   /** The immutable configuration and this game's anchor, read once. */
   params(): Promise<GameParams> {
-    this.paramsCache ??= this.readParams();
-    // A failed read is retried next time.
-    this.paramsCache.catch(() => (this.paramsCache = undefined));
+    if (this.paramsCache === undefined) {
+      const p = this.readParams();
+      this.paramsCache = p;
+      // A failed read is not cached: the next call retries.
+      p.catch(() => {
+        if (this.paramsCache === p) this.paramsCache = undefined;
+      });
+    }
     return this.paramsCache;
   }
 
