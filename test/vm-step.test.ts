@@ -3,64 +3,19 @@
 // storage) is re-run by the reference verifier from its one-step witness alone, and must reach
 // exactly the trace's next commitment; tampered witnesses and wrong pre-states are rejected.
 import { describe, expect, it } from 'vitest';
-import { ethereumRules } from '../vm/chain/chain.js';
-import { forkRules, type Fork } from '../vm/chain/forks.js';
-import type { BlockEnv } from '../vm/env.js';
+import type { Fork } from '../vm/chain/forks.js';
 import type { TxRequest } from '../vm/execution/request.js';
-import { MemoryState } from '../vm/state/memory.js';
-import { WitnessState } from '../vm/state/witness.js';
-import { WorldState } from '../vm/state/world.js';
-import { toAddress, type Address } from '../vm/util/address.js';
-import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
+import type { MemoryState } from '../vm/state/memory.js';
+import { toAddress } from '../vm/util/address.js';
+import { bytesToHex } from '../vm/util/bytes.js';
 import { LayeredPreimages, PreimageStore } from '../vm/step/preimages.js';
 import { StepError, verifyStep } from '../vm/step/execute.js';
-import { fullWitness } from '../vm/step/full-witness.js';
-import { stepCount, stepWitness, storeFromWitness, traceTransaction, type StepTrace } from '../vm/step/trace.js';
+import { stepCount, stepWitness, type StepTrace } from '../vm/step/trace.js';
 import { generateProgram } from './support/bytecode-gen.js';
-
-const SENDER = toAddress('0x00000000000000000000000000000000000a11ce');
-const CONTRACT = toAddress('0x00000000000000000000000000000000000c0de0');
-const OTHER = toAddress('0x0000000000000000000000000000000000000b0b');
-
-function blockEnv(fork: Fork): BlockEnv {
-  return {
-    chain: ethereumRules(fork),
-    rules: forkRules(fork),
-    number: 300n,
-    timestamp: 1_000n,
-    coinbase: toAddress('0x00000000000000000000000000000000000c0b0e'),
-    gasLimit: 60_000_000n,
-    baseFee: 7n,
-    prevRandao: 12345n,
-    excessBlobGas: 0n,
-    blockHash: (n) => (n < 300n && n >= 44n ? 0x1000n + n : null),
-  };
-}
-
-function call(to: Address | null, data: Uint8Array, gasLimit = 2_000_000n, value = 0n): TxRequest {
-  return {
-    type: 2,
-    sender: SENDER,
-    nonce: 0n,
-    gasLimit,
-    to,
-    value,
-    data,
-    gasPrice: 0n,
-    maxFeePerGas: 100n,
-    maxPriorityFeePerGas: 1n,
-    accessList: [],
-    blobVersionedHashes: [],
-    maxFeePerBlobGas: 0n,
-    authorizationList: [],
-  };
-}
+import { CONTRACT, OTHER, asm, callTx as call, stateWith, traceTx } from './support/step-traces.js';
 
 function trace(state: MemoryState, tx: TxRequest, fork: Fork = 'prague'): StepTrace {
-  const witness = fullWitness(state);
-  const store = storeFromWitness(witness);
-  const world = new WorldState(new WitnessState(witness));
-  return traceTransaction(store, witness, world, blockEnv(fork), tx);
+  return traceTx(state, tx, fork);
 }
 
 /** Verifies every step from its witness alone; returns the number checked. */
@@ -72,16 +27,6 @@ function checkAll(t: StepTrace): number {
   }
   return stepCount(t);
 }
-
-function stateWith(code: Uint8Array, extra?: (s: MemoryState) => void): MemoryState {
-  const s = new MemoryState();
-  s.put(SENDER, { balance: 10n ** 21n });
-  s.put(CONTRACT, { code, storage: new Map([[1n, 5n], [2n, 9n]]) });
-  extra?.(s);
-  return s;
-}
-
-const asm = (hex: string): Uint8Array => hexToBytes('0x' + hex.replace(/\s+/g, ''));
 
 describe('step machine: one frame', () => {
   it('arithmetic, memory, storage, logs and return: every step proven from its witness', () => {

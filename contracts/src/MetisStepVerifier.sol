@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IStepVerifier} from "./IStepVerifier.sol";
+
+/// @notice The on-chain MetisVM one-step verifier (prover/DESIGN.md §4), written from the design
+///         and checked against the TypeScript reference verifier (vm/step/execute.ts) step by step.
+///         This version proves the instructions that stay inside one frame without touching the
+///         world state: arithmetic, comparison, bitwise, stack, control flow, memory words,
+///         calldata, and the frame, transaction and block context. Every other step reverts with
+///         UnsupportedStep(op): it is not provable on L1 yet, never wrongly proven.
+contract MetisStepVerifier is IStepVerifier {
+    error UnsupportedStep(uint8 op);
+    error MissingPreimage(bytes32 hash);
+    error BadPreimage(bytes32 hash);
+    error BadStateData();
+    error MessageEnded();
+
+    uint256 internal constant TREE_DEPTH = 24;
+    uint8 internal constant STATUS_UNFINISHED = 3;
+    bytes32 internal constant KECCAK_EMPTY = 0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470;
+
+    // State record word indices (DESIGN §2.1).
+    uint256 internal constant S_STATUS = 0;
+    uint256 internal constant S_BLOCK = 1;
+    uint256 internal constant S_TX = 2;
+    uint256 internal constant S_FRAME = 13;
+    // Frame record word indices (DESIGN §2.2).
+    uint256 internal constant F_ADDRESS = 6;
+    uint256 internal constant F_CALLER = 5;
+    uint256 internal constant F_VALUE = 8;
+    uint256 internal constant F_CODE = 9;
+    uint256 internal constant F_CALLDATA_ROOT = 10;
+    uint256 internal constant F_CALLDATA_SIZE = 11;
+    uint256 internal constant F_PC = 12;
+    uint256 internal constant F_GAS = 13;
+    uint256 internal constant F_STACK = 14;
+    uint256 internal constant F_STACK_SIZE = 15;
+    uint256 internal constant F_MEMORY_ROOT = 16;
+    uint256 internal constant F_MEMORY_SIZE = 17;
+
+    /// @dev The witness's preimages, keyed by their hashes (computed once).
+    struct Witness {
+        bytes32[] hashes;
+        bytes[] data;
+        uint256 n; // entries in use: the witness's, then nodes this step creates (read back by later writes)
+        bytes32[] zero; // ZERO[h] of the byte trees, h = 0..TREE_DEPTH
+    }
+
+    /// @dev Room for the tree nodes one step creates: at most two chunk writes of TREE_DEPTH nodes.
+    uint256 internal constant SCRATCH = 2 * TREE_DEPTH;
+
+    /// @dev The frame being stepped, and the stack items the instruction reads.
+    struct Ctx {
+        uint256[15] s;
+        uint256[24] f;
+        bytes code;
+        uint8 op;
+        uint256[] items; // items[0] is the top
+        bytes32 below; // chain head below the items read
+        uint256 gasCost;
+        uint256[] pushes; // values pushed, in push order
+        uint256 nextPc;
+    }
+
+    function step(bytes calldata stateData, bytes calldata proof, bytes32, bytes32, uint256) external pure returns (bytes32) {
+        return verify(stateData, abi.decode(proof, (bytes[])));
+    }
+
+    /// @notice Runs one step from `stateData` (the pre-state record) over `preimages`; returns the
+    ///         post-state commitment (status in the top byte).
+    function verify(bytes memory stateData, bytes[] memory preimages) public pure returns (bytes32) {
+        if (stateData.length != 15 * 32) revert BadStateData();
+        Witness memory w = _witness(preimages);
+        Ctx memory c;
+        c.s = abi.decode(stateData, (uint256[15]));
+        if (c.s[S_FRAME] == 0) revert MessageEnded();
+        bytes memory frame = _get(w, bytes32(c.s[S_FRAME]));
+        if (frame.length != 24 * 32) revert BadPreimage(bytes32(c.s[S_FRAME]));
+        c.f = abi.decode(frame, (uint256[24]));
+        c.code = bytes32(c.f[F_CODE]) == KECCAK_EMPTY ? bytes("") : _get(w, bytes32(c.f[F_CODE]));
+        uint256 pc = c.f[F_PC];
+        c.op = pc < c.code.length ? uint8(c.code[pc]) : 0;
+        c.nextPc = pc + 1;
+        _execute(w, c);
+        return _commit(w, c);
+    }
+
+    // ---- witness ------------------------------------------------------------------------
+
+    function _witness(bytes[] memory preimages) internal pure returns (Witness memory w) {
+        w.data = new bytes[](preimages.length + SCRATCH);
+        w.hashes = new bytes32[](preimages.length + SCRATCH);
+        for (uint256 i = 0; i < preimages.length; i++) {
+            w.data[i] = preimages[i];
+            w.hashes[i] = keccak256(preimages[i]);
+        }
+        w.n = preimages.length;
+        w.zero = new bytes32[](TREE_DEPTH + 1);
+        for (uint256 h = 1; h <= TREE_DEPTH; h++) w.zero[h] = keccak256(abi.encodePacked(w.zero[h - 1], w.zero[h - 1]));
+    }
+
+    function _get(Witness memory w, bytes32 h) internal pure returns (bytes memory) {
+        for (uint256 i = 0; i < w.n; i++) if (w.hashes[i] == h) return w.data[i];
+        revert MissingPreimage(h);
+    }
+
+    // ---- structures (DESIGN §3) ------------------------------------------------------------
+
+    function _link(Witness memory w, bytes32 head) internal pure returns (bytes32 below, uint256 item) {
+        bytes memory l = _get(w, head);
+        if (l.length != 64) revert BadPreimage(head);
+        (below, item) = abi.decode(l, (bytes32, uint256));
+    }
+
+    function _readChunk(Witness memory w, bytes32 root, uint256 index) internal pure returns (bytes32) {
+        bytes32 node = root;
+        for (uint256 h = TREE_DEPTH; h > 0; h--) {
+            if (node == w.zero[h]) return bytes32(0);
+            bytes memory pair = _get(w, node);
+            if (pair.length != 64) revert BadPreimage(node);
+            (bytes32 l, bytes32 r) = abi.decode(pair, (bytes32, bytes32));
+            node = ((index >> (h - 1)) & 1) == 0 ? l : r;
+        }
+        return node;
+    }
+
+    function _writeChunk(Witness memory w, bytes32 root, uint256 index, bytes32 chunk) internal pure returns (bytes32) {
+        bytes32[] memory sib = new bytes32[](TREE_DEPTH);
+        bytes32 node = root;
+        for (uint256 h = TREE_DEPTH; h > 0; h--) {
+            bytes32 l;
+            bytes32 r;
+            if (node == w.zero[h]) {
+                l = w.zero[h - 1];
+                r = l;
+            } else {
+                bytes memory pair = _get(w, node);
+                if (pair.length != 64) revert BadPreimage(node);
+                (l, r) = abi.decode(pair, (bytes32, bytes32));
+            }
+            bool right = ((index >> (h - 1)) & 1) == 1;
+            sib[h - 1] = right ? l : r;
+            node = right ? r : l;
+        }
+        bytes32 acc = chunk;
+        for (uint256 h = 1; h <= TREE_DEPTH; h++) {
+            bytes memory pair = ((index >> (h - 1)) & 1) == 1 ? abi.encodePacked(sib[h - 1], acc) : abi.encodePacked(acc, sib[h - 1]);
+            acc = keccak256(pair);
+            if (w.n < w.hashes.length) {
+                w.hashes[w.n] = acc;
+                w.data[w.n] = pair;
+                w.n++;
+            }
+        }
+        return acc;
+    }
+
+    /// @dev 32 bytes of a byte tree at `offset` (zero past `size`); only chunks below `size` are read.
+    function _readWord(Witness memory w, bytes32 root, uint256 size, uint256 offset) internal pure returns (uint256) {
+        uint256 c = offset / 32;
+        uint256 shift = (offset % 32) * 8;
+        uint256 a = c * 32 < size ? uint256(_readChunk(w, root, c)) : 0;
+        if (shift == 0) return a;
+        uint256 b = (c + 1) * 32 < size ? uint256(_readChunk(w, root, c + 1)) : 0;
+        return (a << shift) | (b >> (256 - shift));
+    }
+
+    // ---- the instruction ----------------------------------------------------------------------
+
+    function _pop(Witness memory w, Ctx memory c, uint256 n) internal pure {
+        if (c.f[F_STACK_SIZE] < n) revert UnsupportedStep(c.op); // stack underflow: an exceptional halt
+        c.items = new uint256[](n);
+        bytes32 h = bytes32(c.f[F_STACK]);
+        for (uint256 i = 0; i < n; i++) (h, c.items[i]) = _link(w, h);
+        c.below = h;
+    }
+
+    function _push1(Ctx memory c, uint256 v) internal pure {
+        c.pushes = new uint256[](1);
+        c.pushes[0] = v;
+    }
+
+    function _memCost(uint256 words) internal pure returns (uint256) {
+        return 3 * words + (words * words) / 512;
+    }
+
+    /// @dev Charges memory expansion to cover [offset, offset+size) and grows the committed size.
+    function _expand(Ctx memory c, uint256 offset, uint256 size) internal pure {
+        if (size == 0) return;
+        if (offset > 0xffffffff || size > 0xffffffff) revert UnsupportedStep(c.op); // out of gas
+        uint256 end = offset + size;
+        uint256 words = (end + 31) / 32;
+        uint256 old = c.f[F_MEMORY_SIZE] / 32;
+        if (words > old) {
+            c.gasCost += _memCost(words) - _memCost(old);
+            c.f[F_MEMORY_SIZE] = words * 32;
+        }
+    }
+
+    function _execute(Witness memory w, Ctx memory c) internal pure {
+        uint8 op = c.op;
+        if (op >= 0x60 && op <= 0x7f) return _pushN(c, op - 0x5f);
+        if (op >= 0x80 && op <= 0x8f) return _dup(w, c, op - 0x7f);
+        if (op >= 0x90 && op <= 0x9f) return _swap(w, c, op - 0x8f);
+        if (op >= 0x01 && op <= 0x0b) return _arith(w, c);
+        if (op >= 0x10 && op <= 0x1d) return _logic(w, c);
+        if (op == 0x50) {
+            _pop(w, c, 1);
+            c.gasCost = 2;
+            return;
+        }
+        if (op == 0x5f) {
+            c.gasCost = 2;
+            return _push1(c, 0);
+        }
+        if (op == 0x5b) {
+            c.gasCost = 1;
+            return;
+        }
+        if (op == 0x56 || op == 0x57) return _jump(w, c);
+        if (op == 0x51 || op == 0x52 || op == 0x53) return _memory(w, c);
+        if (op == 0x35) {
+            _pop(w, c, 1);
+            c.gasCost = 3;
+            uint256 off = c.items[0];
+            return _push1(c, off >= c.f[F_CALLDATA_SIZE] ? 0 : _readWord(w, bytes32(c.f[F_CALLDATA_ROOT]), c.f[F_CALLDATA_SIZE], off));
+        }
+        _env(w, c);
+    }
+
+    function _pushN(Ctx memory c, uint256 n) internal pure {
+        c.gasCost = 3;
+        uint256 v = 0;
+        uint256 pc = c.f[F_PC];
+        for (uint256 i = 1; i <= n; i++) v = (v << 8) | (pc + i < c.code.length ? uint8(c.code[pc + i]) : 0);
+        c.nextPc = pc + 1 + n;
+        _push1(c, v);
+    }
+
+    function _dup(Witness memory w, Ctx memory c, uint256 n) internal pure {
+        _pop(w, c, n);
+        c.gasCost = 3;
+        // Everything read goes back, then the copy of the n-th item.
+        c.pushes = new uint256[](n + 1);
+        for (uint256 i = 0; i < n; i++) c.pushes[i] = c.items[n - 1 - i];
+        c.pushes[n] = c.items[n - 1];
+    }
+
+    function _swap(Witness memory w, Ctx memory c, uint256 n) internal pure {
+        _pop(w, c, n + 1);
+        c.gasCost = 3;
+        c.pushes = new uint256[](n + 1);
+        for (uint256 i = 0; i <= n; i++) c.pushes[i] = c.items[n - i];
+        c.pushes[0] = c.items[0];
+        c.pushes[n] = c.items[n];
+    }
+
+    function _arith(Witness memory w, Ctx memory c) internal pure {
+        uint8 op = c.op;
+        uint256 n = (op == 0x08 || op == 0x09) ? 3 : 2;
+        _pop(w, c, n);
+        uint256 a = c.items[0];
+        uint256 b = c.items[1];
+        uint256 r;
+        c.gasCost = (op == 0x01 || op == 0x03) ? 3 : (op == 0x08 || op == 0x09) ? 8 : op == 0x0a ? 10 : 5;
+        unchecked {
+            if (op == 0x01) r = a + b;
+            else if (op == 0x02) r = a * b;
+            else if (op == 0x03) r = a - b;
+            else if (op == 0x04) r = b == 0 ? 0 : a / b;
+            else if (op == 0x05) r = b == 0 ? 0 : uint256(_sdiv(int256(a), int256(b)));
+            else if (op == 0x06) r = b == 0 ? 0 : a % b;
+            else if (op == 0x07) r = b == 0 ? 0 : uint256(_smod(int256(a), int256(b)));
+            else if (op == 0x08) r = c.items[2] == 0 ? 0 : addmod(a, b, c.items[2]);
+            else if (op == 0x09) r = c.items[2] == 0 ? 0 : mulmod(a, b, c.items[2]);
+            else if (op == 0x0a) {
+                uint256 bytesLen = 0;
+                for (uint256 e = b; e > 0; e >>= 8) bytesLen++;
+                c.gasCost += 50 * bytesLen;
+                r = _exp(a, b);
+            } else {
+                // SIGNEXTEND(b = byte index a, x = b)
+                if (a < 31) {
+                    uint256 bit = a * 8 + 7;
+                    uint256 mask = (uint256(1) << bit) - 1;
+                    r = ((b >> bit) & 1) == 1 ? b | ~mask : b & mask;
+                } else r = b;
+            }
+        }
+        _push1(c, r);
+    }
+
+    function _exp(uint256 base, uint256 e) internal pure returns (uint256 r) {
+        unchecked {
+            r = 1;
+            while (e > 0) {
+                if (e & 1 == 1) r *= base;
+                base *= base;
+                e >>= 1;
+            }
+        }
+    }
+
+    function _sdiv(int256 a, int256 b) internal pure returns (int256) {
+        if (a == type(int256).min && b == -1) return a;
+        return a / b;
+    }
+
+    function _smod(int256 a, int256 b) internal pure returns (int256) {
+        if (b == -1) return 0;
+        return a % b;
+    }
+
+    function _logic(Witness memory w, Ctx memory c) internal pure {
+        uint8 op = c.op;
+        bool unary = op == 0x15 || op == 0x19;
+        _pop(w, c, unary ? 1 : 2);
+        uint256 a = c.items[0];
+        uint256 b = unary ? 0 : c.items[1];
+        uint256 r;
+        c.gasCost = 3;
+        if (op == 0x10) r = a < b ? 1 : 0;
+        else if (op == 0x11) r = a > b ? 1 : 0;
+        else if (op == 0x12) r = int256(a) < int256(b) ? 1 : 0;
+        else if (op == 0x13) r = int256(a) > int256(b) ? 1 : 0;
+        else if (op == 0x14) r = a == b ? 1 : 0;
+        else if (op == 0x15) r = a == 0 ? 1 : 0;
+        else if (op == 0x16) r = a & b;
+        else if (op == 0x17) r = a | b;
+        else if (op == 0x18) r = a ^ b;
+        else if (op == 0x19) r = ~a;
+        else if (op == 0x1a) r = a < 32 ? (b >> (8 * (31 - a))) & 0xff : 0;
+        else if (op == 0x1b) r = a < 256 ? b << a : 0;
+        else if (op == 0x1c) r = a < 256 ? b >> a : 0;
+        else r = a < 256 ? uint256(int256(b) >> a) : (int256(b) < 0 ? type(uint256).max : 0);
+        _push1(c, r);
+    }
+
+    function _jump(Witness memory w, Ctx memory c) internal pure {
+        bool conditional = c.op == 0x57;
+        _pop(w, c, conditional ? 2 : 1);
+        c.gasCost = conditional ? 10 : 8;
+        if (conditional && c.items[1] == 0) return;
+        uint256 dest = c.items[0];
+        if (!_isJumpdest(c.code, dest)) revert UnsupportedStep(c.op); // invalid jump: an exceptional halt
+        c.nextPc = dest;
+    }
+
+    /// @dev A JUMPDEST byte that is not PUSH data (the code is at most 49,152 bytes).
+    function _isJumpdest(bytes memory code, uint256 dest) internal pure returns (bool) {
+        if (dest >= code.length || uint8(code[dest]) != 0x5b) return false;
+        uint256 i = 0;
+        while (i < dest) {
+            uint8 b = uint8(code[i]);
+            i += (b >= 0x60 && b <= 0x7f) ? b - 0x5e : 1;
+        }
+        return i == dest;
+    }
+
+    function _memory(Witness memory w, Ctx memory c) internal pure {
+        uint8 op = c.op;
+        bool load = op == 0x51;
+        _pop(w, c, load ? 1 : 2);
+        c.gasCost = 3;
+        uint256 off = c.items[0];
+        uint256 len = op == 0x53 ? 1 : 32;
+        uint256 oldSize = c.f[F_MEMORY_SIZE];
+        _expand(c, off, len);
+        if (load) return _push1(c, _readWord(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, off));
+        for (uint256 ch = off / 32; ch <= (off + len - 1) / 32; ch++) _storeChunk(w, c, ch, oldSize, len);
+    }
+
+    /// @dev Writes the part of the stored value that falls into chunk `ch` (read-modify-write).
+    function _storeChunk(Witness memory w, Ctx memory c, uint256 ch, uint256 oldSize, uint256 len) internal pure {
+        bytes32 root = bytes32(c.f[F_MEMORY_ROOT]);
+        bytes32 before = ch * 32 < oldSize ? _readChunk(w, root, ch) : bytes32(0);
+        bytes32 next = _patch(before, ch * 32, c.items[0], len, c.items[1]);
+        if (next != before) c.f[F_MEMORY_ROOT] = uint256(_writeChunk(w, root, ch, next));
+    }
+
+    /// @dev The chunk at `base` after writing `len` bytes of `value` (its low `len` bytes) at `off`.
+    function _patch(bytes32 chunk, uint256 base, uint256 off, uint256 len, uint256 value) internal pure returns (bytes32) {
+        bytes memory b = abi.encodePacked(chunk);
+        for (uint256 i = 0; i < len; i++) {
+            uint256 at = off + i;
+            if (at < base || at >= base + 32) continue;
+            b[at - base] = bytes1(uint8(value >> (8 * (len - 1 - i))));
+        }
+        return bytes32(b);
+    }
+
+    function _env(Witness memory w, Ctx memory c) internal pure {
+        uint8 op = c.op;
+        c.gasCost = 2;
+        if (op == 0x30) return _push1(c, c.f[F_ADDRESS]);
+        if (op == 0x33) return _push1(c, c.f[F_CALLER]);
+        if (op == 0x34) return _push1(c, c.f[F_VALUE]);
+        if (op == 0x36) return _push1(c, c.f[F_CALLDATA_SIZE]);
+        if (op == 0x38) return _push1(c, c.code.length);
+        if (op == 0x58) return _push1(c, c.f[F_PC]);
+        if (op == 0x59) return _push1(c, c.f[F_MEMORY_SIZE]);
+        if (op == 0x5a) {
+            if (c.f[F_GAS] < 2) revert UnsupportedStep(op);
+            return _push1(c, c.f[F_GAS] - 2);
+        }
+        if (op == 0x32 || op == 0x3a) {
+            uint256[3] memory t = abi.decode(_get(w, bytes32(c.s[S_TX])), (uint256[3]));
+            return _push1(c, op == 0x32 ? t[0] : t[1]);
+        }
+        // Block context record (DESIGN §2.3): chainKind, chainId, fork, number, timestamp,
+        // coinbase, gasLimit, baseFee, prevRandao, excessBlobGas, ancestorsRoot.
+        uint256 field;
+        if (op == 0x41) field = 5;
+        else if (op == 0x42) field = 4;
+        else if (op == 0x43) field = 3;
+        else if (op == 0x44) field = 8;
+        else if (op == 0x45) field = 6;
+        else if (op == 0x46) field = 1;
+        else if (op == 0x48) field = 7;
+        else revert UnsupportedStep(op);
+        uint256[11] memory b = abi.decode(_get(w, bytes32(c.s[S_BLOCK])), (uint256[11]));
+        _push1(c, b[field]);
+    }
+
+    // ---- the post-state -------------------------------------------------------------------------
+
+    function _commit(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
+        uint256 popped = c.items.length;
+        uint256 size = c.f[F_STACK_SIZE] - popped + c.pushes.length;
+        if (size > 1024) revert UnsupportedStep(c.op); // stack overflow: an exceptional halt
+        if (c.f[F_GAS] < c.gasCost) revert UnsupportedStep(c.op); // out of gas: an exceptional halt
+        bytes32 head = popped == 0 ? bytes32(c.f[F_STACK]) : c.below;
+        for (uint256 i = 0; i < c.pushes.length; i++) head = keccak256(abi.encodePacked(head, c.pushes[i]));
+        c.f[F_STACK] = uint256(head);
+        c.f[F_STACK_SIZE] = size;
+        c.f[F_GAS] -= c.gasCost;
+        c.f[F_PC] = c.nextPc;
+        c.s[S_FRAME] = uint256(keccak256(abi.encode(c.f)));
+        c.s[S_STATUS] = STATUS_UNFINISHED;
+        bytes32 h = keccak256(abi.encode(c.s));
+        return bytes32((uint256(h) & ~(uint256(0xff) << 248)) | (uint256(STATUS_UNFINISHED) << 248));
+        // (w is only read above; the post-state needs no new preimages on chain.)
+    }
+}
