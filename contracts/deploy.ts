@@ -45,7 +45,7 @@ export interface L1Clients {
  * receipt is not there on the first look (viem's default 4 s is far too long for anvil).
  */
 export function l1Clients(rpcUrl: string, privateKey: Hex, options: { chain?: Chain; pollingIntervalMs?: number } = {}): L1Clients {
-  const transport = http(rpcUrl);
+  const transport = http(rpcUrl, { timeout: 120_000 });
   const chain = options.chain ?? foundry;
   const pollingInterval = options.pollingIntervalMs ?? 4_000;
   return {

@@ -98,7 +98,7 @@ function proxyTo(rewrite: (blobs: string[]) => string[]) {
 
 beforeAll(async () => {
   anvil = await startAnvil();
-  const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+  const client = createPublicClient({ transport: http(anvil.rpcUrl, { timeout: 120_000 }) });
   const a = await sendBlobTransaction(anvil.rpcUrl, anvil.privateKeys[0]!, [encodeBlob(payloads[0]!), encodeBlob(payloads[1]!)]);
   const b = await sendBlobTransaction(anvil.rpcUrl, anvil.privateKeys[1]!, [encodeBlob(payloads[2]!)]);
   const ba = await client.getBlock({ blockNumber: a.blockNumber });

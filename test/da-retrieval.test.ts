@@ -34,7 +34,7 @@ let batcher: Hex;
 let stranger: Hex;
 
 async function sendCalldata(key: Hex, data: Uint8Array, to: Hex = INBOX): Promise<bigint> {
-  const transport = http(anvil.rpcUrl);
+  const transport = http(anvil.rpcUrl, { timeout: 120_000 });
   const wallet = createWalletClient({ account: privateKeyToAccount(key), transport });
   const hash = await wallet.sendTransaction({ chain: null, to, data: bytesToHex(data) });
   const receipt = await createPublicClient({ transport }).waitForTransactionReceipt({ hash, pollingInterval: 50 });

@@ -84,7 +84,7 @@ let batcherKey: Hex;
 let strangerKey: Hex;
 
 async function sendCalldata(key: Hex, data: Uint8Array): Promise<{ block: bigint; hash: Hex }> {
-  const transport = http(anvil.rpcUrl);
+  const transport = http(anvil.rpcUrl, { timeout: 120_000 });
   const wallet = createWalletClient({ account: privateKeyToAccount(key), transport });
   const hash = await wallet.sendTransaction({ chain: null, to: INBOX, data: bytesToHex(data) });
   const receipt = await createPublicClient({ transport }).waitForTransactionReceipt({ hash, pollingInterval: 50 });
@@ -324,7 +324,7 @@ describe('derive CLI (--format metis)', () => {
   let blobBlock: bigint;
 
   async function send(key: Hex, data: Uint8Array): Promise<bigint> {
-    const transport = http(node.rpcUrl);
+    const transport = http(node.rpcUrl, { timeout: 120_000 });
     const wallet = createWalletClient({ account: privateKeyToAccount(key), transport });
     const hash = await wallet.sendTransaction({ chain: null, to: INBOX, data: bytesToHex(data) });
     return (await createPublicClient({ transport }).waitForTransactionReceipt({ hash, pollingInterval: 50 })).blockNumber;

@@ -163,7 +163,7 @@ export function loadClients(rpcUrl: string, privateKeys: readonly Hex[], chainId
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
     rpcUrls: { default: { http: [rpcUrl] } },
   };
-  const transport = http(rpcUrl, { retryCount: 0 });
+  const transport = http(rpcUrl, { retryCount: 0, timeout: 120_000 });
   const accounts = privateKeys.map((k) => privateKeyToAccount(k));
   return {
     chain,

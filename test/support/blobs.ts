@@ -27,7 +27,7 @@ export async function sendBlobTransaction(
   to: Hex = '0x000000000000000000000000000000000000b10b',
 ): Promise<SentBlobTransaction> {
   const account = privateKeyToAccount(privateKey);
-  const transport = http(rpcUrl);
+  const transport = http(rpcUrl, { timeout: 120_000 });
   const wallet = createWalletClient({ account, transport });
   const client = createPublicClient({ transport });
   const blobBaseFee = await client.getBlobBaseFee();
