@@ -298,6 +298,10 @@ export class InProcessGame {
     this.requireInProgress();
     const parent = this.claimData[claimIndex];
     if (parent === undefined) throw new InvalidClaimIndex(`no claim ${claimIndex}`);
+    // As the contract: a step is a move, refused once the stepper's clock for this leaf has run out.
+    if (challengerDuration(this.view(), claimIndex, this.time.now()) === this.params.maxClockDuration) {
+      throw new ClockTimeExceeded(`the clock for stepping against claim ${claimIndex} has run out`);
+    }
     const parentPos = parent.position;
     if (parentPos.depth !== this.params.maxGameDepth) throw new InvalidParent(`claim ${claimIndex} is not at the max depth`);
     const { maxGameDepth, splitDepth } = this.params;

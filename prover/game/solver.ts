@@ -62,8 +62,8 @@ export class GameSolver {
   /**
    * The moves and steps to make now. With `now`, moves against claims whose counter clock has
    * run out are left out (the contract would reject them); the honest claims they would have
-   * been are still tracked, so the rest of the answer does not change. Steps have no clock in
-   * the contract: they are sent until the leaf's subgame is resolved.
+   * been are still tracked, so the rest of the answer does not change. Steps are moves too: the
+   * contract refuses them once the stepper's clock for the leaf has run out.
    */
   async nextActions(game: GameView, now?: bigint): Promise<Action[]> {
     if (game.status !== 'IN_PROGRESS') return [];
@@ -77,7 +77,8 @@ export class GameSolver {
     for (const claim of game.claims) {
       if (claim.position.depth === maxDepth) {
         const step = await this.stepFor(game, claim, honest);
-        if (step !== undefined && game.resolved[claim.index] !== true) actions.push(step);
+        const late = now !== undefined && challengerDuration(game, claim.index, now) >= game.params.maxClockDuration;
+        if (step !== undefined && game.resolved[claim.index] !== true && !late) actions.push(step);
         continue;
       }
       const move = await this.moveFor(game, claim, honest);
