@@ -7,6 +7,7 @@ import { registerDemoCommand } from './demo.js';
 import { registerReplayCommand } from './replay.js';
 import { registerGameCommand } from './game.js';
 import { registerTraceCommand } from './trace.js';
+import { registerWatchCommand } from './watch.js';
 
 export function registerCommands(program: Command): void {
   registerVmCommand(program);
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerReplayCommand(program);
   registerGameCommand(program);
   registerTraceCommand(program);
+  registerWatchCommand(program);
   registerDemoCommand(program);
 }

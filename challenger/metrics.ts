@@ -1,0 +1,53 @@
+// The watcher's Prometheus metrics (prom-client), on a registry of its own: no hidden globals.
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Registry } from 'prom-client';
+
+export interface WatcherMetrics {
+  readonly registry: Registry;
+  readonly l1Head: Gauge;
+  readonly l2VerifiedHead: Gauge;
+  readonly gamesSeen: Counter;
+  readonly gamesInvalid: Counter;
+  readonly gamesValid: Counter;
+  readonly gamesUnverifiable: Counter;
+  readonly errors: Counter<'kind'>;
+  readonly replaySeconds: Counter;
+}
+
+export function watcherMetrics(): WatcherMetrics {
+  const registry = new Registry();
+  const g = (name: string, help: string): Gauge => new Gauge({ name, help, registers: [registry] });
+  const c = (name: string, help: string): Counter => new Counter({ name, help, registers: [registry] });
+  return {
+    registry,
+    l1Head: g('hyperion_watch_l1_head', 'latest L1 block the watcher has seen'),
+    l2VerifiedHead: g('hyperion_watch_l2_verified_head', 'highest L2 block whose output root the watcher verified'),
+    gamesSeen: c('hyperion_watch_games_seen_total', 'dispute games checked'),
+    gamesInvalid: c('hyperion_watch_games_invalid_root_total', 'games whose root claim is not the verified output root'),
+    gamesValid: c('hyperion_watch_games_valid_root_total', 'games whose root claim is the verified output root'),
+    gamesUnverifiable: c('hyperion_watch_games_unverifiable_total', 'games whose L2 block could not be verified'),
+    errors: new Counter({ name: 'hyperion_watch_errors_total', help: 'errors by kind (retried)', labelNames: ['kind'], registers: [registry] }),
+    replaySeconds: c('hyperion_watch_replay_seconds_total', 'seconds spent re-executing L2 blocks'),
+  };
+}
+
+/** Serves GET /metrics on 127.0.0.1:`port` (0: any free port). */
+export async function serveMetrics(registry: Registry, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry
+      .metrics()
+      .then((body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body))
+      .catch((e: unknown) => res.writeHead(500).end(String(e)));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address();
+  const bound = typeof addr === 'object' && addr !== null ? addr.port : port;
+  return { server, url: `http://${host}:${bound}/metrics` };
+}

@@ -1,0 +1,61 @@
+// Output roots the watcher trusts: the L2 block is re-executed statelessly (replay: every proof
+// checked against the parent state root, every header field recomputed), and the output root is
+// built from what was verified: keccak256(version ‖ stateRoot ‖ messagePasserStorageRoot ‖ blockHash),
+// the OP Stack output root, with the message passer's storage root proven against the state root.
+import type { ChainRules } from '../vm/chain/chain.js';
+import { replayBlock, type ReplayOptions } from '../vm/replay/replay.js';
+import type { ReplaySource } from '../vm/replay/source.js';
+import type { Rpc } from '../vm/rpc/client.js';
+import { verifyAccountProof } from '../vm/rpc/prestate.js';
+import type { Address } from '../vm/util/address.js';
+import { bytesToHex, concatBytes, type Hex } from '../vm/util/bytes.js';
+import { keccak256 } from '../vm/util/hash.js';
+
+/** The OP Stack L2ToL1MessagePasser predeploy; its storage root is part of the output root. */
+export const MESSAGE_PASSER: Address = '0x4200000000000000000000000000000000000016';
+export const OUTPUT_VERSION_V0 = new Uint8Array(32);
+
+/** The block did not verify: the watcher cannot say what its output root is. */
+export class UnverifiedBlockError extends Error {
+  override readonly name = 'UnverifiedBlockError';
+  constructor(
+    readonly blockNumber: bigint,
+    readonly mismatch: string,
+  ) {
+    super(`L2 block ${blockNumber} does not verify: ${mismatch}`);
+  }
+}
+
+export interface VerifiedOutput {
+  readonly blockNumber: bigint;
+  readonly outputRoot: Hex;
+  readonly stateRoot: Hex;
+  readonly messagePasserStorageRoot: Hex;
+  readonly blockHash: Hex;
+}
+
+export function outputRootOf(stateRoot: Uint8Array, messagePasserStorageRoot: Uint8Array, blockHash: Uint8Array): Uint8Array {
+  return keccak256(concatBytes(OUTPUT_VERSION_V0, stateRoot, messagePasserStorageRoot, blockHash));
+}
+
+export async function verifiedOutputRoot(
+  source: ReplaySource,
+  rpc: Rpc,
+  chain: ChainRules,
+  blockNumber: bigint,
+  options: ReplayOptions = {},
+): Promise<VerifiedOutput> {
+  const verdict = await replayBlock(source, chain, blockNumber, options);
+  if (!verdict.verified) throw new UnverifiedBlockError(blockNumber, verdict.mismatch ?? 'unknown mismatch');
+  const { header, hash } = await source.header(blockNumber);
+  const answer = await rpc.request('eth_getProof', [MESSAGE_PASSER, [], `0x${blockNumber.toString(16)}`]);
+  // A proof of absence gives the empty root: a chain without the predeploy has no withdrawals.
+  const storageRoot = verifyAccountProof(header.stateRoot, MESSAGE_PASSER, new Set(), answer).storageRoot;
+  return {
+    blockNumber,
+    outputRoot: bytesToHex(outputRootOf(header.stateRoot, storageRoot, hash)),
+    stateRoot: bytesToHex(header.stateRoot),
+    messagePasserStorageRoot: bytesToHex(storageRoot),
+    blockHash: bytesToHex(hash),
+  };
+}
