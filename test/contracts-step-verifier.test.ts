@@ -65,6 +65,13 @@ async function checkTrace(t: StepTrace, gas: Map<string, number>): Promise<{ pro
         const g = await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account });
         gas.set(cls, Math.max(gas.get(cls) ?? 0, Number(g)));
       }
+    } else if ((op === 0x00 || op === 0xf3 || op === 0xfd) && t.kinds[k] === 'end') {
+      // The end of the top-level call: proven, unless it is an exceptional halt (then it reverts).
+      if (r.ok) {
+        expect(r.post, `end step ${k} op 0x${op.toString(16)}`).toBe(expected);
+        proven++;
+        gas.set('end', Math.max(gas.get('end') ?? 0, Number(await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account }))));
+      } else unsupported++;
     } else {
       // Not covered on chain, or an exceptional halt: a revert, never another answer.
       if (r.ok) expect(r.post, `uncovered step ${k} op 0x${op.toString(16)} must not be answered differently`).toBe(expected);
@@ -99,6 +106,17 @@ describe('MetisStepVerifier against the reference verifier', () => {
     const t = traceTx(stateWith(code), callTx(CONTRACT, asm('deadbeef'.repeat(10))));
     const r = await checkTrace(t, gas);
     expect(r.proven).toBeGreaterThan(50);
+  }, 120_000);
+
+  it('proves the end of a call by STOP, RETURN and REVERT (the revert restoring the frame snapshot)', async () => {
+    const ends = [asm('6001 6000 55 00'), asm('6001 6000 55 602a 6003 52 6005 601e f3'), asm('6001 6000 55 6004 6000 fd')];
+    for (const code of ends) {
+      const t = traceTx(stateWith(code), callTx(CONTRACT, new Uint8Array()));
+      const k = stepCount(t) - 1;
+      expect(t.kinds[k]).toBe('end');
+      const w = stepWitness(t, k);
+      expect(await onChain(w.state, w.preimages)).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
+    }
   }, 120_000);
 
   it('agrees on every covered step of generated programs, and reverts on the rest', async () => {

@@ -24,7 +24,12 @@ contract MetisStepVerifier is IStepVerifier {
     uint256 internal constant S_STATUS = 0;
     uint256 internal constant S_BLOCK = 1;
     uint256 internal constant S_TX = 2;
+    uint256 internal constant S_FRAME_COUNT = 12;
     uint256 internal constant S_FRAME = 13;
+    uint256 internal constant S_RESULT = 14;
+    uint256 internal constant F_KIND = 0;
+    uint256 internal constant F_REFUND = 20;
+    uint256 internal constant F_SNAPSHOT = 23;
     // Frame record word indices (DESIGN §2.2).
     uint256 internal constant F_ADDRESS = 6;
     uint256 internal constant F_CALLER = 5;
@@ -82,8 +87,83 @@ contract MetisStepVerifier is IStepVerifier {
         uint256 pc = c.f[F_PC];
         c.op = pc < c.code.length ? uint8(c.code[pc]) : 0;
         c.nextPc = pc + 1;
+        // The end of the top-level message of a call: STOP, RETURN or REVERT with no caller.
+        if ((c.op == 0x00 || c.op == 0xf3 || c.op == 0xfd) && c.s[S_FRAME_COUNT] == 0 && c.f[F_KIND] == 0) return _end(w, c);
         _execute(w, c);
         return _commit(w, c);
+    }
+
+    // ---- the end of the message (DESIGN §4 step 6: frameHash = 0, the result record, status 0) ----
+
+    function _end(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
+        bool success = c.op != 0xfd;
+        uint256 off;
+        uint256 len;
+        if (c.op != 0x00) {
+            _pop(w, c, 2);
+            off = c.items[0];
+            len = c.items[1];
+            uint256 oldSize = c.f[F_MEMORY_SIZE];
+            _expand(c, off, len);
+            if (c.f[F_GAS] < c.gasCost) revert UnsupportedStep(c.op); // out of gas: an exceptional halt
+            c.f[F_MEMORY_SIZE] = oldSize; // memory is gone with the frame; only the output is kept
+        }
+        bytes memory output = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), c.f[F_MEMORY_SIZE], off, len);
+        if (!success) {
+            // A reverting frame restores its entry snapshot (DESIGN §2.6).
+            bytes memory snap = _get(w, bytes32(c.f[F_SNAPSHOT]));
+            if (snap.length != 6 * 32) revert BadPreimage(bytes32(c.f[F_SNAPSHOT]));
+            uint256[6] memory r = abi.decode(snap, (uint256[6]));
+            c.s[3] = r[0];
+            c.s[5] = r[1];
+            c.s[6] = r[2];
+            c.s[8] = r[3];
+            c.s[9] = r[4];
+            c.s[10] = r[5];
+        }
+        uint256 refund = success ? c.f[F_REFUND] : 0;
+        bytes32 result = keccak256(abi.encode(success ? 1 : 0, c.f[F_GAS] - c.gasCost, refund, _buildTree(w, output), output.length, uint256(0)));
+        c.s[S_FRAME] = 0;
+        c.s[S_RESULT] = uint256(result);
+        c.s[S_STATUS] = 0;
+        return bytes32(uint256(keccak256(abi.encode(c.s))) & ~(uint256(0xff) << 248)); // status 0 in the top byte
+    }
+
+    /// @dev `len` bytes of a byte tree from `offset` (zero past `size`).
+    function _readBytes(Witness memory w, bytes32 root, uint256 size, uint256 offset, uint256 len) internal pure returns (bytes memory out) {
+        out = new bytes(len);
+        if (len == 0) return out;
+        uint256 first = offset / 32;
+        uint256 last = (offset + len - 1) / 32;
+        for (uint256 ch = first; ch <= last; ch++) {
+            bytes32 chunk = ch * 32 < size ? _readChunk(w, root, ch) : bytes32(0);
+            for (uint256 i = 0; i < 32; i++) {
+                uint256 at = ch * 32 + i;
+                if (at >= offset && at < offset + len) out[at - offset] = chunk[i];
+            }
+        }
+    }
+
+    /// @dev The byte tree root of `data` (DESIGN §3.2).
+    function _buildTree(Witness memory w, bytes memory data) internal pure returns (bytes32) {
+        uint256 n = (data.length + 31) / 32;
+        if (n == 0) return w.zero[TREE_DEPTH];
+        bytes32[] memory level = new bytes32[](n);
+        for (uint256 i = 0; i < n; i++) {
+            bytes32 chunk;
+            for (uint256 j = 0; j < 32 && i * 32 + j < data.length; j++) chunk |= bytes32(data[i * 32 + j]) >> (8 * j);
+            level[i] = chunk;
+        }
+        for (uint256 h = 1; h <= TREE_DEPTH; h++) {
+            uint256 m = (n + 1) / 2;
+            for (uint256 i = 0; i < m; i++) {
+                bytes32 l = level[2 * i];
+                bytes32 r = 2 * i + 1 < n ? level[2 * i + 1] : w.zero[h - 1];
+                level[i] = keccak256(abi.encodePacked(l, r));
+            }
+            n = m;
+        }
+        return level[0];
     }
 
     // ---- witness ------------------------------------------------------------------------
