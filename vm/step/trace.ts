@@ -18,6 +18,7 @@ import { EMPTY_TREE_ROOT, buildTree } from './bintree.js';
 import { EMPTY_CHAIN } from './chain.js';
 import { StepError, enteredFrameState, executeStep, updateTrie, type StepResult } from './execute.js';
 import { PreimageStore, RecordingPreimages, type Preimages } from './preimages.js';
+import { reachablePreimages } from './reachable.js';
 import {
   STATUS_UNFINISHED,
   commitmentOf,
@@ -97,7 +98,25 @@ interface Fingerprint {
  * Traces transaction `tx` on `world` (a WorldState over `witness`, possibly already changed by
  * earlier transactions of the block). `store` must hold the witness's nodes and codes.
  */
-export function traceTransaction(store: PreimageStore, witness: StateWitness, world: WorldState, env: BlockEnv, tx: TxRequest, used = { gasUsed: 0n, blobGasUsed: 0n }): StepTrace {
+export interface TraceOptions {
+  /**
+   * Checkpoint every N steps: the live preimages of step k (N | k) are handed to `onCheckpoint`
+   * and the store is cut down to them, so memory follows the live state, not the trace length.
+   * State encodings are then not kept (serve steps from the checkpoints, vm/step/checkpoints.ts).
+   */
+  readonly checkpointEvery?: number;
+  readonly onCheckpoint?: (step: number, encoding: Uint8Array, live: PreimageStore) => void;
+}
+
+export function traceTransaction(
+  store: PreimageStore,
+  witness: StateWitness,
+  world: WorldState,
+  env: BlockEnv,
+  tx: TxRequest,
+  used = { gasUsed: 0n, blobGasUsed: 0n },
+  options: TraceOptions = {},
+): StepTrace {
   const persist = (enc: Uint8Array): void => void store.put(enc);
   const worldRootOf = (w: WorldState): Uint8Array => {
     const changes = w.changes();
@@ -165,7 +184,17 @@ export function traceTransaction(store: PreimageStore, witness: StateWitness, wo
   }
 
   const commitments: Uint8Array[] = [commitmentOf(step0, STATUS_UNFINISHED)];
-  const encodings: Uint8Array[] = [step0];
+  const every = options.checkpointEvery;
+  const encodings: Uint8Array[] = every === undefined ? [step0] : [];
+  const checkpoint = (k: number, enc: Uint8Array): void => {
+    if (every === undefined || k % every !== 0) return;
+    const live = reachablePreimages(enc, store);
+    options.onCheckpoint?.(k, enc, live);
+    // Keep only what the live state can reach (the witness's nodes stay reachable from its roots).
+    store.map.clear();
+    for (const [key, v] of live.map) store.map.set(key, v);
+  };
+  checkpoint(0, step0);
   const ops: number[] = [];
   const kinds: StepResult['kind'][] = [];
   let enc: Uint8Array = step0;
@@ -182,8 +211,9 @@ export function traceTransaction(store: PreimageStore, witness: StateWitness, wo
     ops.push(r.op);
     kinds.push(r.kind);
     commitments.push(r.commitment);
-    encodings.push(r.encoding);
+    if (every === undefined) encodings.push(r.encoding);
     enc = r.encoding;
+    checkpoint(k + 1, enc);
     const next = prints[k + 1];
     if (next !== undefined && r.kind !== 'end') {
       const frame = frameFingerprint(store, r.state);

@@ -1,0 +1,130 @@
+// Everything a step state can still read: the preimages reachable from its commitment. A trace
+// keeps only these at a checkpoint (old stack links, replaced frames and overwritten tree nodes
+// are garbage), so a checkpoint is self-contained and memory stays bounded by the live state.
+import { rlpDecode, rlpToList, type RlpItem } from '../rlp/rlp.js';
+import { decodeAccount } from '../trie/index.js';
+import { EMPTY_TRIE_ROOT } from '../trie/index.js';
+import { bytesToHex, equalBytes } from '../util/bytes.js';
+import { KECCAK_EMPTY } from '../util/hash.js';
+import { ZERO_HASHES, TREE_DEPTH } from './bintree.js';
+import { EMPTY_CHAIN } from './chain.js';
+import { PreimageStore, type Preimages } from './preimages.js';
+import { decodeBlockContext, decodeFrame, decodeSnapshot, decodeStepState, decodeTxContext } from './state.js';
+
+const ZERO32 = new Uint8Array(32);
+
+class Collector {
+  readonly out = new PreimageStore();
+  constructor(private readonly pre: Preimages) {}
+
+  /** Copies the preimage of `h`; false when it was already copied (its subtree too). */
+  take(h: Uint8Array, what: string): Uint8Array | null {
+    const key = bytesToHex(h);
+    if (this.out.has(key)) return null;
+    const v = this.pre.preimage(h, what);
+    this.out.putKnown(h, v);
+    return v;
+  }
+
+  tree(root: Uint8Array, height = TREE_DEPTH): void {
+    if (height === 0 || equalBytes(root, ZERO_HASHES[height]!)) return;
+    const pair = this.take(root, 'tree node');
+    if (pair === null) return;
+    this.tree(pair.subarray(0, 32), height - 1);
+    this.tree(pair.subarray(32, 64), height - 1);
+  }
+
+  chain(head: Uint8Array, onItem?: (item: Uint8Array) => void): void {
+    let h = head;
+    while (!equalBytes(h, EMPTY_CHAIN)) {
+      const link = this.take(h, 'chain link');
+      if (link === null) return;
+      onItem?.(link.subarray(32, 64));
+      h = link.subarray(0, 32);
+    }
+  }
+
+  code(h: Uint8Array): void {
+    if (!equalBytes(h, KECCAK_EMPTY)) this.take(h, 'code');
+  }
+
+  /** A trie (and, for the state trie, every account's storage trie and code). */
+  trie(root: Uint8Array, accounts: boolean): void {
+    if (equalBytes(root, EMPTY_TRIE_ROOT)) return;
+    const enc = this.take(root, 'trie node');
+    if (enc === null) return;
+    this.node(rlpDecode(enc), accounts);
+  }
+
+  private ref(item: RlpItem, accounts: boolean): void {
+    if (item instanceof Uint8Array) {
+      if (item.length === 32) this.trie(item, accounts);
+      return;
+    }
+    this.node(item, accounts); // an embedded node
+  }
+
+  private node(item: RlpItem, accounts: boolean): void {
+    const fields = rlpToList(item, 'trie node');
+    if (fields.length === 17) {
+      for (let i = 0; i < 16; i++) this.ref(fields[i]!, accounts);
+      return;
+    }
+    const path = fields[0] as Uint8Array;
+    const isLeaf = (path[0]! >> 4) >= 2;
+    if (!isLeaf) return this.ref(fields[1]!, accounts);
+    if (accounts) {
+      const a = decodeAccount(fields[1] as Uint8Array);
+      this.trie(a.storageRoot, false);
+      this.code(a.codeHash);
+    }
+  }
+
+  frame(h: Uint8Array): void {
+    const enc = this.take(h, 'frame');
+    if (enc === null) return;
+    const f = decodeFrame(enc);
+    this.code(f.codeHash);
+    this.tree(f.calldataRoot);
+    this.chain(f.stackHash);
+    this.tree(f.memoryRoot);
+    this.tree(f.returnDataRoot);
+    const snap = this.take(f.snapshotHash, 'snapshot');
+    if (snap !== null) {
+      const s = decodeSnapshot(snap);
+      this.trie(s.worldRoot, true);
+      this.trie(s.accessRoot, false);
+      this.trie(s.transientRoot, false);
+      this.trie(s.selfdestructRoot, false);
+      this.chain(s.logsHash);
+    }
+  }
+}
+
+/** The preimages a step state (given by its encoding) can reach, copied out of `pre`. */
+export function reachablePreimages(encoding: Uint8Array, pre: Preimages): PreimageStore {
+  const c = new Collector(pre);
+  const s = decodeStepState(encoding);
+  c.out.put(encoding);
+  const block = c.take(s.blockHash, 'block context');
+  if (block !== null) c.tree(decodeBlockContext(block).ancestorsRoot);
+  const tx = c.take(s.txHash, 'tx context');
+  if (tx !== null) {
+    const t = decodeTxContext(tx);
+    if (!equalBytes(t.blobHashesHash, KECCAK_EMPTY)) c.take(t.blobHashesHash, 'blob hashes');
+  }
+  c.trie(s.worldRoot, true);
+  c.trie(s.txStartRoot, true);
+  c.trie(s.accessRoot, false);
+  c.trie(s.transientRoot, false);
+  c.trie(s.createdRoot, false);
+  c.trie(s.selfdestructRoot, false);
+  c.chain(s.logsHash);
+  c.chain(s.frameStackHash, (frameHash) => c.frame(frameHash));
+  if (!equalBytes(s.frameHash, ZERO32)) c.frame(s.frameHash);
+  if (!equalBytes(s.resultHash, ZERO32)) {
+    const r = c.take(s.resultHash, 'result');
+    if (r !== null) c.tree(r.subarray(96, 128));
+  }
+  return c.out;
+}
