@@ -2,6 +2,9 @@
 // beside the same transaction on the interpreter's fast path (no commitments) as the reference;
 // then the cost of one step's proof (witness generation and verification) and the memory the
 // trace holds.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BenchRow } from './report.js';
 import { ethereumRules } from '../vm/chain/chain.js';
@@ -18,6 +21,7 @@ import { fullWitness } from '../vm/step/full-witness.js';
 import { LayeredPreimages, PreimageStore } from '../vm/step/preimages.js';
 import { verifyStep } from '../vm/step/execute.js';
 import { stepCount, stepWitness, storeFromWitness, traceTransaction } from '../vm/step/trace.js';
+import { TraceCheckpoints } from '../vm/step/checkpoints.js';
 
 const SENDER = toAddress('0x00000000000000000000000000000000000a11ce');
 const CONTRACT = toAddress('0x00000000000000000000000000000000000c0de0');
@@ -110,6 +114,31 @@ export async function runStepBench(): Promise<BenchRow[]> {
   for (const k of picks) x ^= trace.commitments[k]![0]!;
   const lookupUs = ((performance.now() - l0) * 1000) / picks.length + (x & 0);
 
+  // Checkpointed: the store cut to the live state every 1000 steps, checkpoints in level on disk;
+  // a commitment at an arbitrary step is re-executed from the nearest checkpoint.
+  const dir = mkdtempSync(join(tmpdir(), 'hv-bench-cp-'));
+  const cps = new TraceCheckpoints(dir, 1000);
+  let liveMax = 0;
+  const cpStore = storeFromWitness(witness);
+  const c0 = performance.now();
+  traceTransaction(cpStore, witness, new WorldState(new WitnessState(witness)), env(), tx(30_000_000n), undefined, {
+    checkpointEvery: 1000,
+    onCheckpoint: (k, enc, live) => {
+      liveMax = Math.max(liveMax, live.size);
+      cps.add(k, enc, live);
+    },
+  });
+  await cps.flush(steps);
+  const cpTraceMs = performance.now() - c0;
+  const a0 = performance.now();
+  const samples = [Math.floor(steps * 0.37), Math.floor(steps * 0.5) + 999, steps - 1];
+  for (const k of samples) {
+    if (bytesToHex(await cps.commitmentAt(k)) !== bytesToHex(trace.commitments[k]!)) throw new Error(`checkpointed commitment ${k} differs`);
+  }
+  const atMs = (performance.now() - a0) / samples.length;
+  await cps.close();
+  rmSync(dir, { recursive: true, force: true });
+
   const suite = 'step';
   return [
     {
@@ -119,7 +148,11 @@ export async function runStepBench(): Promise<BenchRow[]> {
     },
     { suite, workload: 'one-step proof: generate', unit: 'ms', ours: genMs, reference: null, referenceName: null, higherIsBetter: false, note: `mean over ${picks.length} steps spread over the trace` },
     { suite, workload: 'one-step proof: verify', unit: 'ms', ours: verifyMs, reference: null, referenceName: null, higherIsBetter: false, note: `${Math.round(witnessBytes / picks.length)} bytes per proof on average` },
-    { suite, workload: 'commitment at step k', unit: 'us', ours: lookupUs, reference: null, referenceName: null, higherIsBetter: false, note: 'in-memory trace; no re-execution' },
+    { suite, workload: 'commitment at step k (in memory)', unit: 'us', ours: lookupUs, reference: null, referenceName: null, higherIsBetter: false, note: 'whole trace held; no re-execution' },
+    {
+      suite, workload: 'commitment at step k (checkpoints)', unit: 'ms', ours: atMs, reference: null, referenceName: null, higherIsBetter: false,
+      note: `level checkpoints every 1000 steps, re-executed from the nearest; tracing took ${(cpTraceMs / 1000).toFixed(1)} s; live store at most ${liveMax} preimages vs ${store.size} kept in memory`,
+    },
     {
       suite, workload: 'trace memory', unit: 'bytes/step', ours: Math.max(0, heapAfter - heapBefore) / steps, reference: null, referenceName: null, higherIsBetter: false,
       note: `heap growth while tracing; preimage store ${store.size} entries`,
