@@ -66,6 +66,7 @@ contract MetisStepVerifier is IStepVerifier {
         uint256 gasCost;
         uint256[] pushes; // values pushed, in push order
         uint256 nextPc;
+        bool halt; // an exceptional halt (invalid jump) found while executing
     }
 
     function step(bytes calldata stateData, bytes calldata proof, bytes32, bytes32, uint256) external pure returns (bytes32) {
@@ -88,9 +89,53 @@ contract MetisStepVerifier is IStepVerifier {
         c.op = pc < c.code.length ? uint8(c.code[pc]) : 0;
         c.nextPc = pc + 1;
         // The end of the top-level message of a call: STOP, RETURN or REVERT with no caller.
-        if ((c.op == 0x00 || c.op == 0xf3 || c.op == 0xfd) && c.s[S_FRAME_COUNT] == 0 && c.f[F_KIND] == 0) return _end(w, c);
+        bool topCall = c.s[S_FRAME_COUNT] == 0 && c.f[F_KIND] == 0;
+        if ((c.op == 0x00 || c.op == 0xf3 || c.op == 0xfd) && topCall) return _end(w, c);
+        // Exceptional halts this verifier can judge exactly end a top-level call: INVALID, and a
+        // stack underflow of a covered instruction.
+        if (topCall && (c.op == 0xfe || c.f[F_STACK_SIZE] < _pops(c.op))) return _failEnd(w, c);
         _execute(w, c);
+        if (topCall && (c.halt || _overflows(c) || c.f[F_GAS] < c.gasCost)) return _failEnd(w, c);
         return _commit(w, c);
+    }
+
+    /// @dev Stack items a covered instruction reads (0 for uncovered ones: they revert later anyway).
+    function _pops(uint8 op) internal pure returns (uint256) {
+        if (op >= 0x80 && op <= 0x8f) return op - 0x7f;
+        if (op >= 0x90 && op <= 0x9f) return op - 0x8e;
+        if (op == 0x08 || op == 0x09) return 3;
+        if (op >= 0x01 && op <= 0x0b) return 2;
+        if (op == 0x15 || op == 0x19) return 1;
+        if (op >= 0x10 && op <= 0x1d) return 2;
+        if (op == 0x50 || op == 0x56 || op == 0x51 || op == 0x35) return 1;
+        if (op == 0x57 || op == 0x52 || op == 0x53) return 2;
+        return 0;
+    }
+
+    function _overflows(Ctx memory c) internal pure returns (bool) {
+        return c.f[F_STACK_SIZE] - c.items.length + c.pushes.length > 1024;
+    }
+
+    /// @dev An exceptional halt of the top-level call: no output, no gas left, the snapshot restored.
+    function _failEnd(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
+        _restore(w, c);
+        bytes32 result = keccak256(abi.encode(uint256(0), uint256(0), uint256(0), w.zero[TREE_DEPTH], uint256(0), uint256(0)));
+        c.s[S_FRAME] = 0;
+        c.s[S_RESULT] = uint256(result);
+        c.s[S_STATUS] = 0;
+        return bytes32(uint256(keccak256(abi.encode(c.s))) & ~(uint256(0xff) << 248));
+    }
+
+    function _restore(Witness memory w, Ctx memory c) internal pure {
+        bytes memory snap = _get(w, bytes32(c.f[F_SNAPSHOT]));
+        if (snap.length != 6 * 32) revert BadPreimage(bytes32(c.f[F_SNAPSHOT]));
+        uint256[6] memory r = abi.decode(snap, (uint256[6]));
+        c.s[3] = r[0];
+        c.s[5] = r[1];
+        c.s[6] = r[2];
+        c.s[8] = r[3];
+        c.s[9] = r[4];
+        c.s[10] = r[5];
     }
 
     // ---- the end of the message (DESIGN §4 step 6: frameHash = 0, the result record, status 0) ----
@@ -109,18 +154,8 @@ contract MetisStepVerifier is IStepVerifier {
             c.f[F_MEMORY_SIZE] = oldSize; // memory is gone with the frame; only the output is kept
         }
         bytes memory output = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), c.f[F_MEMORY_SIZE], off, len);
-        if (!success) {
-            // A reverting frame restores its entry snapshot (DESIGN §2.6).
-            bytes memory snap = _get(w, bytes32(c.f[F_SNAPSHOT]));
-            if (snap.length != 6 * 32) revert BadPreimage(bytes32(c.f[F_SNAPSHOT]));
-            uint256[6] memory r = abi.decode(snap, (uint256[6]));
-            c.s[3] = r[0];
-            c.s[5] = r[1];
-            c.s[6] = r[2];
-            c.s[8] = r[3];
-            c.s[9] = r[4];
-            c.s[10] = r[5];
-        }
+        // A reverting frame restores its entry snapshot (DESIGN §2.6).
+        if (!success) _restore(w, c);
         uint256 refund = success ? c.f[F_REFUND] : 0;
         bytes32 result = keccak256(abi.encode(success ? 1 : 0, c.f[F_GAS] - c.gasCost, refund, _buildTree(w, output), output.length, uint256(0)));
         c.s[S_FRAME] = 0;
@@ -423,7 +458,12 @@ contract MetisStepVerifier is IStepVerifier {
         c.gasCost = conditional ? 10 : 8;
         if (conditional && c.items[1] == 0) return;
         uint256 dest = c.items[0];
-        if (!_isJumpdest(c.code, dest)) revert UnsupportedStep(c.op); // invalid jump: an exceptional halt
+        // An invalid jump is an exceptional halt: judged by the caller (a top-level call ends).
+        if (!_isJumpdest(c.code, dest)) {
+            if (c.s[S_FRAME_COUNT] == 0 && c.f[F_KIND] == 0) c.halt = true;
+            else revert UnsupportedStep(c.op);
+            return;
+        }
         c.nextPc = dest;
     }
 
@@ -480,10 +520,7 @@ contract MetisStepVerifier is IStepVerifier {
         if (op == 0x38) return _push1(c, c.code.length);
         if (op == 0x58) return _push1(c, c.f[F_PC]);
         if (op == 0x59) return _push1(c, c.f[F_MEMORY_SIZE]);
-        if (op == 0x5a) {
-            if (c.f[F_GAS] < 2) revert UnsupportedStep(op);
-            return _push1(c, c.f[F_GAS] - 2);
-        }
+        if (op == 0x5a) return _push1(c, c.f[F_GAS] < 2 ? 0 : c.f[F_GAS] - 2); // out of gas is judged later
         if (op == 0x32 || op == 0x3a) {
             uint256[3] memory t = abi.decode(_get(w, bytes32(c.s[S_TX])), (uint256[3]));
             return _push1(c, op == 0x32 ? t[0] : t[1]);
