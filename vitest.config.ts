@@ -6,7 +6,8 @@ export default defineConfig({
     // The JSON report feeds .ci/run's closing `N passed, N failed` line.
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // Suite setups start anvil and send real load; on a busy 2-core machine that can take minutes.
+    hookTimeout: 300_000,
     // Two cores: anvil-backed suites run beside at most one other file.
     maxWorkers: 2,
     pool: 'forks',
