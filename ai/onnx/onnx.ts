@@ -308,7 +308,9 @@ function writeValueInfo(v: OnnxValueInfo): Writer {
     else dim.string(2, 'N');
     shape.message(1, dim);
   }
-  const tt = new Writer().uint(1, v.elemType).message(2, shape);
+  // An empty shape is written as "rank unknown" (no shape field): used for intermediate outputs.
+  const tt = new Writer().uint(1, v.elemType);
+  if (v.shape.length > 0) tt.message(2, shape);
   return new Writer().string(1, v.name).message(2, new Writer().message(1, tt));
 }
 
