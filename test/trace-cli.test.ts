@@ -93,6 +93,18 @@ describe('step traces of real anvil blocks', () => {
     expect('0x' + Buffer.from(post).toString('hex')).toBe(proof.postCommitment);
     expect(() => verifyStep(hexToBytes(proof.postCommitment), witness, new LayeredPreimages(PreimageStore.of(witness.preimages)))).toThrow(StepError);
 
+    // The same answers from level checkpoints (bounded memory).
+    const cpDir = join(dir, 'cp');
+    const cp = await run(['trace', '--rpc', node.rpcUrl, '--block', String(block), '--step', '7', '--json', '--checkpoint-dir', cpDir, '--checkpoint-every', '5', '--log-level', 'warn']);
+    expect(cp.code).toBe(0);
+    expect((JSON.parse(cp.stdout) as { commitment: string }).commitment).toBe(pre);
+    const cpFile = join(dir, 'w-cp.json');
+    const cpw = await run(['trace', '--rpc', node.rpcUrl, '--block', String(block), '--witness', '7', '--out', cpFile, '--checkpoint-dir', cpDir, '--checkpoint-every', '5', '--log-level', 'warn']);
+    expect(cpw.code).toBe(0);
+    const cpProof = JSON.parse(readFileSync(cpFile, 'utf8')) as { postCommitment: string; preimages: string[] };
+    expect(cpProof.postCommitment).toBe(proof.postCommitment);
+    expect([...cpProof.preimages].sort()).toEqual([...proof.preimages].sort());
+
     const bad = await run(['trace', '--rpc', node.rpcUrl, '--block', String(block), '--step', '999999999']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/outside the block/);

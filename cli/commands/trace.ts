@@ -2,11 +2,13 @@
 // counts and final commitments, the commitment at one step, the one-step proof of a step, or a
 // check of every step by the reference verifier from its proof alone.
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { FORKS, type Fork } from '../../vm/chain/forks.js';
 import { anvilRules } from '../../vm/chain/chain.js';
 import { createRpcReplaySource, isAnvil, rpcChainId } from '../../vm/replay/rpc-source.js';
 import { LayeredPreimages, PreimageStore } from '../../vm/step/preimages.js';
+import { TraceCheckpoints } from '../../vm/step/checkpoints.js';
 import { StepError, verifyStep } from '../../vm/step/execute.js';
 import { stepWitness, witnessSize, type StepTrace } from '../../vm/step/trace.js';
 import { locateStep, traceBlock, type BlockTrace } from '../../vm/step/block-trace.js';
@@ -27,6 +29,8 @@ interface TraceOpts {
   out?: string;
   check?: boolean;
   json?: boolean;
+  checkpointDir?: string;
+  checkpointEvery: number;
 }
 
 export function registerTraceCommand(program: Command): void {
@@ -43,64 +47,85 @@ export function registerTraceCommand(program: Command): void {
     .option('--out <file>', 'with --witness: the JSON file to write')
     .option('--check', 'verify every step from its one-step proof alone; ends with "N passed, N failed"')
     .option('--json', 'machine-readable output')
+    .option('--checkpoint-dir <dir>', 'keep the trace as level checkpoints in DIR (bounded memory); --step and --witness are served from them')
+    .option('--checkpoint-every <n>', 'steps between checkpoints', parseNonNegativeInt, 1000)
     .action(async (opts: TraceOpts, cmd: Command) => {
       const { log } = contextOf(cmd);
       if (opts.block === 0n) throw new UsageError('block 0 is genesis: there is nothing to trace');
       const chainId = await rpcChainId(opts.rpc);
       const anvil = await isAnvil(opts.rpc);
       const chain = anvil && opts.chain === 'ethereum' ? anvilRules(opts.fork ?? 'osaka', chainId) : chainRulesFor(opts.chain, chainId, opts.fork);
+      if (opts.checkpointDir !== undefined && opts.check === true) throw new UsageError('--check needs the whole trace: leave out --checkpoint-dir');
+      if (opts.checkpointEvery < 1) throw new UsageError('--checkpoint-every must be at least 1');
+      const checkpoints = new Map<number, TraceCheckpoints>();
       const started = Date.now();
       const b = await traceBlock(createRpcReplaySource(opts.rpc), chain, opts.block, {
         ...(opts.tx === undefined ? {} : { only: opts.tx }),
+        ...(opts.checkpointDir === undefined
+          ? {}
+          : {
+              traceOptions: (i: number) => {
+                const cps = new TraceCheckpoints(join(opts.checkpointDir!, `block-${opts.block}-tx-${i}`), opts.checkpointEvery);
+                checkpoints.set(i, cps);
+                return { checkpointEvery: opts.checkpointEvery, onCheckpoint: (k: number, enc: Uint8Array, live: PreimageStore) => cps.add(k, enc, live) };
+              },
+            }),
         onTx: (i, steps) => log.info({ block: Number(opts.block), tx: i, steps }, 'transaction traced'),
       });
       const seconds = (Date.now() - started) / 1000;
       log.info({ block: Number(opts.block), steps: b.steps, seconds, stepsPerSec: Math.round(b.steps / Math.max(seconds, 1e-3)), refetches: b.refetches }, 'block traced');
       if (opts.tx !== undefined && opts.tx >= b.txs.length) throw new UsageError(`--tx ${opts.tx}: block ${opts.block} has ${b.txs.length} transactions`);
 
-      if (opts.step !== undefined) {
-        const { tx, local } = at(b, opts.step);
-        const c = bytesToHex(tx.trace!.commitments[local]!);
-        process.stdout.write(opts.json ? JSON.stringify({ step: opts.step, tx: tx.index, commitment: c }) + '\n' : `step ${opts.step} (tx ${tx.index}, local ${local}): ${c}\n`);
-        return;
-      }
-      if (opts.witness !== undefined) {
-        const { tx, local } = at(b, opts.witness);
-        const t = tx.trace!;
-        const w = stepWitness(t, local);
-        const doc = {
-          block: Number(opts.block),
-          tx: tx.index,
-          step: opts.witness,
-          localStep: local,
-          op: `0x${t.ops[local]!.toString(16).padStart(2, '0')}`,
-          preCommitment: bytesToHex(t.commitments[local]!),
-          postCommitment: bytesToHex(t.commitments[local + 1]!),
-          state: bytesToHex(w.state),
-          preimages: w.preimages.map(bytesToHex),
-        };
-        const text = JSON.stringify(doc, null, 2) + '\n';
-        if (opts.out) {
-          writeFileSync(opts.out, text);
-          process.stdout.write(`wrote the proof of step ${opts.witness} (${w.preimages.length} preimages, ${witnessSize(w)} bytes) to ${opts.out}\n`);
-        } else process.stdout.write(text);
-        return;
-      }
-      if (opts.check) {
-        let passed = 0;
-        let failed = 0;
-        for (const tx of b.txs) {
-          if (tx.trace === null) continue;
-          const r = checkTrace(tx.trace);
-          passed += r.passed;
-          failed += r.failed.length;
-          for (const f of r.failed.slice(0, 5)) log.error({ tx: tx.index, step: f.step }, f.reason);
+      for (const tx of b.txs) if (tx.trace !== null) await checkpoints.get(tx.index)?.flush(tx.trace.commitments.length - 1);
+      try {
+        if (opts.step !== undefined) {
+          const { tx, local } = at(b, opts.step);
+          const cps = checkpoints.get(tx.index);
+          const c = bytesToHex(cps === undefined ? tx.trace!.commitments[local]! : await cps.commitmentAt(local));
+          process.stdout.write(opts.json ? JSON.stringify({ step: opts.step, tx: tx.index, commitment: c }) + '\n' : `step ${opts.step} (tx ${tx.index}, local ${local}): ${c}\n`);
+          return;
         }
-        process.stdout.write(`${passed} passed, ${failed} failed\n`);
-        if (failed > 0) throw new CheckFailedError(`${failed} step(s) of block ${opts.block} did not verify`);
-        return;
+        if (opts.witness !== undefined) {
+          const { tx, local } = at(b, opts.witness);
+          const t = tx.trace!;
+          const cps = checkpoints.get(tx.index);
+          const w = cps === undefined ? stepWitness(t, local) : (await cps.witnessAt(local)).witness;
+          const doc = {
+            block: Number(opts.block),
+            tx: tx.index,
+            step: opts.witness,
+            localStep: local,
+            op: `0x${t.ops[local]!.toString(16).padStart(2, '0')}`,
+            preCommitment: bytesToHex(t.commitments[local]!),
+            postCommitment: bytesToHex(t.commitments[local + 1]!),
+            state: bytesToHex(w.state),
+            preimages: w.preimages.map(bytesToHex),
+          };
+          const text = JSON.stringify(doc, null, 2) + '\n';
+          if (opts.out) {
+            writeFileSync(opts.out, text);
+            process.stdout.write(`wrote the proof of step ${opts.witness} (${w.preimages.length} preimages, ${witnessSize(w)} bytes) to ${opts.out}\n`);
+          } else process.stdout.write(text);
+          return;
+        }
+        if (opts.check) {
+          let passed = 0;
+          let failed = 0;
+          for (const tx of b.txs) {
+            if (tx.trace === null) continue;
+            const r = checkTrace(tx.trace);
+            passed += r.passed;
+            failed += r.failed.length;
+            for (const f of r.failed.slice(0, 5)) log.error({ tx: tx.index, step: f.step }, f.reason);
+          }
+          process.stdout.write(`${passed} passed, ${failed} failed\n`);
+          if (failed > 0) throw new CheckFailedError(`${failed} step(s) of block ${opts.block} did not verify`);
+          return;
+        }
+        printSummary(b, opts.json === true);
+      } finally {
+        for (const c of checkpoints.values()) await c.close();
       }
-      printSummary(b, opts.json === true);
     });
 }
 

@@ -16,7 +16,7 @@ import { bytesToWord } from '../interpreter/instructions/words.js';
 import type { ReplaySource } from '../replay/source.js';
 import { addressUnderPath, slotUnderPath } from '../replay/siblings.js';
 import { StepError } from './execute.js';
-import { stepCount, storeFromWitness, traceTransaction, type StepTrace } from './trace.js';
+import { stepCount, storeFromWitness, traceTransaction, type StepTrace, type TraceOptions } from './trace.js';
 
 export class BlockTraceError extends Error {
   override readonly name = 'BlockTraceError';
@@ -53,6 +53,8 @@ export interface BlockTraceOptions {
   readonly only?: number;
   readonly maxRefetches?: number;
   readonly onTx?: (index: number, steps: number) => void;
+  /** Per-transaction trace options (checkpoints). */
+  readonly traceOptions?: (index: number) => TraceOptions;
 }
 
 export async function traceBlock(source: ReplaySource, chain: ChainRules, number: bigint, options: BlockTraceOptions = {}): Promise<BlockTrace> {
@@ -84,7 +86,7 @@ export async function traceBlock(source: ReplaySource, chain: ChainRules, number
         const hash = bytesToHex(transactionHash(decodeTransaction(raw)));
         let trace: StepTrace | null = null;
         if (options.only === undefined || options.only === i) {
-          const t = traceTransaction(store, witness, world, env, tx, used);
+          const t = traceTransaction(store, witness, world, env, tx, used, options.traceOptions?.(i) ?? {});
           trace = t.commitments.length === 0 ? null : t;
           used.gasUsed += t.outcome.gasUsed;
           used.blobGasUsed += t.outcome.blobGasUsed;

@@ -45,12 +45,15 @@ class Collector {
   }
 
   code(h: Uint8Array): void {
-    if (!equalBytes(h, KECCAK_EMPTY)) this.take(h, 'code');
+    // Codes of accounts nothing ran are not in a partial witness either.
+    if (!equalBytes(h, KECCAK_EMPTY) && this.pre.has(bytesToHex(h))) this.take(h, 'code');
   }
 
   /** A trie (and, for the state trie, every account's storage trie and code). */
   trie(root: Uint8Array, accounts: boolean): void {
     if (equalBytes(root, EMPTY_TRIE_ROOT)) return;
+    // A state witness is a partial trie: subtrees nothing read were never in the store.
+    if (!this.pre.has(bytesToHex(root))) return;
     const enc = this.take(root, 'trie node');
     if (enc === null) return;
     this.node(rlpDecode(enc), accounts);
