@@ -61,6 +61,15 @@ export class Watcher {
     const { l1, factory, metrics, log } = this.o;
     const head = await l1.getBlock({ blockTag: 'latest' });
     metrics.l1Head.set(Number(head.number));
+    // An L1 reorg can take games away: the factory then counts fewer than we have passed. Verdicts
+    // on games that no longer exist are dropped, and the ones at reused indexes are checked anew.
+    const count = await factory.gameCount();
+    if (count < this.nextIndex) {
+      log.warn({ had: this.nextIndex, now: count }, 'L1 reorg: the factory has fewer games than before; re-checking from there');
+      const still = new Set((await factory.listGames(0, count)).map((g) => g.address.toLowerCase()));
+      for (const k of [...this.verdicts.keys()]) if (!still.has(k)) this.verdicts.delete(k);
+      this.nextIndex = count;
+    }
     const games = await factory.listGames(this.nextIndex);
     const window = this.o.gameWindowSeconds;
     const todo: GameSummary[] = [];

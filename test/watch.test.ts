@@ -93,11 +93,20 @@ describe('watch-only mode', () => {
     expect(wrong.expected).toBe(await nodeOutputRoot(l2.rpcUrl, b));
     // Nothing new: nothing re-checked.
     expect(await watcher.tick()).toEqual([]);
+    // An L1 reorg: a game created after a snapshot disappears when the chain goes back to it.
+    const snapshot = (await l1Client.request({ method: 'evm_snapshot' as never })) as unknown as Hex;
+    const extra = (await new L1Factory(deployer, factory).createGame({ gameType: GAME_TYPE, rootClaim: keccak256('0x99'), l2BlockNumber: a })).address;
+    const more = await watcher.tick();
+    expect(more.map((v) => [v.game.toLowerCase(), v.verdict])).toEqual([[extra.toLowerCase(), 'invalid']]);
+    await l1Client.request({ method: 'evm_revert' as never, params: [snapshot] as never });
+    expect(await watcher.tick()).toEqual([]);
+    expect(watcher.checked.has(extra.toLowerCase())).toBe(false);
+    expect(watcher.checked.size).toBe(3);
     const { server, url } = await serveMetrics(metrics.registry, 0);
     try {
       const text = await (await fetch(url)).text();
-      expect(text).toMatch(/hyperion_watch_games_seen_total 3/);
-      expect(text).toMatch(/hyperion_watch_games_invalid_root_total 1/);
+      expect(text).toMatch(/hyperion_watch_games_seen_total 4/);
+      expect(text).toMatch(/hyperion_watch_games_invalid_root_total 2/);
       expect(text).toMatch(new RegExp(`hyperion_watch_l2_verified_head ${b}`));
     } finally {
       server.close();
