@@ -13,6 +13,7 @@ const SUITES: readonly (readonly [string, BenchSuite])[] = [
   ['da-eigenda', runDaEigendaBench],
   ['replay', async () => (await import('./replay.js')).runReplayBench()],
   ['step', async () => (await import('./step.js')).runStepBench()],
+  ['ai', async () => (await import('./ai.js')).runAiBench()],
 ];
 
 function fmt(n: number | null): string {

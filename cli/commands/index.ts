@@ -8,6 +8,7 @@ import { registerReplayCommand } from './replay.js';
 import { registerGameCommand } from './game.js';
 import { registerTraceCommand } from './trace.js';
 import { registerWatchCommand } from './watch.js';
+import { registerAiCommand } from './ai.js';
 
 export function registerCommands(program: Command): void {
   registerVmCommand(program);
@@ -17,5 +18,6 @@ export function registerCommands(program: Command): void {
   registerGameCommand(program);
   registerTraceCommand(program);
   registerWatchCommand(program);
+  registerAiCommand(program);
   registerDemoCommand(program);
 }
