@@ -2,8 +2,8 @@
 // path (every node output exposed, as the fast path runs it), on the project MLP and on
 // hello_deepa (openwakeword-js), both quantised by our quantiser; and the time to build a trace
 // commitment. The fast path only counts if it matched the reference on this machine.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { BenchRow } from './report.js';
 import { buildFloatMlp, MLP_INPUT, seededReals } from '../ai/onnx/mlp.js';
@@ -14,8 +14,13 @@ import { commitTrace } from '../ai/trace.js';
 import type { IntModel } from '../ai/model.js';
 
 function helloDeepaPath(): string {
-  const req = createRequire(import.meta.url);
-  return join(dirname(req.resolve('openwakeword-js/package.json')), 'models', 'hello_deepa.onnx');
+  // Walk up from this file to the node_modules holding openwakeword-js (it exports no file paths).
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const p = join(dir, 'node_modules', 'openwakeword-js', 'models', 'hello_deepa.onnx');
+    if (existsSync(p) || dirname(dir) === dir) return p;
+    dir = dirname(dir);
+  }
 }
 
 async function timeLoop(minMs: number, f: () => unknown): Promise<number> {
