@@ -27,9 +27,21 @@ class Words {
     this.out = new Uint8Array(32 * n);
   }
   uint(v: bigint | number): this {
+    const o = 32 * this.i++;
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+      // Small fields (counters, gas, offsets): two 32-bit halves at the word's end, no bigint.
+      const view = new DataView(this.out.buffer, this.out.byteOffset + o + 24, 8);
+      view.setUint32(0, Math.floor(v / 0x1_0000_0000));
+      view.setUint32(4, v >>> 0);
+      return this;
+    }
     const b = BigInt(v);
     if (b < 0n || b >= TWO_256) throw new StepStateError(`word out of range: ${b}`);
-    this.out.set(bigIntToBytes(b, 32), 32 * this.i++);
+    const view = new DataView(this.out.buffer, this.out.byteOffset + o, 32);
+    view.setBigUint64(0, b >> 192n);
+    view.setBigUint64(8, (b >> 128n) & 0xffffffffffffffffn);
+    view.setBigUint64(16, (b >> 64n) & 0xffffffffffffffffn);
+    view.setBigUint64(24, b & 0xffffffffffffffffn);
     return this;
   }
   int(v: bigint | number): this {
@@ -64,9 +76,16 @@ class Reader {
   }
   /** A small unsigned field (counters, offsets): must fit a safe integer. */
   num(max = Number.MAX_SAFE_INTEGER): number {
-    const v = this.uint();
-    if (v > BigInt(max)) throw new StepStateError(`${this.what}: field ${this.i - 1} is ${v}, above ${max}`);
-    return Number(v);
+    const w = this.word();
+    // Fast path: the top 24 bytes zero, the value in the last 8 (read as two 32-bit halves).
+    let high = 0;
+    for (let j = 0; j < 24; j++) high |= w[j]!;
+    if (high === 0) {
+      const view = new DataView(w.buffer, w.byteOffset + 24, 8);
+      const v = view.getUint32(0) * 0x1_0000_0000 + view.getUint32(4);
+      if (Number.isSafeInteger(v) && v <= max) return v;
+    }
+    throw new StepStateError(`${this.what}: field ${this.i - 1} is ${bytesToBigInt(w)}, above ${max}`);
   }
   int(): bigint {
     const v = this.uint();
