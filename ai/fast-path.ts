@@ -189,7 +189,13 @@ export function firstMismatch(a: Evaluation, b: Evaluation, sample: number): Mis
  * Run the reference and onnxruntime on every corpus input and compare every node output.
  * On any difference (or if onnxruntime fails) the fast path is disabled, with one log line.
  */
-export async function checkFastPath(m: IntModel, corpus: readonly Int8Array[] = defaultCorpus(m), log: (line: string) => void = console.error): Promise<FastPathCheck> {
+export async function checkFastPath(
+  m: IntModel,
+  corpus: readonly Int8Array[] = defaultCorpus(m),
+  log: (line: string) => void = console.error,
+  /** The canonical evaluator; replaceable only so tests can exercise the mismatch path. */
+  reference: (m: IntModel, input: Int8Array) => Evaluation = evaluate,
+): Promise<FastPathCheck> {
   const id = bytesToHex(modelId(m));
   let fp: FastPath;
   try {
@@ -201,7 +207,7 @@ export async function checkFastPath(m: IntModel, corpus: readonly Int8Array[] = 
   }
   try {
     for (let s = 0; s < corpus.length; s++) {
-      const mm = firstMismatch(evaluate(m, corpus[s]), await fp.evaluate(corpus[s]), s);
+      const mm = firstMismatch(reference(m, corpus[s]), await fp.evaluate(corpus[s]), s);
       if (mm) {
         const reason = `node ${mm.node} element ${mm.element} on corpus sample ${mm.sample}: reference ${mm.reference}, onnxruntime ${mm.fast}`;
         log(`ai fast path DISABLED for model ${id}: mismatch at ${reason}`);

@@ -267,13 +267,13 @@ export function roundShift(p: number, shift: number): number {
   if (shift === 0) return p;
   const d = 2 ** shift;
   const q = Math.floor((Math.abs(p) + d / 2) / d);
-  return p < 0 ? -q : q;
+  return p < 0 ? 0 - q : q; // 0 - q, not -q: no negative zero
 }
 
 /** round(a / b) for b > 0, halves away from zero. */
 export function roundDiv(a: number, b: number): number {
   const q = Math.floor((2 * Math.abs(a) + b) / (2 * b));
-  return a < 0 ? -q : q;
+  return a < 0 ? 0 - q : q;
 }
 
 export function sat8(v: number): number {
