@@ -3,7 +3,7 @@
 // with either engine, printing the output tensor, its hash and the trace root.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { decodeModel, encodeModel, modelId, type IntModel } from '../../ai/model.js';
+import { decodeModel, encodeModel, modelId, ModelFormatError, type IntModel } from '../../ai/model.js';
 import { quantizeInput, quantizeOnnx } from '../../ai/quantize.js';
 import { evaluate, type Evaluation } from '../../ai/reference.js';
 import { checkFastPath, FastPath } from '../../ai/fast-path.js';
@@ -23,7 +23,13 @@ function readFile(path: string, what: string): Buffer {
 }
 
 function loadModel(path: string): IntModel {
-  return decodeModel(new Uint8Array(readFile(path, 'model')));
+  const bytes = new Uint8Array(readFile(path, 'model'));
+  try {
+    return decodeModel(bytes);
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw new UsageError(`${path}: ${e.message}`);
+    throw e;
+  }
 }
 
 function usage<T>(f: () => T): T {
@@ -114,7 +120,7 @@ export function registerAiCommand(program: Command): void {
           }
         } else ev = evaluate(model, input);
       } catch (e) {
-        if (e instanceof Error && e.name === 'ModelFormatError') throw new UsageError(e.message);
+        if (e instanceof ModelFormatError) throw new UsageError(e.message);
         throw e;
       }
       const trace = commitTrace(model, ev);
