@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { decodeModel, encodeModel, modelId, ModelFormatError, type IntModel } from '../../ai/model.js';
 import { quantizeInput, quantizeOnnx } from '../../ai/quantize.js';
 import { evaluate, type Evaluation } from '../../ai/reference.js';
-import { checkFastPath, FastPath } from '../../ai/fast-path.js';
+import { checkFastPath, defaultCorpus, FastPath } from '../../ai/fast-path.js';
 import { commitTrace, outputHash } from '../../ai/trace.js';
 import { inferenceGas, macCount } from '../../ai/gas.js';
 import { AiFileError, parseCalibration, parseInput } from '../../ai/files.js';
@@ -106,7 +106,7 @@ export function registerAiCommand(program: Command): void {
       try {
         if (opts.engine === 'onnxruntime') {
           // The fast path is only trusted after it matched the reference on this machine.
-          const check = await checkFastPath(model, [input], (line) => log.warn(line));
+          const check = await checkFastPath(model, [...defaultCorpus(model), input], (line) => log.warn(line));
           if (check.enabled) {
             const fp = await FastPath.create(model);
             try {
