@@ -2,6 +2,7 @@
 // Nothing else in the VM branches on which chain it runs.
 import { forkRules, type Fork, type ForkRules } from './forks.js';
 import type { Address } from '../util/address.js';
+import type { InferenceConfig } from '../precompiles/inference.js';
 
 export type ChainName = 'ethereum' | 'hyperion' | 'devnet';
 
@@ -45,6 +46,8 @@ export interface ChainRules {
    * recorded so replay and watch report the block as not reproducible.
    */
   readonly unreproducible: readonly Address[];
+  /** MetisVM's deterministic inference precompile and its model store, where the chain enables it. */
+  readonly inference?: InferenceConfig;
 }
 
 /** Metis's LLM precompile (metis-sdk): UTF-8 prompt in, completion bytes out, llama.cpp on a GGUF model. */

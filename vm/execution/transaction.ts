@@ -148,6 +148,7 @@ export function applyTransaction(
   // prepare_message
   world.warmAddress(tx.sender);
   for (const p of activePrecompiles(rules)) world.warmAddress(p);
+  if (block.chain.inference !== undefined) world.warmAddress(block.chain.inference.address);
   const target = tx.to ?? createAddress(tx.sender, tx.nonce);
   world.warmAddress(target);
 

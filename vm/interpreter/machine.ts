@@ -5,6 +5,7 @@ import type { Address } from '../util/address.js';
 import type { WorldState } from '../state/world.js';
 import type { BlockEnv, TxEnv } from '../env.js';
 import { precompileAt } from '../precompiles/index.js';
+import { runInference } from '../precompiles/inference.js';
 import { EMPTY, newFrame, type Frame, type Message } from './frame.js';
 import { ExceptionalHalt, OUT_OF_GAS, type HaltReason } from './errors.js';
 import { STACK_OVERFLOW, STACK_UNDERFLOW } from './opcodes.js';
@@ -161,6 +162,15 @@ export class Machine {
     if (msg.transfersValue && msg.value !== 0n) world.transfer(msg.caller, msg.address, msg.value);
     if (this.block.chain.unreproducible.length > 0 && this.block.chain.unreproducible.includes(msg.codeAddress)) {
       this.unreproducibleCalls.push(msg.codeAddress);
+    }
+    const inference = this.block.chain.inference;
+    if (inference !== undefined && msg.kind === 'call' && msg.codeAddress === inference.address && !msg.disablePrecompiles) {
+      const r = runInference(inference, msg.input, frame.gas);
+      if (r.ok) {
+        frame.gas -= r.gasUsed;
+        this.finish(frame, true, r.output, null);
+      } else this.finish(frame, false, EMPTY, 'precompile failure');
+      return;
     }
     const precompile = msg.kind === 'call' ? precompileAt(msg.codeAddress, this.block.rules) : undefined;
     if (precompile !== undefined) {
