@@ -63,3 +63,33 @@ describe('the inference precompile', () => {
     expect(starved.output.length === 0 || starved.output[31] === 0).toBe(true);
   });
 });
+
+describe('the inference precompile in the step machine', () => {
+  it('a traced call to it is proven step by step; the model is read as the preimage of its id', async () => {
+    const { WitnessState } = await import('../vm/state/witness.js');
+    const { fullWitness } = await import('../vm/step/full-witness.js');
+    const { storeFromWitness, traceTransaction, stepWitness, stepCount } = await import('../vm/step/trace.js');
+    const { LayeredPreimages, PreimageStore } = await import('../vm/step/preimages.js');
+    const { verifyStep } = await import('../vm/step/execute.js');
+    const { encodeModel } = await import('../ai/model.js');
+    const env = stepBlockEnv('prague');
+    const chain = { ...ethereumRules('prague'), inference: { address: INFERENCE_PRECOMPILE, models: new Map<Hex, IntModel>([[bytesToHex(modelId(model)), model]]) } };
+    const witness = fullWitness(stateWith(CALLER));
+    const data = concatBytes(modelId(model), new Uint8Array(input.buffer, input.byteOffset, input.length));
+    const t = traceTransaction(storeFromWitness(witness), witness, new WorldState(new WitnessState(witness)), { ...env, chain }, callTx(CONTRACT, data));
+    expect(t.outcome.success).toBe(true);
+    const callStep = t.ops.indexOf(0xfa);
+    expect(callStep).toBeGreaterThan(0);
+    const enc = bytesToHex(encodeModel(model));
+    for (let k = 0; k < stepCount(t); k++) {
+      const w = stepWitness(t, k);
+      const post = verifyStep(t.commitments[k]!, w, new LayeredPreimages(PreimageStore.of(w.preimages)));
+      expect(bytesToHex(post), `step ${k}`).toBe(bytesToHex(t.commitments[k + 1]!));
+      if (k === callStep) expect(w.preimages.map(bytesToHex)).toContain(enc);
+    }
+    // Without the model in the witness, the inference step cannot be proven.
+    const w = stepWitness(t, callStep);
+    const without = w.preimages.filter((p) => bytesToHex(p) !== enc);
+    expect(() => verifyStep(t.commitments[callStep]!, w, new LayeredPreimages(PreimageStore.of(without)))).toThrow(/incomplete|not in the witness/);
+  });
+});

@@ -526,7 +526,7 @@ contract MetisStepVerifier is IStepVerifier {
             return _push1(c, op == 0x32 ? t[0] : t[1]);
         }
         // Block context record (DESIGN §2.3): chainKind, chainId, fork, number, timestamp,
-        // coinbase, gasLimit, baseFee, prevRandao, excessBlobGas, ancestorsRoot.
+        // coinbase, gasLimit, baseFee, prevRandao, excessBlobGas, ancestorsRoot, modelsRoot.
         uint256 field;
         if (op == 0x41) field = 5;
         else if (op == 0x42) field = 4;
@@ -536,7 +536,7 @@ contract MetisStepVerifier is IStepVerifier {
         else if (op == 0x46) field = 1;
         else if (op == 0x48) field = 7;
         else revert UnsupportedStep(op);
-        uint256[11] memory b = abi.decode(_get(w, bytes32(c.s[S_BLOCK])), (uint256[11]));
+        uint256[12] memory b = abi.decode(_get(w, bytes32(c.s[S_BLOCK])), (uint256[12]));
         _push1(c, b[field]);
     }
 

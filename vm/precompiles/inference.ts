@@ -14,8 +14,8 @@ export const INFERENCE_PRECOMPILE: Address = '0x00000000000000000000000000000000
 
 export interface InferenceConfig {
   readonly address: Address;
-  /** Registered models by 0x-hex model id. */
-  readonly models: ReadonlyMap<Hex, IntModel>;
+  /** Registered models by 0x-hex model id (a Map, or a committed store). */
+  readonly models: { get(id: Hex): IntModel | undefined };
 }
 
 export type InferenceOutcome = { readonly ok: true; readonly gasUsed: number; readonly output: Uint8Array } | { readonly ok: false; readonly reason: string };

@@ -22,7 +22,9 @@ import { MissingNodeError, NodeStore, PartialTrie, WitnessError } from '../state
 import { WorldState, type TxScopeReader } from '../state/world.js';
 import { EMPTY_TRIE_ROOT } from '../trie/index.js';
 import { addressToBytes, type Address } from '../util/address.js';
-import { bytesToBigInt, bytesToHex, concatBytes, equalBytes } from '../util/bytes.js';
+import { bytesToBigInt, bytesToHex, concatBytes, equalBytes, hexToBytes, type Hex } from '../util/bytes.js';
+import { INFERENCE_PRECOMPILE } from '../precompiles/inference.js';
+import { ModelFormatError, decodeModel, type IntModel } from '../../ai/model.js';
 import { KECCAK_EMPTY, keccak256 } from '../util/hash.js';
 import { stepAccess, type ByteRange } from './access.js';
 import { EMPTY_TREE_ROOT, buildTree, chunkSpan, readChunk, writeChunk } from './bintree.js';
@@ -137,7 +139,7 @@ export function updateTrie(pre: Preimages, root: Uint8Array, updates: Iterable<r
 
 // ---- chain and block environment ---------------------------------------------------------
 
-export function chainRulesOf(b: BlockContext): ChainRules {
+function baseRulesOf(b: BlockContext): ChainRules {
   switch (b.chainKind) {
     case 'ethereum':
       return ethereumRules(b.fork, b.chainId);
@@ -148,9 +150,31 @@ export function chainRulesOf(b: BlockContext): ChainRules {
   }
 }
 
+/** The chain rules a block context commits to; registered models are read through `pre`. */
+export function chainRulesOf(b: BlockContext, pre?: Preimages): ChainRules {
+  const base = baseRulesOf(b);
+  if (pre === undefined || equalBytes(b.modelsRoot, EMPTY_TRIE_ROOT)) return base;
+  const registry = new PartialTrie(new NodeStore(pre), b.modelsRoot);
+  const models = {
+    get(id: Hex): IntModel | undefined {
+      const idBytes = hexToBytes(id);
+      const entry = registry.get(keccak256(idBytes));
+      if (entry === null || !equalBytes(entry, idBytes)) return undefined;
+      try {
+        return decodeModel(pre.preimage(idBytes, 'inference model'));
+      } catch (e) {
+        // A registered id whose preimage is not a model cannot be: its id is its encoding's hash.
+        if (e instanceof ModelFormatError) throw new StepError('malformed-witness', `model ${id}: ${e.message}`);
+        throw e;
+      }
+    },
+  };
+  return { ...base, inference: { address: INFERENCE_PRECOMPILE, models } };
+}
+
 function blockEnvOf(pre: Preimages, b: BlockContext): BlockEnv {
   return {
-    chain: chainRulesOf(b),
+    chain: chainRulesOf(b, pre),
     rules: forkRules(b.fork),
     number: b.number,
     timestamp: b.timestamp,

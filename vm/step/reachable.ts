@@ -49,8 +49,8 @@ class Collector {
     if (!equalBytes(h, KECCAK_EMPTY) && this.pre.has(bytesToHex(h))) this.take(h, 'code');
   }
 
-  /** A trie (and, for the state trie, every account's storage trie and code). */
-  trie(root: Uint8Array, accounts: boolean): void {
+  /** A trie (and, for the state trie, every account's storage trie and code; for the model registry, the models). */
+  trie(root: Uint8Array, accounts: boolean | 'models'): void {
     if (equalBytes(root, EMPTY_TRIE_ROOT)) return;
     // A state witness is a partial trie: subtrees nothing read were never in the store.
     if (!this.pre.has(bytesToHex(root))) return;
@@ -59,7 +59,7 @@ class Collector {
     this.node(rlpDecode(enc), accounts);
   }
 
-  private ref(item: RlpItem, accounts: boolean): void {
+  private ref(item: RlpItem, accounts: boolean | 'models'): void {
     if (item instanceof Uint8Array) {
       if (item.length === 32) this.trie(item, accounts);
       return;
@@ -67,7 +67,7 @@ class Collector {
     this.node(item, accounts); // an embedded node
   }
 
-  private node(item: RlpItem, accounts: boolean): void {
+  private node(item: RlpItem, accounts: boolean | 'models'): void {
     const fields = rlpToList(item, 'trie node');
     if (fields.length === 17) {
       for (let i = 0; i < 16; i++) this.ref(fields[i]!, accounts);
@@ -76,7 +76,9 @@ class Collector {
     const path = fields[0] as Uint8Array;
     const isLeaf = (path[0]! >> 4) >= 2;
     if (!isLeaf) return this.ref(fields[1]!, accounts);
-    if (accounts) {
+    if (accounts === 'models') {
+      this.take(fields[1] as Uint8Array, 'inference model');
+    } else if (accounts) {
       const a = decodeAccount(fields[1] as Uint8Array);
       this.trie(a.storageRoot, false);
       this.code(a.codeHash);
@@ -110,7 +112,11 @@ export function reachablePreimages(encoding: Uint8Array, pre: Preimages): Preima
   const s = decodeStepState(encoding);
   c.out.put(encoding);
   const block = c.take(s.blockHash, 'block context');
-  if (block !== null) c.tree(decodeBlockContext(block).ancestorsRoot);
+  if (block !== null) {
+    const b = decodeBlockContext(block);
+    c.tree(b.ancestorsRoot);
+    c.trie(b.modelsRoot, 'models');
+  }
   const tx = c.take(s.txHash, 'tx context');
   if (tx !== null) {
     const t = decodeTxContext(tx);

@@ -126,9 +126,14 @@ export interface BlockContext {
   readonly excessBlobGas: bigint;
   /** Bytes tree of the 256 most recent ancestor hashes: chunk d-1 holds the hash of block number-d. */
   readonly ancestorsRoot: Uint8Array;
+  /**
+   * Secure trie of the inference models registered on the chain (keccak(modelId) → 0x01; the
+   * model's encoding is the preimage of its id). Empty: no inference precompile.
+   */
+  readonly modelsRoot: Uint8Array;
 }
 
-const BLOCK_WORDS = 11;
+const BLOCK_WORDS = 12;
 
 export function encodeBlockContext(b: BlockContext): Uint8Array {
   return new Words(BLOCK_WORDS)
@@ -142,7 +147,8 @@ export function encodeBlockContext(b: BlockContext): Uint8Array {
     .uint(b.baseFee)
     .uint(b.prevRandao)
     .uint(b.excessBlobGas)
-    .bytes32(b.ancestorsRoot).out;
+    .bytes32(b.ancestorsRoot)
+    .bytes32(b.modelsRoot).out;
 }
 
 export function decodeBlockContext(bytes: Uint8Array): BlockContext {
@@ -163,6 +169,7 @@ export function decodeBlockContext(bytes: Uint8Array): BlockContext {
     prevRandao: r.uint(),
     excessBlobGas: r.uint(),
     ancestorsRoot: r.bytes32(),
+    modelsRoot: r.bytes32(),
   };
 }
 

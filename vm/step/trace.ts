@@ -15,6 +15,8 @@ import { EMPTY_TRIE_ROOT } from '../trie/index.js';
 import { bigIntToBytes, bytesToHex, concatBytes, hexToBytes, type Hex } from '../util/bytes.js';
 import { KECCAK_EMPTY, keccak256 } from '../util/hash.js';
 import { EMPTY_TREE_ROOT, buildTree } from './bintree.js';
+import { INFERENCE_PRECOMPILE } from '../precompiles/inference.js';
+import { encodeModel, type IntModel } from '../../ai/model.js';
 import { EMPTY_CHAIN } from './chain.js';
 import { StepError, enteredFrameState, executeStep, updateTrie, type StepResult } from './execute.js';
 import { PreimageStore, RecordingPreimages, type Preimages } from './preimages.js';
@@ -82,10 +84,27 @@ export function blockContextOf(pre: Preimages, env: BlockEnv): BlockContext {
     prevRandao: env.prevRandao,
     excessBlobGas: env.excessBlobGas,
     ancestorsRoot: buildTree(pre, ancestors),
+    modelsRoot: modelsRootOf(pre, env),
   };
 }
 
 const ONE = Uint8Array.of(1);
+
+/** The registered models as a secure trie; each model's encoding becomes the preimage of its id. */
+function modelsRootOf(pre: Preimages, env: BlockEnv): Uint8Array {
+  const inference = env.chain.inference;
+  if (inference === undefined) return EMPTY_TRIE_ROOT;
+  if (inference.address !== INFERENCE_PRECOMPILE) throw new TraceError(`the step machine commits the inference precompile at ${INFERENCE_PRECOMPILE}, not ${inference.address}`);
+  const models = inference.models;
+  if (!(models instanceof Map)) throw new TraceError('tracing needs the model store as a Map of registered models');
+  const entries: [Uint8Array, Uint8Array][] = [];
+  for (const model of (models as Map<string, IntModel>).values()) {
+    const id = pre.put(encodeModel(model));
+    // The value is the id itself, so the registry leads to each model's encoding (its preimage).
+    entries.push([keccak256(id), id]);
+  }
+  return updateTrie(pre, EMPTY_TRIE_ROOT, entries);
+}
 
 interface Fingerprint {
   readonly pc: number;
