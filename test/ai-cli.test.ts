@@ -1,7 +1,6 @@
 // `hyperion-verify ai` end to end from the built CLI (dist/, built by `npm test`): quantise the
 // project MLP and hello_deepa, register them, and infer with both engines (same output, hash and
 // trace root, equal to the library's own computation); bad input files exit with code 2.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,21 +13,11 @@ import { commitTrace, outputHash } from '../ai/trace.js';
 import { quantizeInput } from '../ai/quantize.js';
 import { inferenceGas } from '../ai/gas.js';
 import { bytesToHex } from '../vm/util/bytes.js';
+import { runCli } from './support/cli.js';
 
-const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const DEEPA = fileURLToPath(new URL('../node_modules/openwakeword-js/models/hello_deepa.onnx', import.meta.url));
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 let dir: string;
 beforeAll(() => {

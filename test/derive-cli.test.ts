@@ -3,7 +3,6 @@
 // frames, a span batch in a blob, a stranger's complete channel and a garbage payload. The derived
 // L2 blocks must be exactly the ones encoded, with their signed transactions byte for byte; what
 // is skipped or dropped must show up in the logs with its reason.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,8 +28,8 @@ import { EigenDAClient, loadSrs } from '../da/eigenda/index.js';
 import { sendBlobTransaction } from './support/blobs.js';
 import { startEigenDAMemstore, type Memstore } from './support/eigenda-memstore.js';
 import { pseudoRandomBytes } from './support/rng.js';
+import { runCli } from './support/cli.js';
 
-const BIN = fileURLToPath(new URL('../bin/hyperion-verify.js', import.meta.url));
 const INBOX = '0xff00000000000000000000000000000000000901' as const;
 const L2_CHAIN_ID = 901n;
 const BLOCK_TIME = 2n;
@@ -60,16 +59,8 @@ interface LogLine {
   [k: string]: unknown;
 }
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, '--log-format', 'json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+// Every run logs JSON lines, which the assertions parse.
+const run = (args: string[]) => runCli(['--log-format', 'json', ...args]);
 
 const jsonLines = <T>(text: string): T[] =>
   text

@@ -2,11 +2,9 @@
 // create (signing with the Web3 Secret Storage definition's own keystore vector), show, attack
 // paying the contract's bond, list, bad bond / bad parent / bad key errors, resolve after the
 // clocks run out (paginated), claim credit with the balance checked to the wei.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClient, http, parseEther, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -22,8 +20,8 @@ import { GameSolver } from '../prover/game/solver.js';
 import { beliefVerdict, divergentChain, l1AlphabetAccessor } from '../prover/l1/alphabet-l1.js';
 import { bytesToHex } from '../vm/util/bytes.js';
 import { decryptKeystoreV3, encryptKeystoreV3 } from '../cli/commands/game.js';
+import { runCli, type CliRun } from './support/cli.js';
 
-const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const GAME_TYPE = 3;
 const ANCHOR_BLOCK = 500n;
 const ANCHOR_ROOT = alphabetGenesisOutput(ANCHOR_BLOCK, 'game-cli anchor');
@@ -45,30 +43,15 @@ const VECTOR_KEYSTORE = {
   version: 3,
 };
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 const outputs: Run[] = [];
 
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [MAIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HYPERION_PRIVATE_KEY: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => {
-      const r = { code: code ?? -1, stdout, stderr };
-      outputs.push(r);
-      resolve(r);
-    });
-  });
+/** Runs the CLI without an inherited key in the environment; every run is kept for the key-leak check. */
+async function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const r = await runCli(args, { HYPERION_PRIVATE_KEY: '', ...env });
+  outputs.push(r);
+  return r;
 }
 
 describe('hyperion-verify game on anvil', () => {

@@ -1,26 +1,15 @@
 // `hyperion-verify replay` as an auditor runs it: two worker threads over a real
 // anvil chain, one JSON line per block, a report file, a non-zero exit on bad input.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { sendVariedLoad } from '../cli/devnet/load.js';
+import { runCli } from './support/cli.js';
 
-const BIN = fileURLToPath(new URL('../bin/hyperion-verify.js', import.meta.url));
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 describe('replay CLI', () => {
   let node: AnvilNode;

@@ -1,11 +1,9 @@
 // Step traces of real blocks: a real anvil chain under the devnet's varied load (deployments,
 // ERC-20 style transfers, storage loops, CREATE2, reverts, logs, 7702 delegations). Every step of
 // every block is proven from its one-step proof alone; the CLI prints commitments and proofs.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { sendVariedLoad } from '../cli/devnet/load.js';
@@ -16,19 +14,10 @@ import { traceBlock } from '../vm/step/block-trace.js';
 import { LayeredPreimages, PreimageStore } from '../vm/step/preimages.js';
 import { StepError, verifyStep } from '../vm/step/execute.js';
 import { hexToBytes } from '../vm/util/bytes.js';
+import { runCli } from './support/cli.js';
 
-const BIN = fileURLToPath(new URL('../bin/hyperion-verify.js', import.meta.url));
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 describe('step traces of real anvil blocks', () => {
   let node: AnvilNode;

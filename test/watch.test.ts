@@ -2,8 +2,6 @@
 // load and an L1 with the dispute game factory. Games over the right output root pass; a game
 // over a wrong root is an alert; the output roots are checked against ones computed independently
 // from the L2 node's own headers and proofs.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concat, createPublicClient, http, keccak256, parseEther, type Address, type Hex } from 'viem';
 import { pino } from 'pino';
@@ -17,20 +15,11 @@ import { MESSAGE_PASSER } from '../challenger/output-root.js';
 import { anvilRules } from '../vm/chain/chain.js';
 import { RpcClient } from '../vm/rpc/client.js';
 import { createRpcReplaySource } from '../vm/replay/rpc-source.js';
+import { runCli } from './support/cli.js';
 
-const BIN = fileURLToPath(new URL('../bin/hyperion-verify.js', import.meta.url));
 const GAME_TYPE = 3;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 /** The output root straight from the L2 node's header and proof, not through the watcher's code. */
 async function nodeOutputRoot(rpcUrl: string, n: bigint): Promise<Hex> {
