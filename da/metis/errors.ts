@@ -6,8 +6,6 @@ export type MetisFormatReason =
   | 'da-type'
   | 'compression'
   | 'truncated'
-  | 'varint'
-  | 'limit'
   | 'batch-type'
   | 'transaction'
   | 'trailing-data';
