@@ -82,8 +82,9 @@ export async function traceBlock(source: ReplaySource, chain: ChainRules, number
       const txs: TxTrace[] = [];
       let steps = 0;
       for (const [i, raw] of block.transactions.entries()) {
-        const tx = toTxRequest(decodeTransaction(raw));
-        const hash = bytesToHex(transactionHash(decodeTransaction(raw)));
+        const decoded = decodeTransaction(raw);
+        const tx = toTxRequest(decoded);
+        const hash = bytesToHex(transactionHash(decoded));
         let trace: StepTrace | null = null;
         if (options.only === undefined || options.only === i) {
           const t = traceTransaction(store, witness, world, env, tx, used, options.traceOptions?.(i) ?? {});

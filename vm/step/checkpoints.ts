@@ -2,7 +2,7 @@
 // reach. The commitment or one-step proof of any step k is served by loading the checkpoint at or
 // below k and re-executing at most N-1 steps, so a long trace is never held in memory.
 import { Level } from 'level';
-import { bytesToHex, hexToBytes } from '../util/bytes.js';
+import { hexToBytes } from '../util/bytes.js';
 import { executeStep, type StepResult } from './execute.js';
 import { PreimageStore, RecordingPreimages } from './preimages.js';
 import { commitmentOf, decodeStepState } from './state.js';
@@ -107,4 +107,3 @@ export class TraceCheckpoints {
   }
 }
 
-export { bytesToHex };

@@ -10,7 +10,6 @@
 import { anvilRules, ethereumRules, hyperionRules, type ChainRules } from '../chain/chain.js';
 import { forkRules } from '../chain/forks.js';
 import type { BlockEnv, TxEnv } from '../env.js';
-import { ExceptionalHalt } from '../interpreter/errors.js';
 import { EMPTY, newFrame, type Frame, type Message } from '../interpreter/frame.js';
 import { Machine, type Log } from '../interpreter/machine.js';
 import { opcodeTable } from '../interpreter/opcodes.js';
@@ -335,17 +334,8 @@ export function appendLogs(pre: Preimages, head: Uint8Array, logs: readonly Log[
   return h;
 }
 
-interface Roots {
-  readonly worldRoot: Uint8Array;
-  readonly accessRoot: Uint8Array;
-  readonly transientRoot: Uint8Array;
-  readonly selfdestructRoot: Uint8Array;
-  readonly logsHash: Uint8Array;
-  readonly logCount: number;
-}
-
 /** The committed roots after what `world`, `logs` and `selfdestructs` hold on top of `s`. */
-function rootsAfter(pre: Preimages, s: StepState, stateWitness: StateWitness, world: WorldState, logs: readonly Log[], selfdestructs: Iterable<Address>): Roots {
+function rootsAfter(pre: Preimages, s: StepState, stateWitness: StateWitness, world: WorldState, logs: readonly Log[], selfdestructs: Iterable<Address>): Snapshot {
   const changes = world.changes();
   // New code (creations, EIP-7702 delegations) becomes a preimage: later steps load it by hash.
   for (const c of changes.values()) if (c.account !== null && c.account.code.length > 0) pre.put(c.account.code);
@@ -357,7 +347,7 @@ function rootsAfter(pre: Preimages, s: StepState, stateWitness: StateWitness, wo
   }
   const transient: [Uint8Array, Uint8Array | null][] = [];
   for (const [a, m] of world.transientWrites()) {
-    for (const [slot, v] of m) transient.push([slotKey(a, slot), v === 0n ? null : rlpEncodeWord(v)]);
+    for (const [slot, v] of m) transient.push([slotKey(a, slot), v === 0n ? null : rlpEncode(v)]);
   }
   const sd: [Uint8Array, Uint8Array][] = [...selfdestructs].map((a) => [addressKey(a), ONE]);
   return {
@@ -368,10 +358,6 @@ function rootsAfter(pre: Preimages, s: StepState, stateWitness: StateWitness, wo
     logsHash: appendLogs(pre, s.logsHash, logs),
     logCount: s.logCount + logs.length,
   };
-}
-
-function rlpEncodeWord(v: bigint): Uint8Array {
-  return rlpEncode(v);
 }
 
 // ---- the step --------------------------------------------------------------------------------
@@ -439,11 +425,10 @@ function run(
   const world = new WorldState(new WitnessState(stateWitness), new TxScope(store, pre, s));
   const m = new Machine(world, block, txEnv);
   const entered: { snapshot: Snapshot | null } = { snapshot: null };
-  const logsBefore = (): Log[] => m.logs.slice();
   m.enterHook = (mm) => {
     const sd = new Set<Address>();
     for (const fr of mm.frames) if (fr.selfdestructs !== null) for (const a of fr.selfdestructs) sd.add(a);
-    entered.snapshot = rootsAfter(pre, s, stateWitness, world, logsBefore(), sd);
+    entered.snapshot = rootsAfter(pre, s, stateWitness, world, mm.logs, sd);
   };
 
   let parent: Hydrated | null = null;
@@ -471,7 +456,7 @@ function run(
     pre.put(enc);
     return (op: number): StepResult => ({ state, encoding: enc, commitment: commitmentOf(enc, state.status), op, kind });
   };
-  const restored = (frameState: FrameState): Roots => decodeSnapshot(pre.preimage(frameState.snapshotHash, 'snapshot'));
+  const restored = (frameState: FrameState): Snapshot => decodeSnapshot(pre.preimage(frameState.snapshotHash, 'snapshot'));
 
   const depthBefore = parent === null ? 1 : 2;
   const frames = m.frames;
@@ -547,4 +532,3 @@ export function verifyStep(preCommitment: Uint8Array, witness: { readonly state:
   return executeStep(enc, store).commitment;
 }
 
-export { EMPTY_TRIE_ROOT, ExceptionalHalt };

@@ -16,6 +16,14 @@ export class MissingPreimageError extends Error {
   }
 }
 
+/** The preimage of `hash` from any store with `get`, or MissingPreimageError naming what it is. */
+function preimageIn(store: BytesByHash, hash: Uint8Array, what: string): Uint8Array {
+  const key = bytesToHex(hash);
+  const v = store.get(key);
+  if (v === undefined) throw new MissingPreimageError(key, what);
+  return v;
+}
+
 export interface Preimages extends BytesByHash {
   /** The bytes whose keccak256 is `hash`; MissingPreimageError when unknown. */
   preimage(hash: Uint8Array, what: string): Uint8Array;
@@ -42,10 +50,7 @@ export class PreimageStore implements Preimages {
   }
 
   preimage(hash: Uint8Array, what: string): Uint8Array {
-    const key = bytesToHex(hash);
-    const v = this.map.get(key);
-    if (v === undefined) throw new MissingPreimageError(key, what);
-    return v;
+    return preimageIn(this, hash, what);
   }
 
   put(bytes: Uint8Array): Uint8Array {
@@ -87,10 +92,7 @@ export class RecordingPreimages implements Preimages {
   }
 
   preimage(hash: Uint8Array, what: string): Uint8Array {
-    const key = bytesToHex(hash);
-    const v = this.get(key);
-    if (v === undefined) throw new MissingPreimageError(key, what);
-    return v;
+    return preimageIn(this, hash, what);
   }
 
   put(bytes: Uint8Array): Uint8Array {
@@ -119,10 +121,7 @@ export class LayeredPreimages implements Preimages {
   }
 
   preimage(hash: Uint8Array, what: string): Uint8Array {
-    const key = bytesToHex(hash);
-    const v = this.get(key);
-    if (v === undefined) throw new MissingPreimageError(key, what);
-    return v;
+    return preimageIn(this, hash, what);
   }
 
   put(bytes: Uint8Array): Uint8Array {

@@ -3,7 +3,7 @@
 // the step state's hash carries the VM status in its top byte (Cannon's convention).
 import { keccak256 } from '../util/hash.js';
 import { addressFromWord, type Address } from '../util/address.js';
-import { bigIntToBytes, bytesToBigInt } from '../util/bytes.js';
+import { bytesToBigInt } from '../util/bytes.js';
 import type { Preimages } from './preimages.js';
 
 /** Cannon's status byte: 0 valid, 1 invalid, 2 panic, 3 unfinished (still running). */

@@ -9,12 +9,12 @@ import type { Frame } from '../interpreter/frame.js';
 import type { Machine } from '../interpreter/machine.js';
 import { applyTransaction, type TxOutcome } from '../execution/transaction.js';
 import type { TxRequest } from '../execution/request.js';
-import { WitnessState, postStateRoot, type StateWitness } from '../state/witness.js';
+import { postStateRoot, type StateWitness } from '../state/witness.js';
 import { WorldState } from '../state/world.js';
 import { EMPTY_TRIE_ROOT } from '../trie/index.js';
-import { bigIntToBytes, bytesToHex, concatBytes, hexToBytes, type Hex } from '../util/bytes.js';
+import { bigIntToBytes, bytesToHex, concatBytes, hexToBytes } from '../util/bytes.js';
 import { KECCAK_EMPTY, keccak256 } from '../util/hash.js';
-import { EMPTY_TREE_ROOT, buildTree } from './bintree.js';
+import { buildTree } from './bintree.js';
 import { INFERENCE_PRECOMPILE } from '../precompiles/inference.js';
 import { encodeModel, type IntModel } from '../../ai/model.js';
 import { EMPTY_CHAIN } from './chain.js';
@@ -24,6 +24,7 @@ import { reachablePreimages } from './reachable.js';
 import {
   STATUS_UNFINISHED,
   commitmentOf,
+  decodeFrame,
   encodeBlockContext,
   encodeFrame,
   encodeStepState,
@@ -248,13 +249,8 @@ export function traceTransaction(
 }
 
 function frameFingerprint(pre: Preimages, s: StepState): Fingerprint {
-  const f = decodeFrameAt(pre, s.frameHash);
+  const f = decodeFrame(pre.preimage(s.frameHash, 'frame'));
   return { pc: f.pc, gas: f.gas, sp: f.stackSize, depth: s.frameCount };
-}
-
-import { decodeFrame } from './state.js';
-function decodeFrameAt(pre: Preimages, h: Uint8Array) {
-  return decodeFrame(pre.preimage(h, 'frame'));
 }
 
 /** The one-step proof of step k: the pre-state encoding and every preimage the step reads. */
@@ -276,5 +272,3 @@ export function witnessSize(w: StepWitness): number {
   return w.state.length + w.preimages.reduce((n, p) => n + p.length, 0);
 }
 
-export type { Hex };
-export { EMPTY_TREE_ROOT, WitnessState };
