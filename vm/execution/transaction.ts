@@ -2,9 +2,9 @@
 // and process_transaction): validity against the block, gas purchase, the
 // message call, refunds, the EIP-7623 floor and fee payment.
 import type { Address } from '../util/address.js';
-import type { BlockEnv } from '../env.js';
+import type { BlockEnv, TxEnv } from '../env.js';
 import type { WorldState } from '../state/world.js';
-import { Machine, type Log, type StepHook } from '../interpreter/machine.js';
+import { Machine, type Log, type MessageResult, type StepHook } from '../interpreter/machine.js';
 import type { Message } from '../interpreter/frame.js';
 import { EMPTY } from '../interpreter/frame.js';
 import { MAX_INIT_CODE_SIZE } from '../interpreter/gas.js';
@@ -83,6 +83,31 @@ export function applyTransaction(
   /** Called as each message is entered, the top-level one included (step tracing). */
   onEnter: ((m: Machine) => void) | null = null,
 ): TxOutcome {
+  return runPreparedTransaction(world, block, beginTransaction(world, block, tx, used), hook, onEnter);
+}
+
+/**
+ * What a transaction left to do once its gas is bought: the top-level message (null on an
+ * address collision) and what settlement needs. The step machine commits these fields between its
+ * transaction-begin and transaction-end steps.
+ */
+export interface PreparedTransaction {
+  readonly type: number;
+  readonly sender: Address;
+  readonly gasLimit: bigint;
+  readonly intrinsic: bigint;
+  /** EIP-7623 floor (0 before Prague). */
+  readonly floor: bigint;
+  readonly effectiveGasPrice: bigint;
+  readonly blobGas: bigint;
+  /** EIP-7702 refunds for authorities that already existed. */
+  readonly authRefund: number;
+  readonly txEnv: TxEnv;
+  readonly message: Message | null;
+}
+
+/** validate_transaction, check_transaction and the pre-message part of process_transaction. */
+export function beginTransaction(world: WorldState, block: BlockEnv, tx: TxRequest, used: BlockGasUsage = { gasUsed: 0n, blobGasUsed: 0n }): PreparedTransaction {
   const rules = block.rules;
   if (tx.type === 4 && !rules.isEip7702) throw new InvalidTransactionError('type not active');
 
@@ -152,30 +177,17 @@ export function applyTransaction(
   const target = tx.to ?? createAddress(tx.sender, tx.nonce);
   world.warmAddress(target);
 
-  const machine = new Machine(world, block, {
-    origin: tx.sender,
-    gasPrice: effectiveGasPrice,
-    blobHashes: tx.blobVersionedHashes.map((h) => bytesToWord(h, 0)),
-  }, hook);
-  machine.enterHook = onEnter;
   // Frames count gas in doubles. A transaction may carry more than 2^52 gas only
   // where no cap applies (pre-Osaka state tests); it runs with 2^52 and the
   // difference is added back, exact unless code observes that much gas with GAS.
-  const execGas = tx.gasLimit - intrinsic;
-  const gas = execGas > MAX_FRAME_GAS ? Number(MAX_FRAME_GAS) : Number(execGas);
-  const uncounted = execGas - BigInt(gas);
-  let refundCounter = 0;
-  let result: { success: boolean; error: HaltReason | 'revert' | null; output: Uint8Array; gasLeft: number; refund: number; logs: readonly Log[]; selfdestructs: ReadonlySet<Address>; createdAddress: Address | null };
-
+  const gas = frameGas(tx.gasLimit - intrinsic);
+  let authRefund = 0;
+  let msg: Message | null;
   if (tx.to === null) {
-    if (world.hasCodeOrNonce(target) || world.hasStorage(target)) {
-      result = { success: false, error: 'address collision', output: EMPTY, gasLeft: 0, refund: 0, logs: [], selfdestructs: new Set(), createdAddress: null };
-    } else {
-      machine.begin(message('create', tx, target, target, tx.data, EMPTY, gas, false));
-      result = machine.run();
-    }
+    const collision = world.hasCodeOrNonce(target) || world.hasStorage(target);
+    msg = collision ? null : message('create', tx, target, target, tx.data, EMPTY, gas, false);
   } else {
-    if (tx.type === 4) refundCounter += setDelegations(world, block, tx);
+    if (tx.type === 4) authRefund = setDelegations(world, block, tx);
     let code = world.getCode(tx.to);
     let codeAddress: Address = tx.to;
     let disablePrecompiles = false;
@@ -186,34 +198,84 @@ export function applyTransaction(
       code = world.getCode(delegated);
       codeAddress = delegated;
     }
-    machine.begin(message('call', tx, tx.to, codeAddress, code, tx.data, gas, disablePrecompiles));
+    msg = message('call', tx, tx.to, codeAddress, code, tx.data, gas, disablePrecompiles);
+  }
+  return {
+    type: tx.type,
+    sender: tx.sender,
+    gasLimit: tx.gasLimit,
+    intrinsic,
+    floor,
+    effectiveGasPrice,
+    blobGas,
+    authRefund,
+    txEnv: { origin: tx.sender, gasPrice: effectiveGasPrice, blobHashes: tx.blobVersionedHashes.map((h) => bytesToWord(h, 0)) },
+    message: msg,
+  };
+}
+
+function frameGas(execGas: bigint): number {
+  return execGas > MAX_FRAME_GAS ? Number(MAX_FRAME_GAS) : Number(execGas);
+}
+
+/** The top-level message's end as settlement sees it. */
+export interface MessageEnd {
+  readonly success: boolean;
+  readonly error: HaltReason | 'revert' | null;
+  readonly gasLeft: number;
+  readonly refund: number;
+  readonly selfdestructs: Iterable<Address>;
+}
+
+/** An address collision: the creation fails and consumes all its gas. */
+export const COLLISION_END: MessageEnd = { success: false, error: 'address collision', gasLeft: 0, refund: 0, selfdestructs: [] };
+
+/** Runs a prepared transaction's message and settles it. */
+export function runPreparedTransaction(
+  world: WorldState,
+  block: BlockEnv,
+  p: PreparedTransaction,
+  hook: StepHook | null = null,
+  onEnter: ((m: Machine) => void) | null = null,
+): TxOutcome {
+  const machine = new Machine(world, block, p.txEnv, hook);
+  machine.enterHook = onEnter;
+  let result: MessageResult | null = null;
+  if (p.message !== null) {
+    machine.begin(p.message);
     result = machine.run();
   }
-  if (result.success) refundCounter += result.refund;
-
-  // Refund (EIP-3529 cap of a fifth) and the EIP-7623 floor.
-  const usedBeforeRefund = tx.gasLimit - (BigInt(result.gasLeft) + (result.error === null || result.error === 'revert' ? uncounted : 0n));
-  const cap = usedBeforeRefund / 5n;
-  const refund = BigInt(refundCounter) < cap ? BigInt(refundCounter) : cap;
-  let gasUsed = usedBeforeRefund - refund;
-  if (gasUsed < floor) gasUsed = floor;
-  world.addBalance(tx.sender, (tx.gasLimit - gasUsed) * effectiveGasPrice);
-  const pricePaidToCoinbase = block.chain.baseFeeRecipient === 'coinbase' ? effectiveGasPrice : effectiveGasPrice - block.baseFee;
-  const fee = gasUsed * pricePaidToCoinbase;
-  world.addBalance(block.coinbase, fee);
-  for (const a of result.selfdestructs) world.destroyAccount(a);
-
+  const end: MessageEnd = result ?? COLLISION_END;
+  const { gasUsed, fee } = finishTransaction(world, block, p, end);
   return {
-    success: result.success,
-    error: result.error,
-    output: result.output,
+    success: end.success,
+    error: end.error,
+    output: result?.output ?? EMPTY,
     gasUsed,
-    blobGasUsed: blobGas,
-    logs: result.logs,
-    createdAddress: result.createdAddress,
+    blobGasUsed: p.blobGas,
+    logs: result?.logs ?? [],
+    createdAddress: result?.createdAddress ?? null,
     fee,
     unreproducibleCalls: machine.unreproducibleCalls,
   };
+}
+
+/** Refund (EIP-3529 cap of a fifth), the EIP-7623 floor, fee payment and EIP-6780 deletions. */
+export function finishTransaction(world: WorldState, block: BlockEnv, p: PreparedTransaction, end: MessageEnd): { gasUsed: bigint; fee: bigint } {
+  const execGas = p.gasLimit - p.intrinsic;
+  const uncounted = execGas - BigInt(frameGas(execGas));
+  const refundCounter = p.authRefund + (end.success ? end.refund : 0);
+  const usedBeforeRefund = p.gasLimit - (BigInt(end.gasLeft) + (end.error === null || end.error === 'revert' ? uncounted : 0n));
+  const cap = usedBeforeRefund / 5n;
+  const refund = BigInt(refundCounter) < cap ? BigInt(refundCounter) : cap;
+  let gasUsed = usedBeforeRefund - refund;
+  if (gasUsed < p.floor) gasUsed = p.floor;
+  world.addBalance(p.sender, (p.gasLimit - gasUsed) * p.effectiveGasPrice);
+  const pricePaidToCoinbase = block.chain.baseFeeRecipient === 'coinbase' ? p.effectiveGasPrice : p.effectiveGasPrice - block.baseFee;
+  const fee = gasUsed * pricePaidToCoinbase;
+  world.addBalance(block.coinbase, fee);
+  for (const a of end.selfdestructs) world.destroyAccount(a);
+  return { gasUsed, fee };
 }
 
 function message(
