@@ -1,0 +1,138 @@
+// The devnet sequencer: builds L2 blocks from signed raw transactions on its own level-backed
+// state, from genesis, and keeps them (restart-safe) for the batcher and the proposer.
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { outputRootOf } from '../challenger/output-root.js';
+import type { PersistentState } from '../vm/state/persistent.js';
+import type { Receipt } from '../vm/block/receipt.js';
+import { bytesToHex, equalBytes } from '../vm/util/bytes.js';
+import { DEVNET_BLOCK_TIME, devnetAlloc, genesisHeader, type BlockAttributes } from './chain.js';
+import { buildBlock, hashLookup, InvalidBlockError, openOrCreateState, sealedGenesis, statePreimage, type SealedBlock } from './state.js';
+import { BlockStore, type L1Ref } from './store.js';
+
+export interface SequencerOptions {
+  readonly dataDir: string;
+  /** The L2 genesis timestamp (the devnet's start); the node must be given the same. */
+  readonly genesisTimestamp: bigint;
+  readonly logger?: Logger;
+}
+
+export interface RejectedTransaction {
+  readonly index: number;
+  readonly reason: string;
+}
+
+export class SequencerError extends Error {
+  override readonly name = 'SequencerError';
+}
+
+export class Sequencer {
+  private readonly hashes = new Map<bigint, Uint8Array>();
+
+  private constructor(
+    private readonly state: PersistentState,
+    private readonly store: BlockStore,
+    private tip: SealedBlock,
+    private readonly log: Logger | undefined,
+  ) {}
+
+  /** Opens (or creates from genesis) the sequencer's data directory and resumes from its head. */
+  static async open(opts: SequencerOptions): Promise<Sequencer> {
+    await mkdir(opts.dataDir, { recursive: true });
+    const store = await BlockStore.open(join(opts.dataDir, 'blocks'), outputRootOf);
+    let state: PersistentState | undefined;
+    try {
+      state = await openOrCreateState(join(opts.dataDir, 'state'), devnetAlloc());
+      const genesis = await sealedGenesis(state, genesisHeader(opts.genesisTimestamp));
+      const stored = await store.block(0n);
+      if (stored === null) await store.update({ put: [{ ...genesis, derivedFrom: null }], l2Head: 0n });
+      else if (!equalBytes(stored.hash, genesis.hash)) {
+        throw new SequencerError(`${opts.dataDir} holds another chain (genesis ${bytesToHex(stored.hash)}, expected ${bytesToHex(genesis.hash)})`);
+      }
+      const headNumber = (await store.l2Head()) ?? 0n;
+      const tip = await store.block(headNumber);
+      if (tip === null) throw new SequencerError(`head block ${headNumber} is missing from ${opts.dataDir}`);
+      // A crash between the state commit and the store write leaves the state one block ahead.
+      const sh = state.head();
+      if (sh === null || sh.blockNumber !== tip.number || !equalBytes(sh.stateRoot, tip.stateRoot)) await state.setHead(tip.number, tip.stateRoot);
+      const seq = new Sequencer(state, store, tip, opts.logger);
+      for (let n = headNumber; n >= 0n && n + 256n > headNumber; n--) {
+        const b = await store.block(n);
+        if (b !== null) seq.hashes.set(n, b.hash);
+      }
+      return seq;
+    } catch (e) {
+      await state?.close();
+      await store.close();
+      throw e;
+    }
+  }
+
+  head(): SealedBlock {
+    return this.tip;
+  }
+
+  async blockAt(n: bigint): Promise<SealedBlock | null> {
+    return this.store.block(n);
+  }
+
+  /** Blocks from..to inclusive, in order. */
+  async blocks(from: bigint, to: bigint): Promise<SealedBlock[]> {
+    const out: SealedBlock[] = [];
+    for (let n = from; n <= to; n++) {
+      const b = await this.store.block(n);
+      if (b === null) throw new SequencerError(`block ${n} is not sequenced`);
+      out.push(b);
+    }
+    return out;
+  }
+
+  /** A trie node or code by hash from the sequencer's state (null when unknown). */
+  preimage(hash: Uint8Array): Promise<Uint8Array | null> {
+    return statePreimage(this.state, hash);
+  }
+
+  /**
+   * Builds the next block from `transactions`. A transaction that cannot go in a block (bad
+   * nonce, too little balance, wrong chain, undecodable, a blob transaction) is left out and
+   * reported; the others are executed in order. `timestamp` defaults to the parent's plus the
+   * block time.
+   */
+  async buildBlock(
+    transactions: readonly Uint8Array[],
+    l1Origin: L1Ref,
+    timestamp: bigint = this.tip.header.timestamp + DEVNET_BLOCK_TIME,
+  ): Promise<{ block: SealedBlock; rejected: RejectedTransaction[]; receipts: readonly Receipt[] }> {
+    const attrs: BlockAttributes = { timestamp, l1Origin };
+    let txs = transactions.map((raw, index) => ({ raw, index }));
+    const rejected: RejectedTransaction[] = [];
+    for (;;) {
+      try {
+        const { block, result } = await buildBlock(this.state, this.tip.header, attrs, txs.map((t) => t.raw), hashLookup(this.hashes));
+        await this.store.update({ put: [{ ...block, derivedFrom: null }], l2Head: block.number });
+        this.tip = block;
+        this.hashes.set(block.number, block.hash);
+        this.hashes.delete(block.number - 256n);
+        for (const w of result.warnings) this.log?.warn({ block: block.number }, w);
+        this.log?.debug({ block: block.number, txs: txs.length, gasUsed: block.header.gasUsed }, 'sequenced L2 block');
+        return { block, rejected, receipts: result.receipts };
+      } catch (e) {
+        if (!(e instanceof InvalidBlockError)) throw e;
+        const bad = /transaction (\d+)/.exec(e.message);
+        if (bad === null) throw e;
+        const i = Number(bad[1]);
+        const tx = txs[i];
+        if (tx === undefined) throw e;
+        rejected.push({ index: tx.index, reason: e.message });
+        this.log?.warn({ index: tx.index, reason: e.message }, 'transaction left out of the block');
+        txs = txs.filter((_, k) => k !== i);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.state.close();
+    await this.store.close();
+  }
+}
