@@ -5,6 +5,8 @@
 import {
   BaseError,
   ContractFunctionRevertedError,
+  decodeErrorResult,
+  encodeFunctionData,
   parseAbi,
   type Abi,
   type Account,
@@ -174,6 +176,32 @@ export function decodeRevert(e: unknown): unknown {
   return cls !== undefined ? new cls(message) : new ContractRevert(errorName, message);
 }
 
+/** Raw revert data (from a mined transaction replayed, or an estimate) -> the typed GameRevert. */
+export function revertFromData(data: Hex): GameRevert {
+  let errorName: string;
+  let args: readonly unknown[];
+  try {
+    const decoded = decodeErrorResult({ abi: BISECTION_GAME_ABI, data });
+    errorName = decoded.errorName;
+    args = decoded.args ?? [];
+  } catch {
+    return new ContractRevert('UnknownRevert', `reverted with undecodable data ${data.slice(0, 74)}`);
+  }
+  const detail = args.length > 0 ? `(${args.map(formatArg).join(', ')})` : '';
+  const cls = REVERT_CLASSES[errorName];
+  const message = `reverted with ${errorName}${detail}`;
+  return cls !== undefined ? new cls(message) : new ContractRevert(errorName, message);
+}
+
+/** A call to the game, checked by simulation, ready for any sender (e.g. a transaction manager). */
+export interface GameCall {
+  readonly functionName: string;
+  readonly to: Address;
+  readonly data: Hex;
+  /** msg.value (the bond of a move; 0 otherwise). */
+  readonly value: bigint;
+}
+
 export interface L1GameClients {
   readonly public: PublicClient;
   /** Needed only to send. */
@@ -305,39 +333,75 @@ export class L1GameContract implements GameContract {
 
   /** Like send, returning the mined receipt. */
   async sendAction(action: Action): Promise<TransactionReceipt> {
+    return this.sendCall(await this.prepareAction(action));
+  }
+
+  async claimCredit(recipient: Address): Promise<TransactionReceipt> {
+    return this.sendCall(await this.prepareClaimCredit(recipient));
+  }
+
+  /**
+   * The call `action` makes, simulated from `from` (default: the wallet's account) so a revert
+   * throws the typed GameRevert and costs nothing; sending is left to the caller.
+   */
+  prepareAction(action: Action, from?: Address): Promise<GameCall> {
     switch (action.type) {
       case 'attack':
       case 'defend':
-        return this.call(action.type, [action.disputed, BigInt(action.parentIndex), action.value], action.bond);
+        return this.prepare(action.type, [action.disputed, BigInt(action.parentIndex), action.value], action.bond, from);
       case 'step':
-        return this.call('step', [BigInt(action.claimIndex), action.isAttack, bytesToHex(action.preState), bytesToHex(action.proof)]);
+        return this.prepare('step', [BigInt(action.claimIndex), action.isAttack, bytesToHex(action.preState), bytesToHex(action.proof)], 0n, from);
       case 'resolveClaim':
-        return this.call('resolveClaim', [BigInt(action.claimIndex), BigInt(action.numToResolve)]);
+        return this.prepare('resolveClaim', [BigInt(action.claimIndex), BigInt(action.numToResolve)], 0n, from);
       case 'resolve':
-        return this.call('resolve', []);
+        return this.prepare('resolve', [], 0n, from);
     }
   }
 
-  claimCredit(recipient: Address): Promise<TransactionReceipt> {
-    return this.call('claimCredit', [recipient]);
+  prepareClaimCredit(recipient: Address, from?: Address): Promise<GameCall> {
+    return this.prepare('claimCredit', [recipient], 0n, from);
   }
 
-  /** Simulate (a revert throws the typed error and costs nothing), send, wait for the receipt. */
-  private async call(functionName: string, args: readonly unknown[], value?: bigint): Promise<TransactionReceipt> {
-    const wallet = this.clients.wallet;
-    if (wallet === undefined) throw new L1GameError(`${functionName}: no account to send from`);
+  /** The call encoded without simulation (to send one that may revert on chain, e.g. in tests). */
+  encodeAction(action: Action): GameCall {
+    const call = (functionName: string, args: readonly unknown[], value = 0n): GameCall => ({
+      functionName,
+      to: this.address,
+      data: encodeFunctionData({ abi: this.abi, functionName, args }),
+      value,
+    });
+    switch (action.type) {
+      case 'attack':
+      case 'defend':
+        return call(action.type, [action.disputed, BigInt(action.parentIndex), action.value], action.bond);
+      case 'step':
+        return call('step', [BigInt(action.claimIndex), action.isAttack, bytesToHex(action.preState), bytesToHex(action.proof)]);
+      case 'resolveClaim':
+        return call('resolveClaim', [BigInt(action.claimIndex), BigInt(action.numToResolve)]);
+      case 'resolve':
+        return call('resolve', []);
+    }
+  }
+
+  private async prepare(functionName: string, args: readonly unknown[], value: bigint, from?: Address): Promise<GameCall> {
+    const account = from ?? this.clients.wallet?.account;
+    if (account === undefined) throw new L1GameError(`${functionName}: no account to simulate from`);
     try {
-      const { request } = await this.clients.public.simulateContract({
-        address: this.address,
-        abi: this.abi,
-        functionName,
-        args,
-        account: wallet.account,
-        ...(value !== undefined ? { value } : {}),
-      });
-      const hash = await wallet.writeContract(request);
+      await this.clients.public.simulateContract({ address: this.address, abi: this.abi, functionName, args, account, value });
+    } catch (e) {
+      throw decodeRevert(e);
+    }
+    return { functionName, to: this.address, data: encodeFunctionData({ abi: this.abi, functionName, args }), value };
+  }
+
+  /** Send a prepared call from the wallet and wait for its receipt (no nonce or fee management). */
+  private async sendCall(call: GameCall): Promise<TransactionReceipt> {
+    const wallet = this.clients.wallet;
+    if (wallet === undefined) throw new L1GameError(`${call.functionName}: no account to send from`);
+    try {
+      const hash = await wallet.sendTransaction({ to: call.to, data: call.data, value: call.value, account: wallet.account, chain: wallet.chain });
       const receipt = await this.clients.public.waitForTransactionReceipt({ hash });
-      if (receipt.status !== 'success') throw new ContractRevert('Reverted', `${functionName} reverted on chain in ${hash}`);
+      if (receipt.status !== 'success') throw new ContractRevert('Reverted', `${call.functionName} reverted on chain in ${hash}`);
       return receipt;
     } catch (e) {
       throw decodeRevert(e);
