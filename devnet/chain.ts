@@ -152,3 +152,21 @@ export function sealHeader(template: BlockHeader, result: BlockResult, stateRoot
     ...(result.requestsHash === null ? {} : { requestsHash: result.requestsHash }),
   };
 }
+
+/** An L1 block as the sequencer needs it to pick an origin. */
+export interface L1BlockInfo {
+  readonly number: bigint;
+  readonly hash: Uint8Array;
+  readonly timestamp: bigint;
+}
+
+/**
+ * The L1 origin of the next L2 block (OP's rule, which span batches and the node enforce): the
+ * parent's origin, or the L1 block after it once that block exists and is not newer than the
+ * L2 block's timestamp. `next` is the L1 block parent.number + 1 when the caller has it.
+ */
+export function nextL1Origin(parent: L1BlockInfo, next: L1BlockInfo | null, l2Timestamp: bigint): L1BlockInfo {
+  if (next === null) return parent;
+  if (next.number !== parent.number + 1n) throw new DevnetBlockRuleError(`L1 block ${next.number} does not follow the origin ${parent.number}`);
+  return next.timestamp <= l2Timestamp ? next : parent;
+}

@@ -1,11 +1,11 @@
-// The devnet's block store: per L2 block its header (RLP), raw transactions, state root,
+// The devnet's block store: per L2 block its header (RLP), hash, raw transactions, state root,
 // message-passer storage root, output root, L1 origin and the L1 block it was derived from; per
 // processed L1 block its hash; and the heads. Every change is one level batch, so a process
 // killed at any moment leaves the store as it was before or after a whole L1 block.
 import { Level } from 'level';
 import { decodeHeader, encodeHeader, headerHash } from '../vm/block/header.js';
 import { rlpDecode, rlpEncode, rlpToBigInt, rlpToBytes, rlpToList, RlpError, type RlpInput } from '../vm/rlp/rlp.js';
-import { bigIntToBytes } from '../vm/util/bytes.js';
+import { bigIntToBytes, equalBytes } from '../vm/util/bytes.js';
 import type { SealedBlock } from './state.js';
 
 export interface L1Ref {
@@ -51,8 +51,11 @@ function decodeRef(item: ReturnType<typeof rlpDecode>, what: string): L1Ref | nu
 export function encodeStoredBlock(b: StoredBlock): Uint8Array {
   return rlpEncode([
     encodeHeader(b.header),
+    b.hash,
     [...b.transactions],
+    b.stateRoot,
     b.messagePasserStorageRoot,
+    b.outputRoot,
     encodeRef(b.l1Origin),
     encodeRef(b.derivedFrom),
   ]);
@@ -61,20 +64,26 @@ export function encodeStoredBlock(b: StoredBlock): Uint8Array {
 export function decodeStoredBlock(raw: Uint8Array, outputRootOf: (s: Uint8Array, mp: Uint8Array, h: Uint8Array) => Uint8Array): StoredBlock {
   try {
     const f = rlpToList(rlpDecode(raw), 'block record');
-    if (f.length !== 5) throw new DevnetStoreError('block record must have 5 fields');
+    if (f.length !== 8) throw new DevnetStoreError('block record must have 8 fields');
     const header = decodeHeader(rlpToBytes(f[0]!, 'header'));
-    const hash = headerHash(header);
-    const mp = rlpToBytes(f[2]!, 'message passer storage root');
+    const hash = rlpToBytes(f[1]!, 'hash');
+    const stateRoot = rlpToBytes(f[3]!, 'state root');
+    const mp = rlpToBytes(f[4]!, 'message passer storage root');
+    const outputRoot = rlpToBytes(f[5]!, 'output root');
+    // The stored hash and roots are redundant on purpose: a record that contradicts itself is corrupt.
+    if (!equalBytes(headerHash(header), hash) || !equalBytes(header.stateRoot, stateRoot) || !equalBytes(outputRootOf(stateRoot, mp, hash), outputRoot)) {
+      throw new DevnetStoreError(`block record ${header.number} contradicts itself (hash, state root or output root)`);
+    }
     return {
       number: header.number,
       hash,
       header,
-      transactions: rlpToList(f[1]!, 'transactions').map((t) => rlpToBytes(t, 'transaction')),
-      stateRoot: header.stateRoot,
+      transactions: rlpToList(f[2]!, 'transactions').map((t) => rlpToBytes(t, 'transaction')),
+      stateRoot,
       messagePasserStorageRoot: mp,
-      outputRoot: outputRootOf(header.stateRoot, mp, hash),
-      l1Origin: decodeRef(f[3]!, 'l1 origin'),
-      derivedFrom: decodeRef(f[4]!, 'derived from'),
+      outputRoot,
+      l1Origin: decodeRef(f[6]!, 'l1 origin'),
+      derivedFrom: decodeRef(f[7]!, 'derived from'),
     };
   } catch (e) {
     if (e instanceof RlpError || (e instanceof Error && e.name === 'HeaderDecodeError')) throw new DevnetStoreError(`corrupt block record: ${e.message}`);

@@ -21,6 +21,7 @@ import {
   genesisHeader,
   nextHeaderTemplate,
   DevnetBlockRuleError,
+  nextL1Origin,
 } from '../devnet/chain.js';
 import { LoadGenerator, WORKLOAD_INITCODE } from '../devnet/load.js';
 import { Sequencer } from '../devnet/sequencer.js';
@@ -91,6 +92,15 @@ describe('devnet chain rules', () => {
     // A full parent: it rises by 1/8.
     expect(nextHeaderTemplate({ ...g, gasUsed: g.gasLimit }, { timestamp: 1002n, l1Origin: ORIGIN }).baseFeePerGas).toBe((g.baseFeePerGas! * 9n) / 8n);
     expect(() => nextHeaderTemplate(g, { timestamp: 1000n, l1Origin: ORIGIN })).toThrow(DevnetBlockRuleError);
+  });
+
+  it('the L1 origin stays, or advances by one block that is not newer than the L2 block', () => {
+    const a = { number: 10n, hash: keccak256(Uint8Array.of(10)), timestamp: 100n };
+    const b = { number: 11n, hash: keccak256(Uint8Array.of(11)), timestamp: 112n };
+    expect(nextL1Origin(a, null, 200n)).toBe(a);
+    expect(nextL1Origin(a, b, 110n)).toBe(a);
+    expect(nextL1Origin(a, b, 112n)).toBe(b);
+    expect(() => nextL1Origin(a, { ...b, number: 12n }, 200n)).toThrow(DevnetBlockRuleError);
   });
 });
 
