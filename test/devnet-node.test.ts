@@ -201,9 +201,27 @@ describe('devnet L2 chain on anvil: sequencer → batcher → deriving node', ()
     expect((await node.outputAt(4n))!.derivedFrom!.number).toBe(posted.transactions[0]!.l1Block);
     await node.close();
     // Reopened, the rolled-back node holds exactly the new history.
+    reorgedDir = dir;
     const again = await DevnetNode.open(nodeOptions(dir, []));
     await expectAgrees(again, 5);
     expect((await again.sync()).reorgs).toBe(0);
     await again.close();
+  }, 180_000);
+
+  let reorgedDir: string;
+  it('batches that cannot be the next block are dropped with a reason, and the right one still derives', async () => {
+    // A block 6 whose transaction replays a spent nonce, and block 3 again (already derived).
+    const stale = new LoadGenerator({ seed: 99 }).nextTransaction('transfer').raw;
+    const invalid: SealedBlock = { ...blocks[5]!, hash: keccak256(Uint8Array.of(6, 6)), transactions: [stale] };
+    await postBlocks([invalid], batcher);
+    await postBlocks([blocks[2]!], batcher);
+    await postBlocks([blocks[5]!], batcher);
+    const lines: LogLine[] = [];
+    const node = await DevnetNode.open(nodeOptions(reorgedDir, lines));
+    await node.sync();
+    await expectAgrees(node, 6);
+    const dropped = lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('batch dropped'));
+    expect(dropped.map((l) => l.reason)).toEqual([expect.stringMatching(/nonce/), expect.stringMatching(/already derived/)]);
+    await node.close();
   }, 180_000);
 });
