@@ -104,6 +104,11 @@ export class Sequencer {
     l1Origin: L1Ref,
     timestamp: bigint = this.tip.header.timestamp + DEVNET_BLOCK_TIME,
   ): Promise<{ block: SealedBlock; rejected: RejectedTransaction[]; receipts: readonly Receipt[] }> {
+    // The node drops a batch whose origin goes back or skips an L1 block (OP's epoch rule).
+    const parentOrigin = this.tip.l1Origin?.number;
+    if (parentOrigin !== undefined && l1Origin.number !== parentOrigin && l1Origin.number !== parentOrigin + 1n) {
+      throw new SequencerError(`L1 origin ${l1Origin.number} must be the parent's (${parentOrigin}) or the next L1 block`);
+    }
     const attrs: BlockAttributes = { timestamp, l1Origin };
     let txs = transactions.map((raw, index) => ({ raw, index }));
     const rejected: RejectedTransaction[] = [];

@@ -24,7 +24,7 @@ import {
   nextL1Origin,
 } from '../devnet/chain.js';
 import { LoadGenerator, WORKLOAD_INITCODE } from '../devnet/load.js';
-import { Sequencer } from '../devnet/sequencer.js';
+import { Sequencer, SequencerError } from '../devnet/sequencer.js';
 import { storageRootAt } from '../devnet/state.js';
 import { BEACON_ROOTS_ADDRESS, HISTORY_STORAGE_ADDRESS } from '../vm/block/system.js';
 import { headerHash } from '../vm/block/header.js';
@@ -164,6 +164,10 @@ describe('devnet sequencer', () => {
     expect(block.transactions).toEqual([good.raw]);
     expect(decodeTransaction(block.transactions[0]!).chainId).toBe(DEVNET_CHAIN_ID);
     expect(equalBytes(block.stateRoot, genesisHeader(5000n).stateRoot)).toBe(false);
+    // The L1 origin may stay or move to the next L1 block, never jump or go back.
+    await expect(seq.buildBlock([], { number: ORIGIN.number + 2n, hash: ORIGIN.hash })).rejects.toThrow(SequencerError);
+    await expect(seq.buildBlock([], { number: ORIGIN.number - 1n, hash: ORIGIN.hash })).rejects.toThrow(SequencerError);
+    expect((await seq.buildBlock([], { number: ORIGIN.number + 1n, hash: ORIGIN.hash })).block.number).toBe(2n);
     await seq.close();
   });
 });
