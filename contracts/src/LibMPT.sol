@@ -65,9 +65,22 @@ library LibMPT {
         s.n = preimages.length;
     }
 
-    function lookup(Store memory s, bytes32 h) internal pure returns (bytes memory) {
-        for (uint256 i = 0; i < s.n; i++) if (s.hashes[i] == h) return s.data[i];
-        revert MissingNode(h);
+    function lookup(Store memory s, bytes32 h) internal pure returns (bytes memory data) {
+        bytes32[] memory hashes = s.hashes;
+        bytes[] memory all = s.data;
+        uint256 n = s.n;
+        uint256 idx = n;
+        assembly ("memory-safe") {
+            let p := add(hashes, 32)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                if eq(mload(add(p, mul(i, 32))), h) {
+                    idx := i
+                    break
+                }
+            }
+        }
+        if (idx == n) revert MissingNode(h);
+        return all[idx];
     }
 
     /// @dev Adds `data` under its hash and returns the hash.
@@ -307,22 +320,7 @@ library LibMPT {
         n.parts = it.readList();
         if (n.parts.length == 17) {
             n.kind = BRANCH;
-            uint256 entries = 0;
-            for (uint256 i = 0; i < 16; i++) {
-                LibRLP.Item memory c = n.parts[i];
-                if (c.isList()) {
-                    if (c.len >= 32) revert BadChildRef();
-                    entries++;
-                } else {
-                    uint256 len = c.bytesLength();
-                    if (len != 0 && len != 32) revert BadChildRef();
-                    if (len != 0) entries++;
-                }
-            }
-            if (n.parts[16].isList()) revert MalformedNode();
-            if (n.parts[16].bytesLength() != 0) entries++;
-            // A canonical trie never keeps a branch with one entry: it would be a leaf or extension.
-            if (entries < 2) revert NonCanonicalNode();
+            _checkBranch(n.parts);
             return n;
         }
         if (n.parts.length != 2) revert MalformedNode();
@@ -345,6 +343,38 @@ library LibMPT {
                 revert BadChildRef();
             }
         }
+    }
+
+    /// @dev Each child reference empty, a 32-byte hash or an embedded node under 32 bytes; the
+    ///      value a byte string; at least two entries (a canonical trie never keeps a branch with
+    ///      one: it would be a leaf or an extension).
+    function _checkBranch(LibRLP.Item[] memory parts) private pure {
+        uint256 err; // 1 bad child reference, 2 malformed value, 3 too few entries
+        assembly ("memory-safe") {
+            let entries := 0
+            for { let i := 0 } lt(i, 16) { i := add(i, 1) } {
+                let item := mload(add(parts, mul(add(i, 1), 32)))
+                let b0 := byte(0, mload(mload(item)))
+                switch iszero(lt(b0, 0xc0))
+                case 1 {
+                    if iszero(lt(mload(add(item, 32)), 32)) { err := 1 }
+                    entries := add(entries, 1)
+                }
+                default {
+                    if iszero(eq(b0, 0x80)) {
+                        if iszero(eq(b0, 0xa0)) { err := 1 }
+                        entries := add(entries, 1)
+                    }
+                }
+            }
+            let v := byte(0, mload(mload(mload(add(parts, mul(17, 32))))))
+            if iszero(lt(v, 0xc0)) { err := 2 }
+            if iszero(eq(v, 0x80)) { entries := add(entries, 1) }
+            if and(iszero(err), lt(entries, 2)) { err := 3 }
+        }
+        if (err == 1) revert BadChildRef();
+        if (err == 2) revert MalformedNode();
+        if (err == 3) revert NonCanonicalNode();
     }
 
     function _leaf(bytes memory path, bytes memory value) private pure returns (bytes memory) {
@@ -371,9 +401,14 @@ library LibMPT {
 
     function _nibbles(bytes memory key) private pure returns (bytes memory out) {
         out = new bytes(key.length * 2);
-        for (uint256 i = 0; i < key.length; i++) {
-            out[2 * i] = bytes1(uint8(key[i]) >> 4);
-            out[2 * i + 1] = bytes1(uint8(key[i]) & 0x0f);
+        assembly ("memory-safe") {
+            let src := add(key, 32)
+            let dst := add(out, 32)
+            for { let i := 0 } lt(i, mload(key)) { i := add(i, 1) } {
+                let b := byte(0, mload(add(src, i)))
+                mstore8(add(dst, mul(i, 2)), shr(4, b))
+                mstore8(add(dst, add(mul(i, 2), 1)), and(b, 0x0f))
+            }
         }
     }
 
@@ -382,7 +417,13 @@ library LibMPT {
         uint256 la = a.length - aFrom;
         uint256 lb = b.length - bFrom;
         uint256 m = la < lb ? la : lb;
-        while (c < m && a[aFrom + c] == b[bFrom + c]) c++;
+        assembly ("memory-safe") {
+            let pa := add(add(a, 32), aFrom)
+            let pb := add(add(b, 32), bFrom)
+            for {} lt(c, m) { c := add(c, 1) } {
+                if iszero(eq(byte(0, mload(add(pa, c))), byte(0, mload(add(pb, c))))) { break }
+            }
+        }
     }
 
     function _slice(bytes memory b, uint256 from, uint256 to) private pure returns (bytes memory out) {
@@ -396,31 +437,51 @@ library LibMPT {
     /// @dev Hex-prefix (Yellow Paper appendix C): flag nibble 2*leaf + odd, then the path, with a
     ///      zero pad nibble when the path is even.
     function _decodeHexPrefix(LibRLP.Item memory it) private pure returns (bytes memory path, bool leaf) {
-        bytes memory b = it.toBytes();
-        if (b.length == 0) revert BadHexPrefix();
-        uint8 flag = uint8(b[0]) >> 4;
+        (uint256 src, uint256 len) = it.payload();
+        if (len == 0) revert BadHexPrefix();
+        uint256 first;
+        assembly ("memory-safe") {
+            first := byte(0, mload(src))
+        }
+        uint256 flag = first >> 4;
         if (flag > 3) revert BadHexPrefix();
-        bool odd = flag & 1 == 1;
-        if (!odd && uint8(b[0]) & 0x0f != 0) revert BadHexPrefix();
+        uint256 odd = flag & 1;
+        if (odd == 0 && first & 0x0f != 0) revert BadHexPrefix();
         leaf = flag >= 2;
-        path = new bytes((b.length - 1) * 2 + (odd ? 1 : 0));
-        uint256 o = 0;
-        if (odd) path[o++] = bytes1(uint8(b[0]) & 0x0f);
-        for (uint256 i = 1; i < b.length; i++) {
-            path[o++] = bytes1(uint8(b[i]) >> 4);
-            path[o++] = bytes1(uint8(b[i]) & 0x0f);
+        path = new bytes((len - 1) * 2 + odd);
+        assembly ("memory-safe") {
+            let dst := add(path, 32)
+            if odd {
+                mstore8(dst, and(first, 0x0f))
+                dst := add(dst, 1)
+            }
+            for { let i := 1 } lt(i, len) { i := add(i, 1) } {
+                let b := byte(0, mload(add(src, i)))
+                mstore8(dst, shr(4, b))
+                mstore8(add(dst, 1), and(b, 0x0f))
+                dst := add(dst, 2)
+            }
         }
     }
 
     function _encodeHexPrefix(bytes memory path, bool leaf) private pure returns (bytes memory out) {
         uint256 odd = path.length & 1;
         out = new bytes(path.length / 2 + 1);
-        uint8 first = uint8(((leaf ? 2 : 0) + odd) << 4);
-        uint256 i = 0;
-        if (odd == 1) first |= uint8(path[i++]);
-        out[0] = bytes1(first);
-        for (uint256 o = 1; i < path.length; i += 2) {
-            out[o++] = bytes1((uint8(path[i]) << 4) | uint8(path[i + 1]));
+        uint256 flag = ((leaf ? 2 : 0) + odd) << 4;
+        assembly ("memory-safe") {
+            let src := add(path, 32)
+            let dst := add(out, 32)
+            let i := 0
+            if odd {
+                flag := or(flag, byte(0, mload(src)))
+                i := 1
+            }
+            mstore8(dst, flag)
+            dst := add(dst, 1)
+            for {} lt(i, mload(path)) { i := add(i, 2) } {
+                mstore8(dst, or(shl(4, byte(0, mload(add(src, i)))), byte(0, mload(add(src, add(i, 1))))))
+                dst := add(dst, 1)
+            }
         }
     }
 }

@@ -8,7 +8,8 @@ pragma solidity ^0.8.28;
 ///         trie never committed to under that reading.
 library LibRLP {
     /// @dev One encoded item: `ptr` is the memory address of its first (header) byte, `len` the
-    ///      length of its whole encoding, header included.
+    ///      length of its whole encoding, header included. Items are made by toItem and readList,
+    ///      which check the header; the accessors rely on that and do not check it again.
     struct Item {
         uint256 ptr;
         uint256 len;
@@ -35,58 +36,119 @@ library LibRLP {
         it = Item(ptr, total);
     }
 
-    /// @dev Decodes the header at `ptr` with `avail` bytes available there: whether it is a list,
-    ///      the payload's offset from `ptr`, its length, and the item's whole length.
+    /// @dev Decodes and checks the header at `ptr` with `avail` bytes available there: whether it
+    ///      is a list, the payload's offset from `ptr`, its length, and the item's whole length.
     function header(uint256 ptr, uint256 avail) internal pure returns (bool list, uint256 off, uint256 plen, uint256 total) {
-        if (avail == 0) revert RLPTruncated();
-        uint256 b0 = _byteAt(ptr);
-        if (b0 < 0x80) return (false, 0, 1, 1);
-        if (b0 < 0xb8) {
-            off = 1;
-            plen = b0 - 0x80;
-        } else if (b0 < 0xc0) {
-            (off, plen) = _longLength(ptr, avail, b0 - 0xb7);
-        } else if (b0 < 0xf8) {
-            list = true;
-            off = 1;
-            plen = b0 - 0xc0;
-        } else {
-            list = true;
-            (off, plen) = _longLength(ptr, avail, b0 - 0xf7);
+        uint256 err; // 1 truncated, 2 non-canonical
+        assembly ("memory-safe") {
+            for {} 1 {} {
+                if iszero(avail) {
+                    err := 1
+                    break
+                }
+                let b0 := byte(0, mload(ptr))
+                if lt(b0, 0x80) {
+                    plen := 1
+                    total := 1
+                    break
+                }
+                let ll := 0
+                switch lt(b0, 0xc0)
+                case 1 {
+                    switch lt(b0, 0xb8)
+                    case 1 {
+                        off := 1
+                        plen := sub(b0, 0x80)
+                    }
+                    default { ll := sub(b0, 0xb7) }
+                }
+                default {
+                    list := 1
+                    switch lt(b0, 0xf8)
+                    case 1 {
+                        off := 1
+                        plen := sub(b0, 0xc0)
+                    }
+                    default { ll := sub(b0, 0xf7) }
+                }
+                if ll {
+                    if gt(add(1, ll), avail) {
+                        err := 1
+                        break
+                    }
+                    // Long form: no leading zero in the length, and only for lengths of 56 or more.
+                    if iszero(byte(1, mload(ptr))) {
+                        err := 2
+                        break
+                    }
+                    plen := shr(sub(256, mul(8, ll)), mload(add(ptr, 1)))
+                    if lt(plen, 56) {
+                        err := 2
+                        break
+                    }
+                    off := add(1, ll)
+                }
+                total := add(off, plen)
+                if gt(total, avail) {
+                    err := 1
+                    break
+                }
+                // A lone byte below 0x80 is its own encoding; 0x81 0x05 would be a second spelling.
+                if and(iszero(list), eq(plen, 1)) {
+                    if lt(byte(1, mload(ptr)), 0x80) { err := 2 }
+                }
+                break
+            }
         }
-        total = off + plen;
-        if (total > avail) revert RLPTruncated();
-        // A lone byte below 0x80 is its own encoding; 0x81 0x05 would be a second spelling.
-        if (!list && plen == 1 && _byteAt(ptr + 1) < 0x80) revert RLPNonCanonical();
+        if (err != 0) {
+            if (err == 1) revert RLPTruncated();
+            revert RLPNonCanonical();
+        }
     }
 
-    function _longLength(uint256 ptr, uint256 avail, uint256 ll) private pure returns (uint256 off, uint256 plen) {
-        if (1 + ll > avail) revert RLPTruncated();
-        if (_byteAt(ptr + 1) == 0) revert RLPNonCanonical();
-        uint256 word;
+    /// @dev Payload address and length of an item whose header was checked when the item was made
+    ///      (by toItem or readList): no checks again.
+    function _span(uint256 ptr) private pure returns (bool list, uint256 start, uint256 plen) {
         assembly ("memory-safe") {
-            word := mload(add(ptr, 1))
-        }
-        plen = word >> (256 - 8 * ll);
-        if (plen < 56) revert RLPNonCanonical();
-        off = 1 + ll;
-    }
-
-    function _byteAt(uint256 ptr) private pure returns (uint256 b) {
-        assembly ("memory-safe") {
-            b := byte(0, mload(ptr))
+            let b0 := byte(0, mload(ptr))
+            switch lt(b0, 0x80)
+            case 1 {
+                start := ptr
+                plen := 1
+            }
+            default {
+                let base := 0x80
+                if iszero(lt(b0, 0xc0)) {
+                    list := 1
+                    base := 0xc0
+                }
+                let short := sub(b0, base)
+                switch lt(short, 56)
+                case 1 {
+                    start := add(ptr, 1)
+                    plen := short
+                }
+                default {
+                    let ll := sub(short, 55)
+                    plen := shr(sub(256, mul(8, ll)), mload(add(ptr, 1)))
+                    start := add(add(ptr, 1), ll)
+                }
+            }
         }
     }
 
     function isList(Item memory it) internal pure returns (bool list) {
-        (list, , , ) = header(it.ptr, it.len);
+        uint256 ptr = it.ptr;
+        assembly ("memory-safe") {
+            list := iszero(lt(byte(0, mload(ptr)), 0xc0))
+        }
     }
 
     /// @dev The payload of a byte string (not a list): its memory address and length.
     function payload(Item memory it) internal pure returns (uint256 ptr, uint256 len) {
-        (bool list, uint256 off, uint256 plen, ) = header(it.ptr, it.len);
+        bool list;
+        (list, ptr, len) = _span(it.ptr);
         if (list) revert RLPExpectedBytes();
-        return (it.ptr + off, plen);
     }
 
     /// @dev The payload length of a byte string.
@@ -94,22 +156,70 @@ library LibRLP {
         (, len) = payload(it);
     }
 
-    /// @dev The items of a list, as views into the same memory.
+    /// @dev The items of a list, as views into the same memory (each item's header is checked).
     function readList(Item memory it) internal pure returns (Item[] memory items) {
-        (bool list, uint256 off, uint256 plen, ) = header(it.ptr, it.len);
+        (bool list, uint256 start, uint256 plen) = _span(it.ptr);
         if (!list) revert RLPExpectedList();
-        uint256 end = it.ptr + off + plen;
-        uint256 count;
-        for (uint256 p = it.ptr + off; p < end; count++) {
-            (, , , uint256 total) = header(p, end - p);
-            p += total;
+        uint256 err; // 1 truncated, 2 non-canonical
+        assembly ("memory-safe") {
+            // The whole length of the item at p (at most `avail` bytes there), checked as `header` does.
+            function itemLength(p, avail) -> total, e {
+                let b0 := byte(0, mload(p))
+                let off := 1
+                let plen_ := 0
+                switch lt(b0, 0x80)
+                case 1 { off := 0 plen_ := 1 }
+                default {
+                    let short := sub(b0, 0x80)
+                    if iszero(lt(b0, 0xc0)) { short := sub(b0, 0xc0) }
+                    switch lt(short, 56)
+                    case 1 {
+                        plen_ := short
+                        if and(eq(short, 1), lt(b0, 0xc0)) {
+                            if lt(byte(1, mload(p)), 0x80) { e := 2 }
+                        }
+                    }
+                    default {
+                        let ll := sub(short, 55)
+                        off := add(1, ll)
+                        if gt(off, avail) { e := 1 }
+                        if iszero(byte(1, mload(p))) { e := 2 }
+                        plen_ := shr(sub(256, mul(8, ll)), mload(add(p, 1)))
+                        if lt(plen_, 56) { e := 2 }
+                    }
+                }
+                total := add(off, plen_)
+                if gt(total, avail) { e := 1 }
+            }
+            let end := add(start, plen)
+            let count := 0
+            for { let q := start } lt(q, end) { count := add(count, 1) } {
+                let total, e := itemLength(q, sub(end, q))
+                if e {
+                    err := e
+                    break
+                }
+                q := add(q, total)
+            }
+            if iszero(err) {
+                items := mload(0x40)
+                mstore(items, count)
+                let structs := add(items, mul(add(count, 1), 32))
+                mstore(0x40, add(structs, mul(count, 64)))
+                let q := start
+                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                    let total, e := itemLength(q, sub(end, q))
+                    let st := add(structs, mul(i, 64))
+                    mstore(st, q)
+                    mstore(add(st, 32), total)
+                    mstore(add(items, mul(add(i, 1), 32)), st)
+                    q := add(q, total)
+                }
+            }
         }
-        items = new Item[](count);
-        uint256 q = it.ptr + off;
-        for (uint256 i = 0; i < count; i++) {
-            (, , , uint256 total) = header(q, end - q);
-            items[i] = Item(q, total);
-            q += total;
+        if (err != 0) {
+            if (err == 1) revert RLPTruncated();
+            revert RLPNonCanonical();
         }
     }
 
@@ -129,10 +239,10 @@ library LibRLP {
         (uint256 ptr, uint256 len) = payload(it);
         if (len > 32) revert RLPIntegerTooLong();
         if (len == 0) return 0;
-        if (_byteAt(ptr) == 0) revert RLPNonCanonical();
         assembly ("memory-safe") {
             v := shr(sub(256, mul(8, len)), mload(ptr))
         }
+        if (v >> (8 * len - 8) == 0) revert RLPNonCanonical();
     }
 
     /// @dev A byte string of exactly 32 bytes (a hash).
@@ -213,8 +323,7 @@ library LibRLP {
     /// @dev `list` (whose items are `parts`) with item `i` replaced by the encoding `item`: the
     ///      bytes around it are copied as they are, so untouched siblings are never re-encoded.
     function replaceItem(Item memory list, Item[] memory parts, uint256 i, bytes memory item) internal pure returns (bytes memory out) {
-        (, uint256 off, uint256 plen, ) = header(list.ptr, list.len);
-        uint256 start = list.ptr + off;
+        (, uint256 start, uint256 plen) = _span(list.ptr);
         uint256 before = parts[i].ptr - start;
         uint256 afterPtr = parts[i].ptr + parts[i].len;
         uint256 afterLen = start + plen - afterPtr;
