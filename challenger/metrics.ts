@@ -31,6 +31,42 @@ export function watcherMetrics(): WatcherMetrics {
   };
 }
 
+/** The challenge mode's metrics; pass the watcher's registry to serve both on one endpoint. */
+export interface ChallengerMetrics {
+  readonly registry: Registry;
+  readonly l1Head: Gauge;
+  readonly gamesSeen: Counter;
+  readonly gamesInProgress: Gauge;
+  readonly gamesWon: Counter;
+  readonly gamesLost: Counter;
+  readonly movesSent: Counter<'type'>;
+  readonly movesRejected: Counter<'type'>;
+  /** Wei our claimants have posted in games not yet resolved. */
+  readonly bondsAtStake: Gauge;
+  /** Wei of credit claimed. */
+  readonly bondsClaimed: Counter;
+  readonly errors: Counter<'kind'>;
+}
+
+export function challengerMetrics(registry: Registry = new Registry()): ChallengerMetrics {
+  const g = (name: string, help: string): Gauge => new Gauge({ name, help, registers: [registry] });
+  const c = (name: string, help: string): Counter => new Counter({ name, help, registers: [registry] });
+  const byType = (name: string, help: string): Counter<'type'> => new Counter({ name, help, labelNames: ['type'], registers: [registry] });
+  return {
+    registry,
+    l1Head: g('hyperion_challenger_l1_head', 'latest L1 block the challenger has seen'),
+    gamesSeen: c('hyperion_challenger_games_seen_total', 'dispute games the challenger started following'),
+    gamesInProgress: g('hyperion_challenger_games_in_progress', 'games followed that are not resolved'),
+    gamesWon: c('hyperion_challenger_games_won_total', 'resolved games where our claimants got back at least their bonds'),
+    gamesLost: c('hyperion_challenger_games_lost_total', 'resolved games where our claimants lost bonds'),
+    movesSent: byType('hyperion_challenger_moves_sent_total', 'transactions mined by type (attack, defend, step, resolveClaim, resolve, claimCredit)'),
+    movesRejected: byType('hyperion_challenger_moves_rejected_total', 'actions the game rejected (someone was faster, a clock ran out); recomputed next tick'),
+    bondsAtStake: g('hyperion_challenger_bonds_at_stake_wei', 'bonds our claimants have posted in unresolved games (wei)'),
+    bondsClaimed: c('hyperion_challenger_bonds_claimed_wei_total', 'credit claimed from resolved games (wei)'),
+    errors: new Counter({ name: 'hyperion_challenger_errors_total', help: 'errors by kind (retried with backoff)', labelNames: ['kind'], registers: [registry] }),
+  };
+}
+
 /** Serves GET /metrics on 127.0.0.1:`port` (0: any free port). */
 export async function serveMetrics(registry: Registry, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {

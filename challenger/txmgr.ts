@@ -104,6 +104,8 @@ export interface TxCandidate {
   readonly fees?: Fees;
   /** Revert data → typed error (e.g. the game's custom errors). */
   readonly decodeRevert?: (data: Hex) => Error;
+  /** Logs about this transaction go here (e.g. a child with `game` bound); default the manager's. */
+  readonly logger?: Logger;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -209,13 +211,14 @@ export class TxManager {
    */
   async send(c: TxCandidate): Promise<TransactionReceipt> {
     const existing = await this.o.journal.tx(c.purpose);
-    if (existing !== undefined && existing.status !== 'failed') return this.settle(existing, c.decodeRevert);
-    const record = await this.exclusive(() => this.signAndBroadcast(c));
-    return this.settle(record, c.decodeRevert);
+    const log = c.logger ?? this.o.logger;
+    if (existing !== undefined && existing.status !== 'failed') return this.settle(existing, c.decodeRevert, log);
+    const record = await this.exclusive(() => this.signAndBroadcast(c, log));
+    return this.settle(record, c.decodeRevert, log);
   }
 
-  private async signAndBroadcast(c: TxCandidate): Promise<TxRecord> {
-    const { public: pub, journal, logger } = this.o;
+  private async signAndBroadcast(c: TxCandidate, logger: Logger | undefined): Promise<TxRecord> {
+    const { public: pub, journal } = this.o;
     const value = c.value ?? 0n;
     let gas = c.gas;
     if (gas === undefined) {
@@ -254,7 +257,7 @@ export class TxManager {
   }
 
   /** Settles a journaled transaction after a restart: rebroadcast (the node may have dropped it) and wait. */
-  async resume(purpose: string, decodeRevert?: (data: Hex) => Error): Promise<TransactionReceipt> {
+  async resume(purpose: string, decodeRevert?: (data: Hex) => Error, logger: Logger | undefined = this.o.logger): Promise<TransactionReceipt> {
     const r = await this.o.journal.tx(purpose);
     if (r === undefined) throw new TxManagerError(`no journaled transaction for ${purpose}`);
     if (r.status === 'pending') {
@@ -262,7 +265,7 @@ export class TxManager {
       // "already known" or "nonce too low" (it was mined) are both fine here.
       await this.broadcast(last.raw).catch(() => undefined);
     }
-    return this.settle(r, decodeRevert);
+    return this.settle(r, decodeRevert, logger);
   }
 
   /** Every journaled transaction of this account still pending, settled (errors are returned, not thrown). */
@@ -293,7 +296,7 @@ export class TxManager {
   }
 
   /** Waits until one attempt is mined under `confirmations` blocks, bumping fees when it is late. */
-  private async settle(record: TxRecord, decodeRevert?: (data: Hex) => Error): Promise<TransactionReceipt> {
+  private async settle(record: TxRecord, decodeRevert: ((data: Hex) => Error) | undefined, log: Logger | undefined): Promise<TransactionReceipt> {
     const { public: pub, journal } = this.o;
     let r = record;
     if (r.status === 'failed') throw new TxNotMinedError(r.purpose, r.nonce, r.attempts.map((a) => a.hash), r.error ?? 'failed earlier');
@@ -304,7 +307,7 @@ export class TxManager {
         if (head - receipt.blockNumber + 1n >= BigInt(this.confirmations)) {
           // Still the same block after the wait (a reorg would have moved or dropped it).
           const again = await this.receiptOf(r);
-          if (again !== null && again.blockHash === receipt.blockHash) return this.finish(r, again, decodeRevert);
+          if (again !== null && again.blockHash === receipt.blockHash) return this.finish(r, again, decodeRevert, log);
         }
       } else {
         const last = r.attempts[r.attempts.length - 1]!;
@@ -316,7 +319,7 @@ export class TxManager {
             await journal.putTx({ ...r, status: 'failed', error: 'nonce used by another transaction' });
             throw new TxNonceConsumedError(r.purpose, r.nonce);
           }
-          r = await this.replace(r, head);
+          r = await this.replace(r, head, log);
           continue;
         }
       }
@@ -324,11 +327,11 @@ export class TxManager {
     }
   }
 
-  private async finish(r: TxRecord, receipt: TransactionReceipt, decodeRevert?: (data: Hex) => Error): Promise<TransactionReceipt> {
+  private async finish(r: TxRecord, receipt: TransactionReceipt, decodeRevert: ((data: Hex) => Error) | undefined, log: Logger | undefined): Promise<TransactionReceipt> {
     if (receipt.status === 'success') {
       if (r.status !== 'mined') {
         await this.o.journal.putTx({ ...r, status: 'mined', minedHash: receipt.transactionHash, blockNumber: receipt.blockNumber });
-        this.o.logger?.info({ purpose: r.purpose, hash: receipt.transactionHash, block: Number(receipt.blockNumber) }, 'transaction mined');
+        log?.info({ purpose: r.purpose, hash: receipt.transactionHash, block: Number(receipt.blockNumber) }, 'transaction mined');
       }
       return receipt;
     }
@@ -352,7 +355,7 @@ export class TxManager {
   }
 
   /** The same nonce again with at least +bump% on tip and fee cap (and no less than fees now). */
-  private async replace(r: TxRecord, head: bigint): Promise<TxRecord> {
+  private async replace(r: TxRecord, head: bigint, log: Logger | undefined): Promise<TxRecord> {
     const last = r.attempts[r.attempts.length - 1]!;
     const hashes = r.attempts.map((a) => a.hash);
     if (r.attempts.length >= this.maxAttempts) {
@@ -372,10 +375,10 @@ export class TxManager {
     await this.o.journal.putTx(next);
     try {
       await this.broadcast(attempt.raw);
-      this.o.logger?.warn({ purpose: r.purpose, nonce: r.nonce, hash: attempt.hash, replaces: last.hash, maxFeePerGas: String(cap) }, 'transaction replaced with higher fees');
+      log?.warn({ purpose: r.purpose, nonce: r.nonce, hash: attempt.hash, replaces: last.hash, maxFeePerGas: String(cap) }, 'transaction replaced with higher fees');
     } catch (e) {
       // Typically "nonce too low": an earlier attempt was mined meanwhile; the loop finds its receipt.
-      this.o.logger?.warn({ purpose: r.purpose, nonce: r.nonce, err: message(e) }, 'replacement refused by the node');
+      log?.warn({ purpose: r.purpose, nonce: r.nonce, err: message(e) }, 'replacement refused by the node');
     }
     return next;
   }

@@ -1,0 +1,200 @@
+// The challenge-mode loop on a real anvil with the alphabet dispute system: an honest Challenger
+// beats a dishonest proposer through its transaction manager and journal, resolves the game once
+// the clocks run out (anvil time warped), claims its credit and deletes the game's data dir; a
+// game with an honest root gets no move, and a second claimant's credit there is claimed for it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestClient, http, type Address, type Hex } from 'viem';
+import { foundry } from 'viem/chains';
+import { startAnvil, type AnvilNode } from '../cli/anvil.js';
+import { l1Clients, type L1Clients } from '../contracts/deploy.js';
+import { Challenger, ChallengerError, purposeKey } from '../challenger/challenger.js';
+import { challengerMetrics } from '../challenger/metrics.js';
+import { GameAgent } from '../prover/game/agent.js';
+import { predictResolution } from '../prover/game/game.js';
+import { GameSolver, resolutionActions } from '../prover/game/solver.js';
+import { beliefVerdict, divergentChain, l1AlphabetAccessor } from '../prover/l1/alphabet-l1.js';
+import { L1Factory } from '../prover/l1/factory.js';
+import { L1GameContract } from '../prover/l1/game-contract.js';
+import { ANCHOR_BLOCK, GAME_TYPE, INIT_BOND, MAX_CLOCK, MAX_DEPTH, PROGRAM_STEPS, arrayLogger, deployAlphabetSystem, honestAccessorFor, truth } from './challenger-support.js';
+
+describe('the challenger plays dispute games on anvil', () => {
+  let node: AnvilNode;
+  let deployer: L1Clients;
+  let honest: L1Clients;
+  let liar: L1Clients;
+  let proposer: L1Clients;
+  let bystander: L1Clients;
+  let factory: Address;
+  let testClient: ReturnType<typeof createTestClient>;
+  const dataDir = mkdtempSync(join(tmpdir(), 'hv-challenger-'));
+
+  const advance = async (seconds: bigint): Promise<void> => {
+    await testClient.increaseTime({ seconds: Number(seconds) });
+    await testClient.mine({ blocks: 1 });
+  };
+
+  beforeAll(async () => {
+    node = await startAnvil({ hardfork: 'prague' });
+    testClient = createTestClient({ chain: foundry, mode: 'anvil', transport: http(node.rpcUrl) });
+    const keys = node.privateKeys;
+    deployer = l1Clients(node.rpcUrl, keys[0]!, { pollingIntervalMs: 20 });
+    honest = l1Clients(node.rpcUrl, keys[1]!, { pollingIntervalMs: 20 });
+    liar = l1Clients(node.rpcUrl, keys[2]!, { pollingIntervalMs: 20 });
+    proposer = l1Clients(node.rpcUrl, keys[3]!, { pollingIntervalMs: 20 });
+    bystander = l1Clients(node.rpcUrl, keys[6]!, { pollingIntervalMs: 20 });
+    factory = await deployAlphabetSystem(deployer);
+  }, 120_000);
+  afterAll(async () => {
+    await node?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses bad options with a typed error', async () => {
+    const base = {
+      l1: honest,
+      factory,
+      accessorFor: honestAccessorFor(),
+      claimants: [],
+      dataDir: join(dataDir, 'unused'),
+      logger: arrayLogger([]),
+      metrics: challengerMetrics(),
+    };
+    await expect(Challenger.create({ ...base, claimants: ['0x1234' as Address] })).rejects.toBeInstanceOf(ChallengerError);
+    await expect(Challenger.create({ ...base, maxConcurrency: 0 })).rejects.toBeInstanceOf(ChallengerError);
+  });
+
+  it('beats a dishonest proposer, wins the bonds, and leaves an honest root untouched', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const metrics = challengerMetrics();
+    const f = new L1Factory(proposer, factory);
+    // An honest proposal by one of the challenger's claimants, a lie, and a stranger's honest proposal.
+    const goodBlock = ANCHOR_BLOCK + 3n;
+    const good = await f.createGame({ gameType: GAME_TYPE, rootClaim: truth(goodBlock), l2BlockNumber: goodBlock });
+    const lie = divergentChain(truth, ANCHOR_BLOCK + 2n, 'dishonest proposer');
+    const badBlock = ANCHOR_BLOCK + 4n;
+    const bad = await new L1Factory(liar, factory).createGame({ gameType: GAME_TYPE, rootClaim: lie(badBlock), l2BlockNumber: badBlock });
+    const otherBlock = ANCHOR_BLOCK + 5n;
+    const other = await new L1Factory(bystander, factory).createGame({ gameType: GAME_TYPE, rootClaim: truth(otherBlock), l2BlockNumber: otherBlock });
+    const proposerBefore = await honest.public.getBalance({ address: proposer.wallet.account.address });
+
+    const accessed: Address[] = [];
+    const honestAccessor = honestAccessorFor();
+    const challenger = await Challenger.create({
+      l1: honest,
+      factory,
+      accessorFor: (g) => {
+        accessed.push(g.address);
+        expect(existsSync(g.dataDir)).toBe(true);
+        return honestAccessor(g);
+      },
+      claimants: [proposer.wallet.account.address],
+      gameWindowSeconds: 10n * MAX_CLOCK,
+      maxConcurrency: 2,
+      dataDir,
+      logger: arrayLogger(lines),
+      metrics,
+      txmgr: { pollIntervalMs: 20 },
+    });
+    const badGame = new L1GameContract({ public: honest.public }, bad.address);
+    const goodGame = new L1GameContract({ public: honest.public }, good.address);
+    const liarView = await badGame.view();
+    const liarAgent = new GameAgent(
+      new L1GameContract(liar, bad.address),
+      new GameSolver(l1AlphabetAccessor(liarView.params, PROGRAM_STEPS, lie, beliefVerdict(lie))),
+      { resolve: false },
+    );
+    let sawDir = false;
+    let done = false;
+    for (let round = 0; round < 100 && !done; round++) {
+      const tick = await challenger.tick();
+      expect(tick.failed).toEqual([]);
+      sawDir ||= existsSync(challenger.gameDir(bad.address));
+      const mine = tick.games.find((g) => g.address === bad.address);
+      done = (await challenger.journal.game(bad.address))?.done === true && (await challenger.journal.game(good.address))?.done === true;
+      const theirs = await liarAgent.tick();
+      // Nobody moved: let a quarter of the clock pass.
+      if ((mine?.sent.length ?? 0) === 0 && theirs.sent.length === 0) await advance(MAX_CLOCK / 4n);
+    }
+    expect(done).toBe(true);
+    expect(sawDir).toBe(true);
+    expect(existsSync(challenger.gameDir(bad.address))).toBe(false);
+
+    const final = await badGame.view();
+    expect(final.status).toBe('CHALLENGER_WINS');
+    expect(final.resolved.every(Boolean)).toBe(true);
+    const me = honest.wallet.account.address;
+    expect(final.claims[0]!.counteredBy).toBe(me);
+    // It went down to a step against the liar's leaf.
+    expect(final.claims.some((c) => c.position.depth === MAX_DEPTH && c.claimant === liar.wallet.account.address && c.counteredBy === me)).toBe(true);
+    // Won: its credit (the engine's prediction) exceeds what it posted, and it was claimed.
+    const posted = final.claims.filter((c) => c.claimant === me).reduce((s, c) => s + c.bond, 0n);
+    const predicted = predictResolution(final).credits.get(me.toLowerCase()) ?? 0n;
+    expect(predicted).toBeGreaterThan(posted);
+    expect(await badGame.credit(me)).toBe(0n);
+    const record = (await challenger.journal.game(bad.address))!;
+    expect(record).toMatchObject({ status: 'CHALLENGER_WINS', outcome: 'won', done: true, bondsAtStake: posted });
+    expect(BigInt(record.claimed[me.toLowerCase()]!)).toBe(predicted);
+    expect(await honest.public.getBalance({ address: bad.address })).toBe(predictResolution(final).credits.get(liar.wallet.account.address.toLowerCase()) ?? 0n);
+
+    // Every claim of ours is one journaled, mined move; nothing was sent twice.
+    const txs = await challenger.journal.txs(`game:${bad.address.toLowerCase()}:`);
+    expect(txs.every((t) => t.status === 'mined' && t.attempts.length === 1)).toBe(true);
+    const moves = txs.filter((t) => t.purpose.includes(':move:'));
+    expect(moves).toHaveLength(final.claims.filter((c) => c.claimant === me).length);
+    for (const c of final.claims.filter((x) => x.claimant === me)) {
+      const action = { type: 'attack' as const, parentIndex: c.parentIndex, disputed: '0x' as Hex, value: c.value, bond: c.bond };
+      const asAttack = purposeKey(bad.address, action);
+      const asDefend = purposeKey(bad.address, { ...action, type: 'defend' });
+      expect(moves.filter((t) => t.purpose === asAttack || t.purpose === asDefend)).toHaveLength(1);
+    }
+    expect(txs.filter((t) => t.purpose.endsWith(':resolve'))).toHaveLength(1);
+    expect(txs.filter((t) => t.purpose.includes(':step:')).length).toBeGreaterThanOrEqual(1);
+    const nonces = (await challenger.journal.nonces(me)).map((n) => n.nonce);
+    expect(nonces).toEqual(nonces.map((_, i) => i));
+    expect(await honest.public.getTransactionCount({ address: me })).toBe(nonces.length);
+
+    // The claimant's honest root: never moved against; resolved once its clock ran out (its bond
+    // is ours) and the proposer's credit claimed for it.
+    expect(accessed).toContain(good.address);
+    const goodView = await goodGame.view();
+    expect(goodView.claims).toHaveLength(1);
+    expect(goodView.status).toBe('DEFENDER_WINS');
+    expect(await honest.public.getBalance({ address: proposer.wallet.account.address })).toBe(proposerBefore + INIT_BOND);
+    expect((await challenger.journal.txs(`game:${good.address.toLowerCase()}:`)).map((t) => t.purpose).sort()).toEqual(
+      [
+        purposeKey(good.address, { type: 'resolveClaim', claimIndex: 0, numToResolve: 0 }),
+        purposeKey(good.address, { type: 'resolve' }),
+        purposeKey(good.address, { type: 'claimCredit', recipient: proposer.wallet.account.address }),
+      ].sort(),
+    );
+    expect(existsSync(challenger.gameDir(good.address))).toBe(false);
+    // A stranger's honest root: judged, left entirely alone (no bond of ours to recover).
+    expect(accessed).toContain(other.address);
+    const otherGame = new L1GameContract({ public: honest.public }, other.address);
+    expect((await otherGame.view()).claims).toHaveLength(1);
+    expect((await otherGame.view()).status).toBe('IN_PROGRESS');
+    const again = await challenger.tick();
+    expect(again.games.map((g) => g.address)).toEqual([other.address]);
+    expect(again.games[0]).toMatchObject({ sent: [], rejected: [], done: false });
+    expect(await challenger.journal.txs(`game:${other.address.toLowerCase()}:`)).toEqual([]);
+
+    // Metrics (both games with our bonds were won) and logs.
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/hyperion_challenger_games_won_total 2\b/);
+    expect(text).toMatch(/hyperion_challenger_games_lost_total 0\b/);
+    expect(text).toMatch(/hyperion_challenger_games_seen_total 3\b/);
+    expect(text).toMatch(/hyperion_challenger_games_in_progress 1\b/);
+    expect(text).toMatch(/hyperion_challenger_moves_sent_total\{type="step"\} [1-9]/);
+    // Wei as a float gauge: equal up to rounding.
+    const claimedMetric = Number(/^hyperion_challenger_bonds_claimed_wei_total (\S+)$/m.exec(text)![1]);
+    expect(Math.abs(claimedMetric - Number(predicted + INIT_BOND)) / Number(predicted + INIT_BOND)).toBeLessThan(1e-12);
+    const about = (addr: Address) => lines.filter((l) => typeof l.purpose === 'string' && (l.purpose as string).startsWith(`game:${addr.toLowerCase()}:`));
+    expect(about(bad.address).length).toBeGreaterThan(0);
+    expect(about(good.address).length).toBeGreaterThan(0);
+    for (const l of [...about(bad.address), ...about(good.address)]) expect(String(l.game).toLowerCase()).toBe(String(l.purpose).split(':')[1]);
+    await challenger.close();
+  }, 300_000);
+});
