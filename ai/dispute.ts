@@ -434,3 +434,35 @@ export function verifyChunk(w: ChunkWitness): Uint8Array {
     default: return fail(`unknown op ${at.op}`);
   }
 }
+
+// ---------------------------------------------------------------- the contract's ABI shape
+
+type Hex = `0x${string}`;
+const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
+
+export interface SolidityLeaf { index: number; op: number; attrsHash: Hex; shape: number[]; tensorRoot: Hex; proof: Hex[] }
+export interface SolidityPiece { start: bigint; chunks: Hex[]; proof: Hex[] }
+export interface SolidityWitness {
+  traceRoot: Hex; nodeCount: number; attrsRoot: Hex; leaf0: SolidityLeaf; attrsProof: Hex[];
+  attrs: {
+    op: number; scaleBits: number; in0: number; in1: number; n: number; k: number; mult: number; mult2: number;
+    shift: number; eps: number; fn: number; root1: Hex; root2: Hex;
+  };
+  node: { index: number; shape: number[]; tensorRoot: Hex; proof: Hex[] };
+  inputs: SolidityLeaf[]; chunkIndex: bigint; a: SolidityPiece[]; b: SolidityPiece[]; p1: SolidityPiece[]; p2: SolidityPiece[];
+  table: Hex; segFrom: number; segTo: number; accIn: bigint[];
+}
+
+/** The witness as InferenceChunkVerifier.verifyChunk's `Witness` struct argument (viem's encoding of it). */
+export function toSolidityWitness(w: ChunkWitness): SolidityWitness {
+  const leaf = (l: LeafOpening): SolidityLeaf => ({ index: l.index, op: l.op, attrsHash: hex(l.attrsHash), shape: [...l.shape], tensorRoot: hex(l.tensorRoot), proof: l.proof.map(hex) });
+  const piece = (p: Piece): SolidityPiece => ({ start: BigInt(p.start), chunks: p.chunks.map(hex), proof: p.proof.map(hex) });
+  const at = w.attrs;
+  return {
+    traceRoot: hex(w.traceRoot), nodeCount: w.nodeCount, attrsRoot: hex(w.attrsRoot), leaf0: leaf(w.leaf0), attrsProof: w.attrsProof.map(hex),
+    attrs: { op: at.op, scaleBits: at.scaleBits, in0: at.in0, in1: at.in1, n: at.n, k: at.k, mult: at.mult, mult2: at.mult2, shift: at.shift, eps: at.eps, fn: at.fn, root1: hex(at.root1), root2: hex(at.root2) },
+    node: { index: w.node.index, shape: [...w.node.shape], tensorRoot: hex(w.node.tensorRoot), proof: w.node.proof.map(hex) },
+    inputs: w.inputs.map(leaf), chunkIndex: BigInt(w.chunkIndex), a: w.a.map(piece), b: w.b.map(piece), p1: w.p1.map(piece), p2: w.p2.map(piece),
+    table: hex(w.table), segFrom: w.segFrom, segTo: w.segTo, accIn: w.accIn.map((x) => BigInt(x)),
+  };
+}
