@@ -4,16 +4,19 @@
 // nodes PartialTrie read as the witness; lookups agree; missing, tampered and malformed nodes
 // revert with typed errors. Gas per operation at state-trie depths is printed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaseError, ContractFunctionRevertedError, type Abi, type Hex } from 'viem';
+import { BaseError, ContractFunctionRevertedError, getAddress, type Abi, type Hex } from 'viem';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { CONTRACT_COMPILE_OPTIONS, readContractSources } from '../contracts/artifacts.js';
 import { compileSolidity, contractNamed } from '../contracts/solc.js';
 import { deployContract, l1Clients, type L1Clients } from '../contracts/deploy.js';
 import { NodeStore, PartialTrie, WitnessError, type BytesByHash } from '../vm/state/witness-trie.js';
-import { EMPTY_TRIE_ROOT, trieRoot } from '../vm/trie/index.js';
+import { decodeAccount, EMPTY_TRIE_ROOT, trieRoot } from '../vm/trie/index.js';
+import { postStateRoot, witnessFromNodes, WitnessState } from '../vm/state/witness.js';
+import type { AccountChange } from '../vm/state/world.js';
+import type { Address } from '../vm/util/address.js';
 import { rlpDecode, rlpEncode, RlpError } from '../vm/rlp/rlp.js';
 import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
-import { keccak256 } from '../vm/util/hash.js';
+import { keccak256, KECCAK_EMPTY } from '../vm/util/hash.js';
 import { rng } from './support/rng.js';
 
 let anvil: AnvilNode;
@@ -389,10 +392,13 @@ describe('LibMPT gas at state-trie depths', () => {
    * A trie where the path to `key` runs through `depth` full branches (all 16 children present,
    * as in a state trie of 16^depth accounts) and ends in an account-sized leaf.
    */
-  function fullPath(depth: number, seed: number): { nodes: Map<string, Uint8Array>; root: Uint8Array; key: Uint8Array; value: Uint8Array } {
+  function fullPath(
+    depth: number,
+    seed: number,
+    key: Uint8Array = keccak256(bytesOf(rng(seed + 1), 20)),
+    account: Uint8Array = rlpEncode([7n, 10n ** 18n, keccak256(Uint8Array.of(1)), keccak256(Uint8Array.of(2))]),
+  ): { nodes: Map<string, Uint8Array>; root: Uint8Array; key: Uint8Array; value: Uint8Array } {
     const r = rng(seed);
-    const key = keccak256(bytesOf(r, 20));
-    const account = rlpEncode([7n, 10n ** 18n, keccak256(Uint8Array.of(1)), keccak256(Uint8Array.of(2))]);
     const entries: [Uint8Array, Uint8Array][] = [[key, account]];
     for (let level = 0; level < depth; level++) {
       for (let nib = 0; nib < 16; nib++) {
@@ -444,5 +450,169 @@ describe('LibMPT gas at state-trie depths', () => {
       expect((await must<[Hex, Hex[]]>('remove', [hex(root), hex(key), del.witness.map(hex)]))[0]).toBe(hex(del.root));
     }
     console.log(['LibMPT gas (full 16-way branches on the path, account-sized leaf):', ...rows].join('\n'));
+  }, 120_000);
+
+  it('records gas of an SLOAD-like read and an SSTORE-like write (account at depth 7, slot at depth 4)', async () => {
+    const addr = getAddress('0x' + '5a'.repeat(20));
+    const slot = 3n;
+    const slotWord = new Uint8Array(32);
+    slotWord[31] = Number(slot);
+    const storage = fullPath(4, 41, keccak256(slotWord), rlpEncode(0x1234n));
+    const account = rlpEncode([1n, 10n ** 18n, storage.root, keccak256(Uint8Array.of(9))]);
+    const world = fullPath(7, 42, keccak256(hexToBytes(addr)), account);
+    const nodes = new Map([...world.nodes, ...storage.nodes]);
+    const rec = recording(nodes);
+    const state = new WitnessState({ stateRoot: world.root, nodes: rec.store, codes: new Map() });
+    expect(state.getStorage(addr as Address, slot)).toBe(0x1234n);
+    const pre = state.getAccount(addr as Address)!;
+    const write = referenceWorld(nodes, world.root, new Map([[addr as Address, { account: { ...pre, code: new Uint8Array() }, storage: new Map([[slot, 0x5678n]]), storageCleared: false }]]));
+    const witness = [...new Map([...rec.read, ...write.witness.map((n) => [bytesToHex(keccak256(n)), n] as const)]).values()].map(hex);
+    const [roots] = await must<[Hex[], Hex[]]>('setStorage', [hex(world.root), [addr], [slot], [0x5678n], witness]);
+    expect(roots).toEqual([hex(write.root)]);
+    const [readGas, writeGas] = await must<[bigint, bigint]>('measureStorage', [hex(world.root), addr, slot, 0x5678n, witness]);
+    const call = await clients.public.estimateContractGas({ address: harness, abi, functionName: 'setStorage', args: [hex(world.root), [addr], [slot], [0x5678n], witness], account: clients.wallet.account });
+    console.log(`storage (account depth 7, slot depth 4, ${witness.length} nodes): read ${readGas} gas, write ${writeGas} gas, whole setStorage call ${call} gas`);
+    expect(readGas).toBeGreaterThan(0n);
+  }, 120_000);
+});
+
+// ---- the world state ----------------------------------------------------------------------------
+
+interface OnChainAccount {
+  readonly exists: boolean;
+  readonly nonce: bigint;
+  readonly balance: bigint;
+  readonly storageRoot: Hex;
+  readonly codeHash: Hex;
+}
+
+/** Applies `changes` with the project's own post-state code; the new root, the nodes read and made. */
+function referenceWorld(nodes: ReadonlyMap<string, Uint8Array>, root: Uint8Array, changes: ReadonlyMap<Address, AccountChange>): Reference {
+  const { store, read } = recording(nodes);
+  const newNodes: Uint8Array[] = [];
+  const post = postStateRoot({ stateRoot: root, nodes: store, codes: new Map() }, changes, { persist: (n) => newNodes.push(n) });
+  return { root: post, witness: [...read.values()], newNodes };
+}
+
+function addressOf(r: () => number): Address {
+  return getAddress(hex(bytesOf(r, 20))) as Address;
+}
+
+describe('LibMPT world state against the TypeScript state code', () => {
+  const r = rng(2024);
+  const nodes = new Map<string, Uint8Array>();
+  let root: Uint8Array = EMPTY_TRIE_ROOT.slice();
+  const addresses: Address[] = [];
+  const slotsOf = new Map<Address, bigint[]>();
+
+  const learn = (ns: readonly Uint8Array[]): void => {
+    for (const n of ns) nodes.set(bytesToHex(keccak256(n)), n);
+  };
+
+  beforeAll(() => {
+    // 60 accounts, half with storage (slots 0..40 and a few huge ones), some with code.
+    const changes = new Map<Address, AccountChange>();
+    for (let i = 0; i < 60; i++) {
+      const a = addressOf(r);
+      addresses.push(a);
+      const storage = new Map<bigint, bigint>();
+      if (i % 2 === 0) {
+        for (let j = 0; j < 1 + Math.floor(r() * 30); j++) {
+          const slot = r() < 0.8 ? BigInt(Math.floor(r() * 40)) : BigInt(hex(bytesOf(r, 32)));
+          storage.set(slot, r() < 0.5 ? BigInt(1 + Math.floor(r() * 255)) : BigInt(hex(bytesOf(r, 1 + Math.floor(r() * 32)))) || 1n);
+        }
+      }
+      slotsOf.set(a, [...storage.keys()]);
+      const codeHash = i % 3 === 0 ? keccak256(bytesOf(r, 50)) : KECCAK_EMPTY;
+      changes.set(a, { account: { nonce: BigInt(Math.floor(r() * 1000)), balance: BigInt(hex(bytesOf(r, 12))), code: new Uint8Array(), codeHash }, storage, storageCleared: false });
+    }
+    const built = referenceWorld(nodes, root, changes);
+    learn(built.newNodes);
+    root = built.root;
+  });
+
+  it('reads accounts and storage slots as WitnessState does, present and absent', async () => {
+    const probes = [...addresses.slice(0, 20), addressOf(r), addressOf(r)];
+    for (const a of probes) {
+      const { store, read } = recording(nodes);
+      const state = new WitnessState({ stateRoot: root, nodes: store, codes: new Map() });
+      const expected = state.getAccount(a);
+      const leaf = new PartialTrie(new NodeStore(nodes), root).get(keccak256(hexToBytes(a)));
+      const got = await must<OnChainAccount>('accountAt', [hex(root), a, [...read.values()].map(hex)]);
+      expect(got, a).toEqual({
+        exists: expected !== null,
+        nonce: expected?.nonce ?? 0n,
+        balance: expected?.balance ?? 0n,
+        storageRoot: hex(leaf === null ? EMPTY_TRIE_ROOT : decodeAccount(leaf).storageRoot),
+        codeHash: hex(expected?.codeHash ?? KECCAK_EMPTY),
+      });
+      const slots = [...(slotsOf.get(a) ?? []).slice(0, 5), 12345n, 2n ** 255n];
+      for (const slot of slots) {
+        const rec = recording(nodes);
+        const value = new WitnessState({ stateRoot: root, nodes: rec.store, codes: new Map() }).getStorage(a, slot);
+        expect(await must<bigint>('storageAt', [hex(root), a, slot, [...rec.read.values()].map(hex)]), `${a} slot ${slot}`).toBe(value);
+      }
+    }
+  }, 120_000);
+
+  it('SSTORE-like writes: new, changed and zeroed slots (down to an empty storage trie) give postStateRoot\'s roots and nodes', async () => {
+    const withStorage = addresses.filter((a) => (slotsOf.get(a) ?? []).length > 0).slice(0, 6);
+    const empty = addresses.find((a) => (slotsOf.get(a) ?? []).length === 0)!;
+    let emptied = 0;
+    const writes: [Address, bigint, bigint][] = [];
+    for (let i = 0; i < 60; i++) {
+      const a = withStorage[Math.floor(r() * withStorage.length)]!;
+      const slots = slotsOf.get(a)!;
+      const p = r();
+      if (p < 0.35 && slots.length > 0) writes.push([a, slots[Math.floor(r() * slots.length)]!, 0n]);
+      else if (p < 0.6 && slots.length > 0) writes.push([a, slots[Math.floor(r() * slots.length)]!, BigInt(hex(bytesOf(r, 1 + Math.floor(r() * 32)))) || 7n]);
+      else writes.push([a, BigInt(Math.floor(r() * 60)), BigInt(1 + Math.floor(r() * 70000))]);
+    }
+    // Every slot of one account zeroed: its storage root returns to the empty trie's.
+    const victim = withStorage[0]!;
+    const live = new Set(slotsOf.get(victim)!);
+    for (const [a, slot, v] of writes) if (a === victim) v === 0n ? live.delete(slot) : live.add(slot);
+    for (const slot of live) writes.push([victim, slot, 0n]);
+    writes.push([empty, 3n, 0n], [empty, 3n, 99n]);
+
+    for (const [a, slot, value] of writes) {
+      const pre = new WitnessState({ stateRoot: root, nodes, codes: new Map() }).getAccount(a)!;
+      const change: AccountChange = { account: { ...pre, code: new Uint8Array() }, storage: new Map([[slot, value]]), storageCleared: false };
+      const ref = referenceWorld(nodes, root, new Map([[a, change]]));
+      const [roots, newNodes] = await must<[Hex[], Hex[]]>('setStorage', [hex(root), [a], [slot], [value], ref.witness.map(hex)]);
+      expect(roots, `${a} slot ${slot} := ${value}`).toEqual([hex(ref.root)]);
+      expect(setOf(newNodes.map(hexToBytes))).toEqual(setOf(ref.newNodes));
+      learn(newNodes.map(hexToBytes));
+      root = ref.root;
+      const leaf = new PartialTrie(new NodeStore(nodes), root).get(keccak256(hexToBytes(a)))!;
+      if (a === victim && hex(decodeAccount(leaf).storageRoot) === hex(EMPTY_TRIE_ROOT)) emptied++;
+    }
+    expect(emptied).toBeGreaterThan(0);
+    // Storage is only written for an account that exists.
+    const ghost = addressOf(r);
+    const rec = referenceGet(nodes, root, keccak256(hexToBytes(ghost)));
+    expect(await call('setStorage', [hex(root), [ghost], [1n], [1n], rec.witness.map(hex)])).toMatchObject({ ok: false, error: 'NoAccount' });
+  }, 180_000);
+
+  it('writes and deletes accounts (EIP-161 clearing is a deletion) as postStateRoot does', async () => {
+    const batch: [Address, AccountChange][] = [];
+    for (let i = 0; i < 12; i++) {
+      const a = r() < 0.7 ? addresses[Math.floor(r() * addresses.length)]! : addressOf(r);
+      if (batch.some(([b]) => b === a)) continue;
+      const pre = new WitnessState({ stateRoot: root, nodes, codes: new Map() }).getAccount(a);
+      const del = pre !== null && r() < 0.4;
+      batch.push([a, { account: del ? null : { nonce: BigInt(Math.floor(r() * 5)), balance: BigInt(hex(bytesOf(r, 9))), code: new Uint8Array(), codeHash: pre?.codeHash ?? KECCAK_EMPTY }, storage: new Map(), storageCleared: false }]);
+    }
+    // postStateRoot applies updates before deletions; the contract is given them in that order.
+    const ordered = [...batch.filter(([, c]) => c.account !== null), ...batch.filter(([, c]) => c.account === null)];
+    const ref = referenceWorld(nodes, root, new Map(ordered));
+    const accounts = ordered.map(([a, c]) => {
+      const leaf = new PartialTrie(new NodeStore(nodes), root).get(keccak256(hexToBytes(a)));
+      const storageRoot = leaf === null ? EMPTY_TRIE_ROOT : decodeAccount(leaf).storageRoot;
+      return { exists: c.account !== null, nonce: c.account?.nonce ?? 0n, balance: c.account?.balance ?? 0n, storageRoot: hex(storageRoot), codeHash: hex(c.account?.codeHash ?? KECCAK_EMPTY) };
+    });
+    expect(ordered.some(([, c]) => c.account === null)).toBe(true);
+    const got = await must<Hex>('putAccounts', [hex(root), ordered.map(([a]) => a), accounts, ref.witness.map(hex)]);
+    expect(got).toBe(hex(ref.root));
   }, 120_000);
 });

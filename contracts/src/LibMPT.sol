@@ -153,6 +153,89 @@ library LibMPT {
         return value.length == 0 ? remove(s, root, key) : update(s, root, key, value);
     }
 
+    // ---- the Ethereum world state (DESIGN §3.3) --------------------------------------------------
+
+    /// @dev keccak256(""): the code hash of an account without code.
+    bytes32 internal constant KECCAK_EMPTY = 0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470;
+
+    /// @dev An account leaf that is not rlp([nonce ≤ 8 bytes, balance, storageRoot, codeHash]).
+    error BadAccount(address account);
+    /// @dev A storage value that is not rlp(uint256).
+    error BadStorageValue(address account, uint256 slot);
+    /// @dev Storage is written only for an account that exists (the running contract always does).
+    error NoAccount(address account);
+
+    struct Account {
+        bool exists;
+        uint64 nonce;
+        uint256 balance;
+        bytes32 storageRoot;
+        bytes32 codeHash;
+    }
+
+    /// @dev The account at `addr` under the state root; an absent one reads as empty
+    ///      (exists false, empty storage root, empty code hash).
+    function accountAt(Store memory s, bytes32 worldRoot, address addr) internal pure returns (Account memory a) {
+        (bool found, bytes memory leaf) = get(s, worldRoot, abi.encodePacked(keccak256(abi.encodePacked(addr))));
+        if (!found) return Account(false, 0, 0, EMPTY_ROOT, KECCAK_EMPTY);
+        LibRLP.Item[] memory f = _accountFields(leaf, addr);
+        uint256 nonce = f[0].toUint();
+        if (nonce > type(uint64).max) revert BadAccount(addr);
+        return Account(true, uint64(nonce), f[1].toUint(), f[2].toBytes32(), f[3].toBytes32());
+    }
+
+    /// @dev The value of storage slot `slot` of `addr` (zero when the account or the slot is absent).
+    function storageAt(Store memory s, bytes32 worldRoot, address addr, uint256 slot) internal pure returns (uint256) {
+        Account memory a = accountAt(s, worldRoot, addr);
+        if (a.storageRoot == EMPTY_ROOT) return 0;
+        (bool found, bytes memory v) = get(s, a.storageRoot, _slotKey(slot));
+        if (!found) return 0;
+        // Zero is never stored by Ethereum, but a trie that keeps rlp(0) (anvil's) reads as zero too.
+        LibRLP.Item memory it = LibRLP.toItem(v);
+        if (it.isList()) revert BadStorageValue(addr, slot);
+        return it.toUint();
+    }
+
+    /// @dev The state root after storing `value` at `slot` of the existing account `addr`: the slot
+    ///      deleted when zero, the storage trie's new root committed in the account.
+    function setStorage(Store memory s, bytes32 worldRoot, address addr, uint256 slot, uint256 value) internal pure returns (bytes32) {
+        Account memory a = accountAt(s, worldRoot, addr);
+        if (!a.exists) revert NoAccount(addr);
+        a.storageRoot = value == 0 ? remove(s, a.storageRoot, _slotKey(slot)) : update(s, a.storageRoot, _slotKey(slot), LibRLP.encodeUint(value));
+        return putAccount(s, worldRoot, addr, a);
+    }
+
+    /// @dev The state root with `a` written at `addr` (whatever its emptiness: EIP-161 clearing is
+    ///      the caller's decision, with deleteAccount).
+    function putAccount(Store memory s, bytes32 worldRoot, address addr, Account memory a) internal pure returns (bytes32) {
+        bytes[] memory f = new bytes[](4);
+        f[0] = LibRLP.encodeUint(a.nonce);
+        f[1] = LibRLP.encodeUint(a.balance);
+        f[2] = LibRLP.encodeBytes32(a.storageRoot);
+        f[3] = LibRLP.encodeBytes32(a.codeHash);
+        return update(s, worldRoot, abi.encodePacked(keccak256(abi.encodePacked(addr))), LibRLP.encodeList(f));
+    }
+
+    function deleteAccount(Store memory s, bytes32 worldRoot, address addr) internal pure returns (bytes32) {
+        return remove(s, worldRoot, abi.encodePacked(keccak256(abi.encodePacked(addr))));
+    }
+
+    /// @dev EIP-161 emptiness: no nonce, no balance, no code (storage does not count).
+    function isEmpty(Account memory a) internal pure returns (bool) {
+        return a.nonce == 0 && a.balance == 0 && a.codeHash == KECCAK_EMPTY;
+    }
+
+    function _slotKey(uint256 slot) private pure returns (bytes memory) {
+        return abi.encodePacked(keccak256(abi.encode(slot)));
+    }
+
+    function _accountFields(bytes memory leaf, address addr) private pure returns (LibRLP.Item[] memory f) {
+        LibRLP.Item memory it = LibRLP.toItem(leaf);
+        if (!it.isList()) revert BadAccount(addr);
+        f = it.readList();
+        if (f.length != 4 || f[0].isList() || f[1].isList()) revert BadAccount(addr);
+    }
+
     // ---- insert and delete -------------------------------------------------------------------
 
     function _insert(Store memory s, bytes memory enc, bytes memory k, uint256 pos, bytes memory value) private pure returns (bytes memory) {

@@ -56,6 +56,62 @@ contract MPTHarness {
         used = before - gasleft();
     }
 
+    // ---- the world state ------------------------------------------------------------------------
+
+    function accountAt(bytes32 worldRoot, address addr, bytes[] memory preimages) external pure returns (LibMPT.Account memory) {
+        LibMPT.Store memory s = LibMPT.newStore(preimages, 0);
+        return LibMPT.accountAt(s, worldRoot, addr);
+    }
+
+    function storageAt(bytes32 worldRoot, address addr, uint256 slot, bytes[] memory preimages) external pure returns (uint256) {
+        LibMPT.Store memory s = LibMPT.newStore(preimages, 0);
+        return LibMPT.storageAt(s, worldRoot, addr, slot);
+    }
+
+    /// @dev Storage writes in order (each reading the nodes the earlier ones made), then account
+    ///      replacements and deletions: the state root after each write, and the new nodes.
+    function setStorage(bytes32 worldRoot, address[] calldata addrs, uint256[] calldata slots, uint256[] calldata values, bytes[] memory preimages)
+        external
+        pure
+        returns (bytes32[] memory roots, bytes[] memory newNodes)
+    {
+        LibMPT.Store memory s = LibMPT.newStore(preimages, 16);
+        roots = new bytes32[](addrs.length);
+        for (uint256 i = 0; i < addrs.length; i++) {
+            worldRoot = LibMPT.setStorage(s, worldRoot, addrs[i], slots[i], values[i]);
+            roots[i] = worldRoot;
+        }
+        newNodes = _since(s, preimages.length);
+    }
+
+    /// @dev Writes `accounts` (or deletes them, when `exists` is false) in order; the final root.
+    function putAccounts(bytes32 worldRoot, address[] calldata addrs, LibMPT.Account[] calldata accounts, bytes[] memory preimages)
+        external
+        pure
+        returns (bytes32)
+    {
+        LibMPT.Store memory s = LibMPT.newStore(preimages, 0);
+        for (uint256 i = 0; i < addrs.length; i++) {
+            worldRoot = accounts[i].exists ? LibMPT.putAccount(s, worldRoot, addrs[i], accounts[i]) : LibMPT.deleteAccount(s, worldRoot, addrs[i]);
+        }
+        return worldRoot;
+    }
+
+    /// @dev Gas of one SLOAD-like read and one SSTORE-like write, the store already built.
+    function measureStorage(bytes32 worldRoot, address addr, uint256 slot, uint256 value, bytes[] memory preimages)
+        external
+        view
+        returns (uint256 read, uint256 write)
+    {
+        LibMPT.Store memory s = LibMPT.newStore(preimages, 16);
+        uint256 t = gasleft();
+        LibMPT.storageAt(s, worldRoot, addr, slot);
+        read = t - gasleft();
+        t = gasleft();
+        LibMPT.setStorage(s, worldRoot, addr, slot, value);
+        write = t - gasleft();
+    }
+
     function _since(LibMPT.Store memory s, uint256 from) private pure returns (bytes[] memory out) {
         out = new bytes[](s.n - from);
         for (uint256 i = from; i < s.n; i++) out[i - from] = s.data[i];
