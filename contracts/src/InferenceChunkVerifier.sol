@@ -487,8 +487,46 @@ contract InferenceChunkVerifier {
         return v;
     }
 
-    /// @dev Σ_t int8(x[t]) · int8(y[t]) for t < cnt ≤ 32: |sum| ≤ 32 · 2^14, no overflow.
+    /// @dev Σ_t int8(x[t]) · int8(y[t]) for t < cnt ≤ 32: |sum| ≤ 32 · 2^14, no overflow. A full
+    ///      block is unrolled (the loop's bookkeeping cost as much as the products).
     function _dot(bytes32 x, bytes32 y, uint256 cnt) internal pure returns (int256 s) {
+        if (cnt == 32) {
+            assembly ("memory-safe") {
+                s := add(s, mul(signextend(0, byte(0, x)), signextend(0, byte(0, y))))
+                s := add(s, mul(signextend(0, byte(1, x)), signextend(0, byte(1, y))))
+                s := add(s, mul(signextend(0, byte(2, x)), signextend(0, byte(2, y))))
+                s := add(s, mul(signextend(0, byte(3, x)), signextend(0, byte(3, y))))
+                s := add(s, mul(signextend(0, byte(4, x)), signextend(0, byte(4, y))))
+                s := add(s, mul(signextend(0, byte(5, x)), signextend(0, byte(5, y))))
+                s := add(s, mul(signextend(0, byte(6, x)), signextend(0, byte(6, y))))
+                s := add(s, mul(signextend(0, byte(7, x)), signextend(0, byte(7, y))))
+                s := add(s, mul(signextend(0, byte(8, x)), signextend(0, byte(8, y))))
+                s := add(s, mul(signextend(0, byte(9, x)), signextend(0, byte(9, y))))
+                s := add(s, mul(signextend(0, byte(10, x)), signextend(0, byte(10, y))))
+                s := add(s, mul(signextend(0, byte(11, x)), signextend(0, byte(11, y))))
+                s := add(s, mul(signextend(0, byte(12, x)), signextend(0, byte(12, y))))
+                s := add(s, mul(signextend(0, byte(13, x)), signextend(0, byte(13, y))))
+                s := add(s, mul(signextend(0, byte(14, x)), signextend(0, byte(14, y))))
+                s := add(s, mul(signextend(0, byte(15, x)), signextend(0, byte(15, y))))
+                s := add(s, mul(signextend(0, byte(16, x)), signextend(0, byte(16, y))))
+                s := add(s, mul(signextend(0, byte(17, x)), signextend(0, byte(17, y))))
+                s := add(s, mul(signextend(0, byte(18, x)), signextend(0, byte(18, y))))
+                s := add(s, mul(signextend(0, byte(19, x)), signextend(0, byte(19, y))))
+                s := add(s, mul(signextend(0, byte(20, x)), signextend(0, byte(20, y))))
+                s := add(s, mul(signextend(0, byte(21, x)), signextend(0, byte(21, y))))
+                s := add(s, mul(signextend(0, byte(22, x)), signextend(0, byte(22, y))))
+                s := add(s, mul(signextend(0, byte(23, x)), signextend(0, byte(23, y))))
+                s := add(s, mul(signextend(0, byte(24, x)), signextend(0, byte(24, y))))
+                s := add(s, mul(signextend(0, byte(25, x)), signextend(0, byte(25, y))))
+                s := add(s, mul(signextend(0, byte(26, x)), signextend(0, byte(26, y))))
+                s := add(s, mul(signextend(0, byte(27, x)), signextend(0, byte(27, y))))
+                s := add(s, mul(signextend(0, byte(28, x)), signextend(0, byte(28, y))))
+                s := add(s, mul(signextend(0, byte(29, x)), signextend(0, byte(29, y))))
+                s := add(s, mul(signextend(0, byte(30, x)), signextend(0, byte(30, y))))
+                s := add(s, mul(signextend(0, byte(31, x)), signextend(0, byte(31, y))))
+            }
+            return s;
+        }
         assembly ("memory-safe") {
             for { let t := 0 } lt(t, cnt) { t := add(t, 1) } {
                 s := add(s, mul(signextend(0, byte(t, x)), signextend(0, byte(t, y))))
