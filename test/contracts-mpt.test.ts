@@ -187,6 +187,10 @@ describe('LibRLP', () => {
       ['rlpUint', '0x83ffff', 'RLPTruncated'],
       ['rlpListBytes', '0xc3830102', 'RLPTruncated'], // an item overruns its list
       ['rlpUint', '0x8080', 'RLPTrailingBytes'],
+      ['rlpListBytes', '0xc28105', 'RLPNonCanonical'], // the same faults inside a list
+      ['rlpListBytes', '0xc3b801ff', 'RLPNonCanonical'],
+      ['rlpListBytes', '0xc4b9000100', 'RLPNonCanonical'],
+      ['rlpListBytes', '0xc2b9ff', 'RLPTruncated'],
     ];
     for (const [fn, enc, error] of bad) {
       expect(() => rlpDecode(hexToBytes(enc)), enc).toThrow(RlpError);

@@ -162,59 +162,49 @@ library LibRLP {
         if (!list) revert RLPExpectedList();
         uint256 err; // 1 truncated, 2 non-canonical
         assembly ("memory-safe") {
-            // The whole length of the item at p (at most `avail` bytes there), checked as `header` does.
-            function itemLength(p, avail) -> total, e {
-                let b0 := byte(0, mload(p))
-                let off := 1
-                let plen_ := 0
-                switch lt(b0, 0x80)
-                case 1 { off := 0 plen_ := 1 }
-                default {
+            // One pass: the (ptr, len) structs are written from the free memory pointer on, then
+            // the array of pointers to them after the last one; the free pointer moves past both.
+            let structs := mload(0x40)
+            let end := add(start, plen)
+            let count := 0
+            for { let q := start } lt(q, end) { count := add(count, 1) } {
+                let b0 := byte(0, mload(q))
+                let total := 1
+                if iszero(lt(b0, 0x80)) {
                     let short := sub(b0, 0x80)
                     if iszero(lt(b0, 0xc0)) { short := sub(b0, 0xc0) }
                     switch lt(short, 56)
                     case 1 {
-                        plen_ := short
-                        if and(eq(short, 1), lt(b0, 0xc0)) {
-                            if lt(byte(1, mload(p)), 0x80) { e := 2 }
+                        total := add(1, short)
+                        // A lone byte below 0x80 is its own encoding: 0x81 0x05 would be a second one.
+                        if eq(b0, 0x81) {
+                            if lt(byte(1, mload(q)), 0x80) { err := 2 }
                         }
                     }
                     default {
+                        // Long form: no leading zero in the length, and only for 56 bytes or more.
                         let ll := sub(short, 55)
-                        off := add(1, ll)
-                        if gt(off, avail) { e := 1 }
-                        if iszero(byte(1, mload(p))) { e := 2 }
-                        plen_ := shr(sub(256, mul(8, ll)), mload(add(p, 1)))
-                        if lt(plen_, 56) { e := 2 }
+                        if iszero(byte(1, mload(q))) { err := 2 }
+                        let len := shr(sub(256, mul(8, ll)), mload(add(q, 1)))
+                        if lt(len, 56) { err := 2 }
+                        total := add(add(1, ll), len)
+                        if gt(add(1, ll), sub(end, q)) { err := 1 }
                     }
                 }
-                total := add(off, plen_)
-                if gt(total, avail) { e := 1 }
-            }
-            let end := add(start, plen)
-            let count := 0
-            for { let q := start } lt(q, end) { count := add(count, 1) } {
-                let total, e := itemLength(q, sub(end, q))
-                if e {
-                    err := e
-                    break
-                }
+                if gt(total, sub(end, q)) { err := 1 }
+                if err { break }
+                let st := add(structs, mul(count, 64))
+                mstore(st, q)
+                mstore(add(st, 32), total)
                 q := add(q, total)
             }
             if iszero(err) {
-                items := mload(0x40)
+                items := add(structs, mul(count, 64))
                 mstore(items, count)
-                let structs := add(items, mul(add(count, 1), 32))
-                mstore(0x40, add(structs, mul(count, 64)))
-                let q := start
                 for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                    let total, e := itemLength(q, sub(end, q))
-                    let st := add(structs, mul(i, 64))
-                    mstore(st, q)
-                    mstore(add(st, 32), total)
-                    mstore(add(items, mul(add(i, 1), 32)), st)
-                    q := add(q, total)
+                    mstore(add(items, mul(add(i, 1), 32)), add(structs, mul(i, 64)))
                 }
+                mstore(0x40, add(items, mul(add(count, 1), 32)))
             }
         }
         if (err != 0) {
