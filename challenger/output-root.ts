@@ -11,9 +11,8 @@ import type { Address } from '../vm/util/address.js';
 import { bytesToHex, concatBytes, type Hex } from '../vm/util/bytes.js';
 import { keccak256 } from '../vm/util/hash.js';
 
-/** The OP Stack L2ToL1MessagePasser predeploy; its storage root is part of the output root. */
-export const MESSAGE_PASSER: Address = '0x4200000000000000000000000000000000000016';
-export const OUTPUT_VERSION_V0 = new Uint8Array(32);
+export { MESSAGE_PASSER, OUTPUT_VERSION_V0, outputRootOf } from '../vm/block/output-root.js';
+import { MESSAGE_PASSER, outputRootOf } from '../vm/block/output-root.js';
 
 /** The block did not verify: the watcher cannot say what its output root is. */
 export class UnverifiedBlockError extends Error {
@@ -32,10 +31,6 @@ export interface VerifiedOutput {
   readonly stateRoot: Hex;
   readonly messagePasserStorageRoot: Hex;
   readonly blockHash: Hex;
-}
-
-export function outputRootOf(stateRoot: Uint8Array, messagePasserStorageRoot: Uint8Array, blockHash: Uint8Array): Uint8Array {
-  return keccak256(concatBytes(OUTPUT_VERSION_V0, stateRoot, messagePasserStorageRoot, blockHash));
 }
 
 export async function verifiedOutputRoot(

@@ -14,7 +14,8 @@ contract MetisStepVerifier is IStepVerifier {
     error MissingPreimage(bytes32 hash);
     error BadPreimage(bytes32 hash);
     error BadStateData();
-    error MessageEnded();
+    /// @dev Block start, transaction begin and end, block end (frameHash = 0): not provable on L1 yet.
+    error BoundaryStep();
 
     uint256 internal constant TREE_DEPTH = 24;
     uint8 internal constant STATUS_UNFINISHED = 3;
@@ -57,7 +58,7 @@ contract MetisStepVerifier is IStepVerifier {
 
     /// @dev The frame being stepped, and the stack items the instruction reads.
     struct Ctx {
-        uint256[15] s;
+        uint256[22] s; // the 22-word state record (DESIGN §2.1)
         uint256[24] f;
         bytes code;
         uint8 op;
@@ -76,11 +77,11 @@ contract MetisStepVerifier is IStepVerifier {
     /// @notice Runs one step from `stateData` (the pre-state record) over `preimages`; returns the
     ///         post-state commitment (status in the top byte).
     function verify(bytes memory stateData, bytes[] memory preimages) public pure returns (bytes32) {
-        if (stateData.length != 15 * 32) revert BadStateData();
+        if (stateData.length != 22 * 32) revert BadStateData();
         Witness memory w = _witness(preimages);
         Ctx memory c;
-        c.s = abi.decode(stateData, (uint256[15]));
-        if (c.s[S_FRAME] == 0) revert MessageEnded();
+        c.s = abi.decode(stateData, (uint256[22]));
+        if (c.s[S_FRAME] == 0) revert BoundaryStep();
         bytes memory frame = _get(w, bytes32(c.s[S_FRAME]));
         if (frame.length != 24 * 32) revert BadPreimage(bytes32(c.s[S_FRAME]));
         c.f = abi.decode(frame, (uint256[24]));
@@ -122,8 +123,7 @@ contract MetisStepVerifier is IStepVerifier {
         bytes32 result = keccak256(abi.encode(uint256(0), uint256(0), uint256(0), w.zero[TREE_DEPTH], uint256(0), uint256(0)));
         c.s[S_FRAME] = 0;
         c.s[S_RESULT] = uint256(result);
-        c.s[S_STATUS] = 0;
-        return bytes32(uint256(keccak256(abi.encode(c.s))) & ~(uint256(0xff) << 248));
+        return _sealed(c);
     }
 
     function _restore(Witness memory w, Ctx memory c) internal pure {
@@ -138,7 +138,7 @@ contract MetisStepVerifier is IStepVerifier {
         c.s[10] = r[5];
     }
 
-    // ---- the end of the message (DESIGN §4 step 6: frameHash = 0, the result record, status 0) ----
+    // ---- the end of the message (DESIGN §4 step 6: frameHash = 0, the result record; still unfinished) ----
 
     function _end(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
         bool success = c.op != 0xfd;
@@ -160,8 +160,13 @@ contract MetisStepVerifier is IStepVerifier {
         bytes32 result = keccak256(abi.encode(success ? 1 : 0, c.f[F_GAS] - c.gasCost, refund, _buildTree(w, output), output.length, uint256(0)));
         c.s[S_FRAME] = 0;
         c.s[S_RESULT] = uint256(result);
-        c.s[S_STATUS] = 0;
-        return bytes32(uint256(keccak256(abi.encode(c.s))) & ~(uint256(0xff) << 248)); // status 0 in the top byte
+        return _sealed(c);
+    }
+
+    /// @dev The commitment of an unfinished state: only the block-end step sets a final status.
+    function _sealed(Ctx memory c) internal pure returns (bytes32) {
+        c.s[S_STATUS] = STATUS_UNFINISHED;
+        return bytes32((uint256(keccak256(abi.encode(c.s))) & ~(uint256(0xff) << 248)) | (uint256(STATUS_UNFINISHED) << 248));
     }
 
     /// @dev `len` bytes of a byte tree from `offset` (zero past `size`).
@@ -522,7 +527,7 @@ contract MetisStepVerifier is IStepVerifier {
         if (op == 0x59) return _push1(c, c.f[F_MEMORY_SIZE]);
         if (op == 0x5a) return _push1(c, c.f[F_GAS] < 2 ? 0 : c.f[F_GAS] - 2); // out of gas is judged later
         if (op == 0x32 || op == 0x3a) {
-            uint256[3] memory t = abi.decode(_get(w, bytes32(c.s[S_TX])), (uint256[3]));
+            uint256[9] memory t = abi.decode(_get(w, bytes32(c.s[S_TX])), (uint256[9])); // DESIGN §2.4: origin, gasPrice, blobHashesHash first
             return _push1(c, op == 0x32 ? t[0] : t[1]);
         }
         // Block context record (DESIGN §2.3): chainKind, chainId, fork, number, timestamp,

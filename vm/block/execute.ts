@@ -129,26 +129,11 @@ export function executeBlock(
   }
 
   // EIP-7685 requests.
-  const requests: Uint8Array[] = [];
+  let requests: Uint8Array[] = [];
   let requestsHash: Uint8Array | null = null;
   if (rules.isEip7685) {
-    if (chain.depositContract !== null) {
-      const deposits = depositRequests(outcomes, chain.depositContract);
-      if (deposits.length > 0) requests.push(concatBytes(Uint8Array.of(0), deposits));
-    }
-    for (const [type, target] of [
-      [1, WITHDRAWAL_REQUEST_ADDRESS],
-      [2, CONSOLIDATION_REQUEST_ADDRESS],
-    ] as const) {
-      const r = systemCall(world, env, target, new Uint8Array(0));
-      if (r === null) {
-        if (chain.requestContracts === 'required') throw new InvalidBlockError(`request contract ${target} has no code`);
-        continue;
-      }
-      if (!r.success) throw new SystemCallError(`request system call to ${target} failed: ${r.error}`);
-      if (r.output.length > 0) requests.push(concatBytes(Uint8Array.of(type), r.output));
-    }
-    requestsHash = sha256(concatBytes(...requests.map((r) => sha256(r))));
+    requests = blockRequests(world, env, chain, outcomes);
+    requestsHash = requestsHashOf(requests);
   }
 
   const warnings: string[] = [];
@@ -172,6 +157,35 @@ export function executeBlock(
     requests,
     requestsHash,
   };
+}
+
+/**
+ * EIP-7685 requests after the transactions: deposits (EIP-6110, from the block's logs) and the
+ * withdrawal and consolidation request system calls.
+ */
+export function blockRequests(world: WorldState, env: BlockEnv, chain: ChainRules, outcomes: readonly TxOutcome[]): Uint8Array[] {
+  const requests: Uint8Array[] = [];
+  if (chain.depositContract !== null) {
+    const deposits = depositRequests(outcomes, chain.depositContract);
+    if (deposits.length > 0) requests.push(concatBytes(Uint8Array.of(0), deposits));
+  }
+  for (const [type, target] of [
+    [1, WITHDRAWAL_REQUEST_ADDRESS],
+    [2, CONSOLIDATION_REQUEST_ADDRESS],
+  ] as const) {
+    const r = systemCall(world, env, target, new Uint8Array(0));
+    if (r === null) {
+      if (chain.requestContracts === 'required') throw new InvalidBlockError(`request contract ${target} has no code`);
+      continue;
+    }
+    if (!r.success) throw new SystemCallError(`request system call to ${target} failed: ${r.error}`);
+    if (r.output.length > 0) requests.push(concatBytes(Uint8Array.of(type), r.output));
+  }
+  return requests;
+}
+
+export function requestsHashOf(requests: readonly Uint8Array[]): Uint8Array {
+  return sha256(concatBytes(...requests.map((r) => sha256(r))));
 }
 
 /** EIP-6110: the DepositEvent logs of the deposit contract, as request data. */

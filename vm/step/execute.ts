@@ -29,9 +29,10 @@ import { stepAccess, type ByteRange } from './access.js';
 import { EMPTY_TREE_ROOT, buildTree, chunkSpan, readChunk, writeChunk } from './bintree.js';
 import { EMPTY_CHAIN, chainPush, chainTop } from './chain.js';
 import { MissingPreimageError, type Preimages } from './preimages.js';
+import { blockEnd, blockStart, phaseOf, txBegin, txEnd, type LocalContext } from './boundary.js';
 import {
+  STATE_WORDS,
   STATUS_UNFINISHED,
-  STATUS_VALID,
   commitmentOf,
   decodeBlockContext,
   decodeFrame,
@@ -48,7 +49,15 @@ import {
   type StepState,
 } from './state.js';
 
-export type StepErrorReason = 'finished' | 'incomplete-witness' | 'malformed-witness' | 'commitment-mismatch';
+export type StepErrorReason =
+  | 'finished'
+  | 'incomplete-witness'
+  | 'malformed-witness'
+  | 'commitment-mismatch'
+  /** A block-start or block-end step was run without the game's local context. */
+  | 'no-context'
+  /** A block the step machine does not trace yet (withdrawals, deposit requests). */
+  | 'unsupported';
 
 export class StepError extends Error {
   override readonly name = 'StepError';
@@ -68,8 +77,10 @@ export interface StepResult {
   readonly commitment: Uint8Array;
   /** What the step did, for traces and logs. */
   readonly op: number;
-  readonly kind: 'instruction' | 'enter' | 'return' | 'end';
+  readonly kind: StepKind;
 }
+
+export type StepKind = 'instruction' | 'enter' | 'return' | 'end' | 'block-start' | 'tx-begin' | 'tx-end' | 'block-end';
 
 const ZERO32 = new Uint8Array(32);
 
@@ -171,7 +182,7 @@ export function chainRulesOf(b: BlockContext, pre?: Preimages): ChainRules {
   return { ...base, inference: { address: INFERENCE_PRECOMPILE, models } };
 }
 
-function blockEnvOf(pre: Preimages, b: BlockContext): BlockEnv {
+export function blockEnvOf(pre: Preimages, b: BlockContext): BlockEnv {
   return {
     chain: chainRulesOf(b, pre),
     rules: forkRules(b.fork),
@@ -324,18 +335,29 @@ export function enteredFrameState(pre: Preimages, f: Frame, snapshot: Snapshot):
 
 // ---- world write-back ------------------------------------------------------------------------
 
-export function logHash(log: Log): Uint8Array {
-  return keccak256(rlpEncode([addressToBytes(log.address), log.topics.map((t) => word32(t)), log.data]));
+/** The log's RLP becomes the preimage of its chain item: the transaction-end step reads it for the receipt. */
+export function putLog(pre: Preimages, log: Log): Uint8Array {
+  return pre.put(rlpEncode([addressToBytes(log.address), log.topics.map((t) => word32(t)), log.data]));
 }
 
 export function appendLogs(pre: Preimages, head: Uint8Array, logs: readonly Log[]): Uint8Array {
   let h = head;
-  for (const l of logs) h = chainPush(pre, h, logHash(l));
+  for (const l of logs) h = chainPush(pre, h, putLog(pre, l));
   return h;
 }
 
-/** The committed roots after what `world`, `logs` and `selfdestructs` hold on top of `s`. */
-function rootsAfter(pre: Preimages, s: StepState, stateWitness: StateWitness, world: WorldState, logs: readonly Log[], selfdestructs: Iterable<Address>): Snapshot {
+/**
+ * The committed roots after what `world`, `logs` and `selfdestructs` hold on top of `s`. The
+ * self-destructed set maps each key to the address itself, so the transaction end can list it.
+ */
+export function scopeRoots(
+  pre: Preimages,
+  s: Pick<StepState, 'accessRoot' | 'transientRoot' | 'selfdestructRoot' | 'logsHash' | 'logCount'>,
+  stateWitness: StateWitness,
+  world: WorldState,
+  logs: readonly Log[],
+  selfdestructs: Iterable<Address>,
+): Snapshot {
   const changes = world.changes();
   // New code (creations, EIP-7702 delegations) becomes a preimage: later steps load it by hash.
   for (const c of changes.values()) if (c.account !== null && c.account.code.length > 0) pre.put(c.account.code);
@@ -349,7 +371,7 @@ function rootsAfter(pre: Preimages, s: StepState, stateWitness: StateWitness, wo
   for (const [a, m] of world.transientWrites()) {
     for (const [slot, v] of m) transient.push([slotKey(a, slot), v === 0n ? null : rlpEncode(v)]);
   }
-  const sd: [Uint8Array, Uint8Array][] = [...selfdestructs].map((a) => [addressKey(a), ONE]);
+  const sd: [Uint8Array, Uint8Array][] = [...selfdestructs].map((a) => [addressKey(a), addressToBytes(a)]);
   return {
     worldRoot,
     accessRoot: updateTrie(pre, s.accessRoot, access),
@@ -374,14 +396,34 @@ function wrapMissing<T>(f: () => T): T {
   }
 }
 
-/** Runs the instruction at the state encoded by `encoding`; throws StepError('finished') at the end. */
-export function executeStep(encoding: Uint8Array, pre: Preimages): StepResult {
-  return wrapMissing(() => step(encoding, pre));
+/**
+ * Runs the step at the state encoded by `encoding` (an instruction, or a block or transaction
+ * boundary); throws StepError('finished') at the end. `local` is the game's local context, which
+ * the block-start and block-end steps read.
+ */
+export function executeStep(encoding: Uint8Array, pre: Preimages, local?: LocalContext): StepResult {
+  return wrapMissing(() => step(encoding, pre, local));
 }
 
-function step(encoding: Uint8Array, pre: Preimages): StepResult {
+function step(encoding: Uint8Array, pre: Preimages, local: LocalContext | undefined): StepResult {
   const s = decodeStepState(encoding);
-  if (equalBytes(s.frameHash, ZERO32)) throw new StepError('finished', 'the message has ended: there is no next step');
+  switch (phaseOf(s, pre)) {
+    case 'finished':
+      throw new StepError('finished', 'the trace has ended: there is no next step');
+    case 'block-start':
+      return blockStart(pre, s, local);
+    case 'tx-begin':
+      return txBegin(pre, s);
+    case 'tx-end':
+      return txEnd(pre, s);
+    case 'block-end':
+      return blockEnd(pre, s, local);
+    case 'instruction':
+      return instruction(pre, s);
+  }
+}
+
+function instruction(pre: Preimages, s: StepState): StepResult {
   const blockCtx = decodeBlockContext(pre.preimage(s.blockHash, 'block context'));
   const txCtx = decodeTxContext(pre.preimage(s.txHash, 'tx context'));
   const blobBytes = equalBytes(txCtx.blobHashesHash, KECCAK_EMPTY) ? EMPTY : pre.preimage(txCtx.blobHashesHash, 'blob hashes');
@@ -428,7 +470,7 @@ function run(
   m.enterHook = (mm) => {
     const sd = new Set<Address>();
     for (const fr of mm.frames) if (fr.selfdestructs !== null) for (const a of fr.selfdestructs) sd.add(a);
-    entered.snapshot = rootsAfter(pre, s, stateWitness, world, mm.logs, sd);
+    entered.snapshot = scopeRoots(pre, s, stateWitness, world, mm.logs, sd);
   };
 
   let parent: Hydrated | null = null;
@@ -450,8 +492,9 @@ function run(
   for (const h of [parent, cur]) if (h !== null && h.frame.selfdestructs !== null) for (const a of h.frame.selfdestructs) selfdestructs.add(a);
   const created: [Uint8Array, Uint8Array][] = [...world.createdAccounts].map((a) => [addressKey(a), ONE]);
   const createdRoot = updateTrie(pre, s.createdRoot, created);
-  const finish = (next: Omit<StepState, 'blockHash' | 'txHash' | 'txStartRoot' | 'createdRoot'>, kind: StepResult['kind']) => {
-    const state: StepState = { ...next, blockHash: s.blockHash, txHash: s.txHash, txStartRoot: s.txStartRoot, createdRoot };
+  // An instruction changes the frames and the transaction-scoped roots; the block fields carry over.
+  const finish = (next: Pick<StepState, 'status' | 'worldRoot' | 'accessRoot' | 'transientRoot' | 'selfdestructRoot' | 'logsHash' | 'logCount' | 'frameStackHash' | 'frameCount' | 'frameHash' | 'resultHash'>, kind: StepResult['kind']) => {
+    const state: StepState = { ...s, ...next, createdRoot };
     const enc = encodeStepState(state);
     pre.put(enc);
     return (op: number): StepResult => ({ state, encoding: enc, commitment: commitmentOf(enc, state.status), op, kind });
@@ -465,13 +508,13 @@ function run(
   if (m.result !== null && parentState === null) {
     if (s.frameCount > 0) return { kind: 'return-needed' };
     const r = m.result;
-    const roots = r.success ? rootsAfter(pre, s, stateWitness, world, m.logs, selfdestructs) : restored(fs);
+    const roots = r.success ? scopeRoots(pre, s, stateWitness, world, m.logs, selfdestructs) : restored(fs);
     const resultHash = pre.put(
       encodeResult({ success: r.success, gasLeft: r.gasLeft, refund: r.refund, outputRoot: buildTree(pre, r.output), outputSize: r.output.length, createdAddress: r.createdAddress }),
     );
     return {
       kind: 'done',
-      result: finish({ ...roots, status: STATUS_VALID, frameStackHash: s.frameStackHash, frameCount: 0, frameHash: ZERO32, resultHash }, 'end'),
+      result: finish({ ...roots, status: STATUS_UNFINISHED, frameStackHash: s.frameStackHash, frameCount: 0, frameHash: ZERO32, resultHash }, 'end'),
     };
   }
 
@@ -479,7 +522,7 @@ function run(
   if (parent !== null && frames.length === 1 && frames[0] === parent.frame) {
     // The caller's pushed status: 1 or the created address on success, 0 on failure.
     const success = parent.frame.stack[parent.frame.sp - 1] !== 0n;
-    const roots = success ? rootsAfter(pre, s, stateWitness, world, m.logs, selfdestructs) : restored(fs);
+    const roots = success ? scopeRoots(pre, s, stateWitness, world, m.logs, selfdestructs) : restored(fs);
     const parentNext = dehydrateFrame(pre, parent);
     const { below } = chainTop(pre, s.frameStackHash, 1, 'frame stack link');
     return {
@@ -496,7 +539,7 @@ function run(
     const child = frames[frames.length - 1]!;
     const snapshot = entered.snapshot;
     if (snapshot === null) throw new Error('a frame was entered without a snapshot');
-    const roots = rootsAfter(pre, s, stateWitness, world, m.logs, selfdestructs);
+    const roots = scopeRoots(pre, s, stateWitness, world, m.logs, selfdestructs);
     const callerNext = dehydrateFrame(pre, cur);
     const childState = enteredFrameState(pre, child, snapshot);
     const frameStackHash = chainPush(pre, s.frameStackHash, pre.put(encodeFrame(callerNext)));
@@ -514,7 +557,7 @@ function run(
     if (parent === null && m.result === null) return { kind: 'return-needed' };
     throw new Error('unexpected frame layout after a step');
   }
-  const roots = rootsAfter(pre, s, stateWitness, world, m.logs, selfdestructs);
+  const roots = scopeRoots(pre, s, stateWitness, world, m.logs, selfdestructs);
   const next = dehydrateFrame(pre, cur);
   return {
     kind: 'done',
@@ -523,12 +566,17 @@ function run(
 }
 
 /** Checks one step: the witness's state matches `preCommitment`, and returns the post commitment. */
-export function verifyStep(preCommitment: Uint8Array, witness: { readonly state: Uint8Array; readonly preimages: readonly Uint8Array[] }, store: Preimages): Uint8Array {
+export function verifyStep(
+  preCommitment: Uint8Array,
+  witness: { readonly state: Uint8Array; readonly preimages: readonly Uint8Array[] },
+  store: Preimages,
+  local?: LocalContext,
+): Uint8Array {
   const enc = witness.state;
-  const status = enc.length === 15 * 32 ? Number(bytesToBigInt(enc.subarray(0, 32))) : -1;
+  const status = enc.length === STATE_WORDS * 32 ? Number(bytesToBigInt(enc.subarray(0, 32))) : -1;
   if (status < 0 || status > 3 || !equalBytes(commitmentOf(enc, status as 0 | 1 | 2 | 3), preCommitment)) {
     throw new StepError('commitment-mismatch', `the witness's step state does not hash to ${bytesToHex(preCommitment)}`);
   }
-  return executeStep(enc, store).commitment;
+  return executeStep(enc, store, local).commitment;
 }
 

@@ -9,7 +9,9 @@ import { KECCAK_EMPTY } from '../util/hash.js';
 import { ZERO_HASHES, TREE_DEPTH } from './bintree.js';
 import { EMPTY_CHAIN } from './chain.js';
 import { PreimageStore, type Preimages } from './preimages.js';
-import { decodeBlockContext, decodeFrame, decodeSnapshot, decodeStepState, decodeTxContext } from './state.js';
+import { EMPTY_BLOOM_HASH } from './boundary.js';
+import { readChunk } from './bintree.js';
+import { decodeBlockContext, decodeBlockInputs, decodeFrame, decodeSnapshot, decodeStepState, decodeTxContext } from './state.js';
 
 const ZERO32 = new Uint8Array(32);
 
@@ -42,6 +44,11 @@ class Collector {
       onItem?.(link.subarray(32, 64));
       h = link.subarray(0, 32);
     }
+  }
+
+  /** A log's RLP (kept by traces made since logs carry their preimage). */
+  logPreimage(h: Uint8Array): void {
+    if (this.pre.has(bytesToHex(h))) this.take(h, 'log');
   }
 
   code(h: Uint8Array): void {
@@ -101,7 +108,7 @@ class Collector {
       this.trie(s.accessRoot, false);
       this.trie(s.transientRoot, false);
       this.trie(s.selfdestructRoot, false);
-      this.chain(s.logsHash);
+      this.chain(s.logsHash, (logHash) => this.logPreimage(logHash));
     }
   }
 }
@@ -111,13 +118,13 @@ export function reachablePreimages(encoding: Uint8Array, pre: Preimages): Preima
   const c = new Collector(pre);
   const s = decodeStepState(encoding);
   c.out.put(encoding);
-  const block = c.take(s.blockHash, 'block context');
+  const block = equalBytes(s.blockHash, ZERO32) ? null : c.take(s.blockHash, 'block context');
   if (block !== null) {
     const b = decodeBlockContext(block);
     c.tree(b.ancestorsRoot);
     c.trie(b.modelsRoot, 'models');
   }
-  const tx = c.take(s.txHash, 'tx context');
+  const tx = equalBytes(s.txHash, ZERO32) ? null : c.take(s.txHash, 'tx context');
   if (tx !== null) {
     const t = decodeTxContext(tx);
     if (!equalBytes(t.blobHashesHash, KECCAK_EMPTY)) c.take(t.blobHashesHash, 'blob hashes');
@@ -128,12 +135,30 @@ export function reachablePreimages(encoding: Uint8Array, pre: Preimages): Preima
   c.trie(s.transientRoot, false);
   c.trie(s.createdRoot, false);
   c.trie(s.selfdestructRoot, false);
-  c.chain(s.logsHash);
+  c.chain(s.logsHash, (logHash) => c.logPreimage(logHash));
   c.chain(s.frameStackHash, (frameHash) => c.frame(frameHash));
   if (!equalBytes(s.frameHash, ZERO32)) c.frame(s.frameHash);
   if (!equalBytes(s.resultHash, ZERO32)) {
     const r = c.take(s.resultHash, 'result');
     if (r !== null) c.tree(r.subarray(96, 128));
   }
+  if (!equalBytes(s.inputsHash, ZERO32)) {
+    const rec = c.take(s.inputsHash, 'block inputs');
+    if (rec !== null) {
+      const inputs = decodeBlockInputs(rec);
+      c.take(inputs.headerTemplateHash, 'header template');
+      const ctx = c.take(inputs.contextHash, 'block context');
+      if (ctx !== null) {
+        const b = decodeBlockContext(ctx);
+        c.tree(b.ancestorsRoot);
+        c.trie(b.modelsRoot, 'models');
+      }
+      c.tree(inputs.txListRoot);
+      for (let i = 0; i < inputs.txCount; i++) c.take(readChunk(pre, inputs.txListRoot, i), 'transaction');
+    }
+  }
+  c.trie(s.receiptsRoot, false);
+  if (!equalBytes(s.bloomHash, ZERO32) && !equalBytes(s.bloomHash, EMPTY_BLOOM_HASH)) c.take(s.bloomHash, 'logs bloom');
+  if (!equalBytes(s.outputRoot, ZERO32)) c.take(s.outputRoot, 'output root');
   return c.out;
 }

@@ -178,15 +178,69 @@ export interface TxContext {
   readonly gasPrice: bigint;
   /** keccak256 of the concatenated blob versioned hashes (their preimage). */
   readonly blobHashesHash: Uint8Array;
+  /** What settlement (the transaction-end step) needs, fixed when the gas was bought. */
+  readonly type: number;
+  readonly gasLimit: bigint;
+  readonly intrinsic: bigint;
+  readonly floor: bigint;
+  readonly blobGas: bigint;
+  readonly authRefund: number;
 }
 
+const TX_WORDS = 9;
+
 export function encodeTxContext(t: TxContext): Uint8Array {
-  return new Words(3).address(t.origin).uint(t.gasPrice).bytes32(t.blobHashesHash).out;
+  return new Words(TX_WORDS)
+    .address(t.origin)
+    .uint(t.gasPrice)
+    .bytes32(t.blobHashesHash)
+    .uint(t.type)
+    .uint(t.gasLimit)
+    .uint(t.intrinsic)
+    .uint(t.floor)
+    .uint(t.blobGas)
+    .uint(t.authRefund).out;
 }
 
 export function decodeTxContext(bytes: Uint8Array): TxContext {
-  const r = new Reader(bytes, 'tx context', 3);
-  return { origin: r.address(), gasPrice: r.uint(), blobHashesHash: r.bytes32() };
+  const r = new Reader(bytes, 'tx context', TX_WORDS);
+  return {
+    origin: r.address(),
+    gasPrice: r.uint(),
+    blobHashesHash: r.bytes32(),
+    type: r.num(0xff),
+    gasLimit: r.uint(),
+    intrinsic: r.uint(),
+    floor: r.uint(),
+    blobGas: r.uint(),
+    authRefund: r.num(),
+  };
+}
+
+// ---- block inputs ----------------------------------------------------------------------
+
+/**
+ * What a block is made of before it runs, as the chain's inputs commitment fixes it: the header
+ * with its execution fields zeroed, the block context, and the transactions.
+ */
+export interface BlockInputs {
+  /** keccak of the RLP of the header whose stateRoot, receiptsRoot, logsBloom, gasUsed, blobGasUsed and requestsHash are zero. */
+  readonly headerTemplateHash: Uint8Array;
+  readonly contextHash: Uint8Array;
+  /** Byte tree whose chunk i is keccak of transaction i's consensus encoding (its preimage). */
+  readonly txListRoot: Uint8Array;
+  readonly txCount: number;
+}
+
+const INPUTS_WORDS = 4;
+
+export function encodeBlockInputs(b: BlockInputs): Uint8Array {
+  return new Words(INPUTS_WORDS).bytes32(b.headerTemplateHash).bytes32(b.contextHash).bytes32(b.txListRoot).uint(b.txCount).out;
+}
+
+export function decodeBlockInputs(bytes: Uint8Array): BlockInputs {
+  const r = new Reader(bytes, 'block inputs', INPUTS_WORDS);
+  return { headerTemplateHash: r.bytes32(), contextHash: r.bytes32(), txListRoot: r.bytes32(), txCount: r.num() };
 }
 
 // ---- frames --------------------------------------------------------------------------
@@ -324,9 +378,22 @@ export interface StepState {
   readonly frameHash: Uint8Array;
   /** Once the message has ended: keccak256 of its result record. */
   readonly resultHash: Uint8Array;
+  /** Hash of the block inputs record (zero in a transaction-only trace). */
+  readonly inputsHash: Uint8Array;
+  /** The transaction running, or next to begin. */
+  readonly txIndex: number;
+  /** Gas and blob gas of the block's finished transactions. */
+  readonly gasUsed: bigint;
+  readonly blobGasUsed: bigint;
+  /** Receipts trie of the finished transactions (keys rlp(index)). */
+  readonly receiptsRoot: Uint8Array;
+  /** keccak of the 256-byte logs bloom of the finished transactions. */
+  readonly bloomHash: Uint8Array;
+  /** After the block-end step: the output root the block produced. */
+  readonly outputRoot: Uint8Array;
 }
 
-const STATE_WORDS = 15;
+export const STATE_WORDS = 22;
 
 export function encodeStepState(s: StepState): Uint8Array {
   return new Words(STATE_WORDS)
@@ -344,7 +411,14 @@ export function encodeStepState(s: StepState): Uint8Array {
     .bytes32(s.frameStackHash)
     .uint(s.frameCount)
     .bytes32(s.frameHash)
-    .bytes32(s.resultHash).out;
+    .bytes32(s.resultHash)
+    .bytes32(s.inputsHash)
+    .uint(s.txIndex)
+    .uint(s.gasUsed)
+    .uint(s.blobGasUsed)
+    .bytes32(s.receiptsRoot)
+    .bytes32(s.bloomHash)
+    .bytes32(s.outputRoot).out;
 }
 
 export function decodeStepState(bytes: Uint8Array): StepState {
@@ -366,6 +440,13 @@ export function decodeStepState(bytes: Uint8Array): StepState {
     frameCount: r.num(1024),
     frameHash: r.bytes32(),
     resultHash: r.bytes32(),
+    inputsHash: r.bytes32(),
+    txIndex: r.num(),
+    gasUsed: r.uint(),
+    blobGasUsed: r.uint(),
+    receiptsRoot: r.bytes32(),
+    bloomHash: r.bytes32(),
+    outputRoot: r.bytes32(),
   };
 }
 
@@ -409,4 +490,16 @@ export function encodeResult(r: MessageResultRecord): Uint8Array {
     .bytes32(r.outputRoot)
     .uint(r.outputSize)
     .uint(r.createdAddress === null ? 0n : BigInt(r.createdAddress)).out;
+}
+
+export function decodeResult(bytes: Uint8Array): MessageResultRecord {
+  const r = new Reader(bytes, 'message result', 6);
+  const success = r.bool();
+  const gasLeft = r.num();
+  const refund = Number(r.int());
+  const outputRoot = r.bytes32();
+  const outputSize = r.num();
+  const created = r.uint();
+  if (created >> 160n !== 0n) throw new StepStateError('message result: created address is not an address');
+  return { success, gasLeft, refund, outputRoot, outputSize, createdAddress: created === 0n ? null : addressFromWord(created) };
 }

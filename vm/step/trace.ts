@@ -7,7 +7,7 @@ import { forkAt } from '../chain/chain.js';
 import type { BlockEnv } from '../env.js';
 import type { Frame } from '../interpreter/frame.js';
 import type { Machine } from '../interpreter/machine.js';
-import { applyTransaction, type TxOutcome } from '../execution/transaction.js';
+import { beginTransaction, runPreparedTransaction, type TxOutcome } from '../execution/transaction.js';
 import type { TxRequest } from '../execution/request.js';
 import { postStateRoot, type StateWitness } from '../state/witness.js';
 import { WorldState } from '../state/world.js';
@@ -90,6 +90,7 @@ export function blockContextOf(pre: Preimages, env: BlockEnv): BlockContext {
 }
 
 const ONE = Uint8Array.of(1);
+const ZERO32 = new Uint8Array(32);
 
 /** The registered models as a secure trie; each model's encoding becomes the preimage of its id. */
 function modelsRootOf(pre: Preimages, env: BlockEnv): Uint8Array {
@@ -174,7 +175,20 @@ export function traceTransaction(
     if (step0 !== null) return;
     if (topSnapshot === null) throw new TraceError('the top-level message started without an entry snapshot');
     const blobs = concatBytes(...m.tx.blobHashes.map((h) => bigIntToBytes(h, 32)));
-    const txHash = store.put(encodeTxContext({ origin: m.tx.origin, gasPrice: m.tx.gasPrice, blobHashesHash: blobs.length === 0 ? KECCAK_EMPTY : store.put(blobs) }));
+    const p = prepared;
+    const txHash = store.put(
+      encodeTxContext({
+        origin: p.sender,
+        gasPrice: p.effectiveGasPrice,
+        blobHashesHash: blobs.length === 0 ? KECCAK_EMPTY : store.put(blobs),
+        type: p.type,
+        gasLimit: p.gasLimit,
+        intrinsic: p.intrinsic,
+        floor: p.floor,
+        blobGas: p.blobGas,
+        authRefund: p.authRefund,
+      }),
+    );
     const frame = enteredFrameState(store, f, topSnapshot);
     const state: StepState = {
       status: STATUS_UNFINISHED,
@@ -191,13 +205,22 @@ export function traceTransaction(
       frameStackHash: EMPTY_CHAIN,
       frameCount: 0,
       frameHash: store.put(encodeFrame(frame)),
-      resultHash: new Uint8Array(32),
+      resultHash: ZERO32,
+      // A transaction-only trace has no block inputs: it ends with its message.
+      inputsHash: ZERO32,
+      txIndex: 0,
+      gasUsed: 0n,
+      blobGasUsed: 0n,
+      receiptsRoot: ZERO32,
+      bloomHash: ZERO32,
+      outputRoot: ZERO32,
     };
     step0 = encodeStepState(state);
     store.put(step0);
   };
 
-  const outcome = applyTransaction(world, env, tx, used, hook, onEnter);
+  const prepared = beginTransaction(world, env, tx, used);
+  const outcome = runPreparedTransaction(world, env, prepared, hook, onEnter);
   if (step0 === null) {
     // No instruction ran (a transfer, or a call to a precompile or an account without code).
     return { commitments: [], encodings: [], ops: [], kinds: [], store, outcome };
