@@ -310,7 +310,7 @@ describe('LibMPT against PartialTrie', () => {
 
 describe('LibMPT on bad witnesses', () => {
   /** A small trie with some depth, its nodes, and a key to read and write. */
-  function sample(): { nodes: Map<string, Uint8Array>; root: Uint8Array; key: Uint8Array } {
+  function sample(): { nodes: Map<string, Uint8Array>; root: Uint8Array; key: Uint8Array; collapsing: Uint8Array } {
     const r = rng(5);
     const nodes = new Map<string, Uint8Array>();
     let root: Uint8Array = EMPTY_TRIE_ROOT.slice();
@@ -322,19 +322,23 @@ describe('LibMPT on bad witnesses', () => {
       for (const n of ref.newNodes) nodes.set(bytesToHex(keccak256(n)), n);
       root = ref.root;
     }
-    return { nodes, root, key: keys[7]! };
+    // A key whose deletion leaves a branch with one child: the merge must read that sibling.
+    const collapsing = keys.find((k) => reference(nodes, root, { key: k, value: null }).witness.length > referenceGet(nodes, root, k).witness.length)!;
+    return { nodes, root, key: keys[7]!, collapsing };
   }
 
-  it('reverts MissingNode (naming it) when any node of the path is dropped, and on a tampered node', async () => {
-    const { nodes, root, key } = sample();
-    const ops: [string, (w: Hex[]) => unknown[]][] = [
-      ['get', (w) => [hex(root), hex(key), w]],
-      ['update', (w) => [hex(root), hex(key), '0x1234', w]],
-      ['remove', (w) => [hex(root), hex(key), w]],
+  it('reverts MissingNode (naming it) when any node read is dropped or tampered, the sibling a deletion merges with included', async () => {
+    const { nodes, root, key, collapsing } = sample();
+    expect(collapsing).toBeDefined();
+    const ops: [string, Uint8Array, (w: Hex[]) => unknown[]][] = [
+      ['get', key, (w) => [hex(root), hex(key), w]],
+      ['update', key, (w) => [hex(root), hex(key), '0x1234', w]],
+      ['remove', key, (w) => [hex(root), hex(key), w]],
+      ['remove', collapsing, (w) => [hex(root), hex(collapsing), w]],
     ];
-    for (const [fn, args] of ops) {
-      const op: Op = fn === 'get' ? { key, value: Uint8Array.of(1) } : { key, value: fn === 'remove' ? null : Uint8Array.of(0x12, 0x34) };
-      const witness = fn === 'get' ? referenceGet(nodes, root, key).witness : reference(nodes, root, op).witness;
+    for (const [fn, k, args] of ops) {
+      const op: Op = fn === 'get' ? { key: k, value: Uint8Array.of(1) } : { key: k, value: fn === 'remove' ? null : Uint8Array.of(0x12, 0x34) };
+      const witness = fn === 'get' ? referenceGet(nodes, root, k).witness : reference(nodes, root, op).witness;
       expect(witness.length).toBeGreaterThan(2);
       expect((await call(fn, args(witness.map(hex)))).ok).toBe(true);
       for (let i = 0; i < witness.length; i++) {
@@ -351,8 +355,11 @@ describe('LibMPT on bad witnesses', () => {
           t[Math.floor(t.length / 2)]! ^= 0x01;
           return hex(t);
         });
-        const out = await call(fn, args(tampered));
-        expect(out.ok, `${fn} with node ${i} tampered`).toBe(false);
+        expect(await call(fn, args(tampered)), `${fn} with node ${i} tampered`).toEqual({
+          ok: false,
+          error: 'MissingNode',
+          args: [hex(keccak256(witness[i]!))],
+        });
       }
     }
   }, 120_000);
