@@ -330,6 +330,22 @@ function isqrtB(n: bigint): bigint {
   return x;
 }
 
+const isUint = (x: number, bits: number): boolean => Number.isInteger(x) && x >= 0 && x < 2 ** bits;
+
+/** Every field fits the width it is hashed with (the hashes would otherwise wrap and differ from the contract's). */
+function checkFieldRanges(w: ChunkWitness): void {
+  const at = w.attrs;
+  const u32s = [w.nodeCount, w.node.index, at.scaleBits, at.in0, at.in1, at.n, at.k, at.mult, at.mult2, at.eps, w.segFrom, w.segTo];
+  const leaves = [w.leaf0, ...w.inputs];
+  for (const l of leaves) u32s.push(l.index, ...l.shape);
+  u32s.push(...w.node.shape);
+  if (!u32s.every((x) => isUint(x, 32))) fail('a u32 field is out of range');
+  if (![at.op, at.shift, at.fn, ...leaves.map((l) => l.op)].every((x) => isUint(x, 8))) fail('a u8 field is out of range');
+  if (![w.node.shape, ...leaves.map((l) => l.shape)].every((s) => s.length < 256)) fail('a shape has more than 255 dimensions');
+  if (!w.accIn.every((x) => Number.isSafeInteger(x))) fail('accumulators must be safe integers');
+  if (!Number.isSafeInteger(w.chunkIndex) || w.chunkIndex < 0) fail('bad chunk index');
+}
+
 const sameShape = (p: readonly number[], q: readonly number[]): boolean => p.length === q.length && p.every((d, i) => d === q[i]);
 
 /**
@@ -340,6 +356,7 @@ const sameShape = (p: readonly number[], q: readonly number[]): boolean => p.len
  * The caller compares the result with the claim. Throws ChunkWitnessError on any bad proof.
  */
 export function verifyChunk(w: ChunkWitness): Uint8Array {
+  checkFieldRanges(w);
   const nc = w.nodeCount;
   if (!Number.isInteger(nc) || nc < 1) fail('node count must be at least 1');
   const l0 = w.leaf0;

@@ -155,6 +155,9 @@ describe('tampered witnesses', () => {
     reject({ ...w, a: [] }, /input a: chunk 0 missing/);
     // Accumulators must start at zero; a forged starting accumulator changes the chunk.
     reject({ ...w, accIn: w.accIn.map((x, l) => (l === 0 ? x + 1 : x)) }, /start at zero/);
+    // Fields wider than their hashed width would wrap in the hash: rejected, not reinterpreted.
+    reject({ ...w, attrs: { ...w.attrs, n: w.attrs.n + 2 ** 32 } }, /u32 field is out of range/);
+    reject({ ...w, attrs: { ...w.attrs, shift: w.attrs.shift + 256 } }, /u8 field is out of range/);
     // Leaf 0 with another model commitment.
     reject({ ...w, attrsRoot: flip(w.attrsRoot) }, /leaf 0/);
     // Table of a LUT node.

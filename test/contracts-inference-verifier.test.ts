@@ -17,7 +17,7 @@ import { size, type IntModel, type IntNode } from '../ai/model.js';
 import { evaluate, type Evaluation } from '../ai/reference.js';
 import { defaultCorpus } from '../ai/fast-path.js';
 import { commitTrace, tensorChunks, type TraceCommitment } from '../ai/trace.js';
-import { chunkWitness, gemmBlocks, toSolidityWitness, verifyChunk, type ChunkWitness, type WitnessOptions } from '../ai/dispute.js';
+import { bisectChunks, bisectNodes, chunkWitness, gemmBlocks, toSolidityWitness, verifyChunk, type ChunkWitness, type WitnessOptions } from '../ai/dispute.js';
 import { bytesToHex } from '../vm/util/bytes.js';
 import { rng } from './support/rng.js';
 
@@ -144,6 +144,30 @@ describe('InferenceChunkVerifier equals the TypeScript verifier', () => {
         const cls = n.op === 'gemm' ? `gemm K=${n.k} N=${n.n}` : n.op;
         expect(await differential(c, i, ch, `synthetic ${cls}`)).toBeLessThan(1_000_000);
         if (n.op === 'gemm' && gemmBlocks(c.model, i) > 1) await differential(c, i, ch, `synthetic gemm K=${n.k} 1 block`, { blocks: [2, 3] });
+      }
+    }
+  });
+});
+
+describe('a dispute end to end', () => {
+  it('bisection against a tampered trace lands on node k and chunk c, and L1 recomputes the honest chunk there', async () => {
+    for (const name of ['mlp', 'hello_deepa']) {
+      const c = cases.get(name)!;
+      for (const k of c.model.nodes.keys()) {
+        const bad: Evaluation = { ...c.ev, values: c.ev.values.map((t, u) => (u === k + 1 ? { shape: t.shape, data: t.data.slice() } : t)) };
+        const e = bad.values[k + 1].data.length - 1;
+        bad.values[k + 1].data[e] = bad.values[k + 1].data[e] === 5 ? 6 : 5;
+        const badTrace = commitTrace(c.model, bad);
+        expect(bisectNodes(c.trace, badTrace)?.nodeIndex).toBe(k);
+        const ch = bisectChunks(c.ev.values[k + 1].data, bad.values[k + 1].data)!.chunkIndex;
+        expect(ch).toBe(Math.floor(e / 32));
+        // The defender is the tampered party: its own trace root and leaves, its claimed chunk.
+        const n = c.model.nodes[k];
+        const kbs = n.op === 'gemm' ? gemmBlocks(c.model, k) : 0;
+        const w = chunkWitness(c.model, bad, k, ch, { trace: badTrace, ...(kbs > 8 ? { blocks: [kbs - 1, kbs] as const } : {}) });
+        const r = await onChain(w);
+        expect(r, `${name} node ${k}`).toEqual({ ok: true, word: bytesToHex(tensorChunks(c.ev.values[k + 1].data)[ch]) });
+        expect(r).not.toEqual({ ok: true, word: bytesToHex(tensorChunks(bad.values[k + 1].data)[ch]) });
       }
     }
   });

@@ -340,9 +340,10 @@ contract InferenceChunkVerifier {
         uint256 inSize = _size(x.shape);
         if (op == OP_RESHAPE ? inSize != total : !_sameShape(x.shape, w.node.shape)) revert ShapeMismatch();
         bytes32 c = _chunk(_pieces(w.a, x.tensorRoot, (inSize + 31) / 32, T_A), w.chunkIndex);
-        if (op == OP_RESHAPE) return c;
-        if (op == OP_LUT && (w.table.length != 256 || keccak256(w.table) != w.attrs.root1)) revert BadTable();
         (, uint256 m) = _lanes(w.chunkIndex, total);
+        // Bytes beyond the tensor are zero whatever the input chunk's padding holds.
+        if (op == OP_RESHAPE) return m == 32 ? c : c & ~bytes32(type(uint256).max >> (8 * m));
+        if (op == OP_LUT && (w.table.length != 256 || keccak256(w.table) != w.attrs.root1)) revert BadTable();
         uint256 out;
         for (uint256 l = 0; l < m; l++) {
             int256 v = _i8(c, l);
