@@ -394,7 +394,8 @@ export class Challenger {
       return { outcome: 'sent' };
     } catch (e) {
       if (e instanceof GameRevert) return { outcome: 'rejected', error: e };
-      if (e instanceof TxRevertedError && e.revert instanceof GameRevert) return { outcome: 'rejected', error: e };
+      // Mined and reverted: journaled as such, so it is not sent again; the next tick recomputes.
+      if (e instanceof TxRevertedError) return { outcome: 'rejected', error: e };
       throw e;
     }
   }

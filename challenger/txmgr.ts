@@ -335,7 +335,7 @@ export class TxManager {
       }
       return receipt;
     }
-    const data = await this.replayRevert(r, receipt.blockNumber);
+    const data = await this.replayRevert(r, receipt.transactionHash, receipt.blockNumber);
     const revert = data !== null && decodeRevert !== undefined ? decodeRevert(data) : null;
     const err = new TxRevertedError(r.purpose, receipt.transactionHash, receipt.blockNumber, revert, data);
     if (r.status !== 'reverted') {
@@ -344,14 +344,31 @@ export class TxManager {
     throw err;
   }
 
-  /** The revert data, by calling the transaction again on the state before its block. */
-  private async replayRevert(r: TxRecord, blockNumber: bigint): Promise<Hex | null> {
+  /**
+   * The revert data: from the node's call tracer when it has one (exact), else by calling the
+   * transaction again on the state after its block (what a competitor's earlier transaction in
+   * the same block changed), then on the state before it.
+   */
+  private async replayRevert(r: TxRecord, hash: Hex, blockNumber: bigint): Promise<Hex | null> {
     try {
-      await this.o.public.call({ account: r.from, to: r.to, data: r.data, value: r.value, gas: r.gas, blockNumber: blockNumber - 1n });
-      return null;
-    } catch (e) {
-      return revertDataOf(e);
+      const trace = (await this.o.public.request({
+        method: 'debug_traceTransaction',
+        params: [hash, { tracer: 'callTracer' }],
+      } as never)) as { output?: unknown } | null;
+      const out = trace?.output;
+      if (typeof out === 'string' && out.startsWith('0x') && out.length > 2) return out as Hex;
+    } catch {
+      // No debug namespace on this node: replay with eth_call below.
     }
+    for (const at of [blockNumber, blockNumber - 1n]) {
+      try {
+        await this.o.public.call({ account: r.from, to: r.to, data: r.data, value: r.value, gas: r.gas, blockNumber: at });
+      } catch (e) {
+        const data = revertDataOf(e);
+        if (data !== null) return data;
+      }
+    }
+    return null;
   }
 
   /** The same nonce again with at least +bump% on tip and fee cap (and no less than fees now). */

@@ -12,8 +12,9 @@ import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { l1Clients, type L1Clients } from '../contracts/deploy.js';
 import { Challenger, ChallengerError, purposeKey } from '../challenger/challenger.js';
 import { challengerMetrics } from '../challenger/metrics.js';
+import { TxRevertedError } from '../challenger/txmgr.js';
 import { GameAgent } from '../prover/game/agent.js';
-import { predictResolution } from '../prover/game/game.js';
+import { ClaimAlreadyExists, predictResolution } from '../prover/game/game.js';
 import { GameSolver, resolutionActions } from '../prover/game/solver.js';
 import { beliefVerdict, divergentChain, l1AlphabetAccessor } from '../prover/l1/alphabet-l1.js';
 import { L1Factory } from '../prover/l1/factory.js';
@@ -197,4 +198,66 @@ describe('the challenger plays dispute games on anvil', () => {
     for (const l of [...about(bad.address), ...about(good.address)]) expect(String(l.game).toLowerCase()).toBe(String(l.purpose).split(':')[1]);
     await challenger.close();
   }, 300_000);
+
+  it('a move someone else got in first is rejected with the typed revert, journaled, and not retried', async () => {
+    const lie = divergentChain(truth, ANCHOR_BLOCK + 1n, 'race');
+    const block = ANCHOR_BLOCK + 6n;
+    const { address } = await new L1Factory(liar, factory).createGame({ gameType: GAME_TYPE, rootClaim: lie(block), l2BlockNumber: block });
+    const rival = l1Clients(node.rpcUrl, node.privateKeys[4]!, { pollingIntervalMs: 20 });
+    const registries = [challengerMetrics(), challengerMetrics()];
+    const make = (l1: L1Clients, dir: string, lines: Record<string, unknown>[], metrics: ReturnType<typeof challengerMetrics>) =>
+      Challenger.create({
+        l1,
+        factory,
+        accessorFor: honestAccessorFor(),
+        claimants: [],
+        allow: [address],
+        dataDir: join(dataDir, dir),
+        logger: arrayLogger(lines),
+        metrics,
+        txmgr: { pollIntervalMs: 20 },
+      });
+    const aLines: Record<string, unknown>[] = [];
+    const bLines: Record<string, unknown>[] = [];
+    const a = await make(honest, 'race-a', aLines, registries[0]!);
+    const b = await make(rival, 'race-b', bLines, registries[1]!);
+    const pending = async (who: Address): Promise<number> =>
+      (await honest.public.getTransactionCount({ address: who, blockTag: 'pending' })) - (await honest.public.getTransactionCount({ address: who }));
+    // Both see the same game and send the same counter; one block carries both.
+    await testClient.setAutomine(false);
+    let ticks: Awaited<ReturnType<Challenger['tick']>>[];
+    try {
+      const both = Promise.all([a.tick(), b.tick()]);
+      while ((await pending(honest.wallet.account.address)) === 0 || (await pending(rival.wallet.account.address)) === 0) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await testClient.mine({ blocks: 1 });
+      ticks = await both;
+    } finally {
+      await testClient.setAutomine(true);
+    }
+    const reports = ticks.map((t) => t.games.find((g) => g.address === address)!);
+    const winner = reports.findIndex((r) => r.sent.length === 1);
+    expect(winner).toBeGreaterThanOrEqual(0);
+    const loser = reports[1 - winner]!;
+    expect(loser.sent).toEqual([]);
+    expect(loser.rejected).toHaveLength(1);
+    const rejection = loser.rejected[0]!;
+    expect(rejection.purpose).toBe(reports[winner]!.sent[0]);
+    expect(rejection.error).toBeInstanceOf(TxRevertedError);
+    expect((rejection.error as TxRevertedError).revert).toBeInstanceOf(ClaimAlreadyExists);
+    const loserChallenger = [a, b][1 - winner]!;
+    expect(await loserChallenger.journal.tx(rejection.purpose)).toMatchObject({ status: 'reverted' });
+    expect([aLines, bLines][1 - winner]!.some((l) => l.game === address && l.purpose === rejection.purpose && String(l.reason).includes('ClaimAlreadyExists'))).toBe(true);
+    expect(await registries[1 - winner]!.registry.metrics()).toMatch(/hyperion_challenger_moves_rejected_total\{type="attack"\} 1/);
+    // Next tick: recomputed from the game, which already has that claim; nothing is sent again.
+    const view = await new L1GameContract({ public: honest.public }, address).view();
+    expect(view.claims).toHaveLength(2);
+    const next = (await loserChallenger.tick()).games.find((g) => g.address === address)!;
+    expect(next.sent).toEqual([]);
+    expect(next.rejected).toEqual([]);
+    expect((await new L1GameContract({ public: honest.public }, address).view()).claims).toHaveLength(2);
+    await a.close();
+    await b.close();
+  }, 120_000);
 });
