@@ -140,8 +140,9 @@ function keyOf(r: () => number, shape: Shape): Uint8Array {
       return keccak256(slot);
     }
     case 'short':
-      // 1-3 bytes from a small alphabet: keys that are prefixes of others (branch values) and tiny inline nodes.
-      return Uint8Array.from({ length: 1 + Math.floor(r() * 3) }, () => [0x00, 0x01, 0x10, 0x11, 0xf0, 0x7f][Math.floor(r() * 6)]!);
+      // 0-3 bytes from a small alphabet: keys that are prefixes of others (branch values; the empty
+      // key's value sits in the root) and tiny embedded nodes.
+      return Uint8Array.from({ length: r() < 0.05 ? 0 : 1 + Math.floor(r() * 3) }, () => [0x00, 0x01, 0x10, 0x11, 0xf0, 0x7f][Math.floor(r() * 6)]!);
     case 'prefixed': {
       // 6-byte keys under a few shared prefixes of odd and even nibble lengths: long extensions.
       const k = bytesOf(r, 6);
@@ -161,7 +162,7 @@ function valueOf(r: () => number): Uint8Array {
   if (pick === 2) return rlpEncode(BigInt(1 + Math.floor(r() * 1_000_000)));
   if (pick === 3) return bytesOf(r, 2 + Math.floor(r() * 30));
   if (pick === 4) return bytesOf(r, 32 + Math.floor(r() * 40));
-  return bytesOf(r, 55 + Math.floor(r() * 200));
+  return bytesOf(r, 55 + Math.floor(r() * 400)); // past 255 bytes: two-byte RLP lengths
 }
 
 // ---- tests ------------------------------------------------------------------------------------
