@@ -17,9 +17,9 @@ import type { FeeMarketTx } from '../vm/tx/types.js';
 import { addressToBytes, toAddress, type Address } from '../vm/util/address.js';
 import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
 import { keccak256 } from '../vm/util/hash.js';
-import { ABSOLUTE_PRESTATE } from '../vm/step/boundary.js';
+import { ABSOLUTE_PRESTATE, BOOT_ENCODING } from '../vm/step/boundary.js';
 import { blockStepCount, blockStepWitness, traceBlockSteps, type BlockStepsInput } from '../vm/step/block-steps.js';
-import { StepError, verifyStep } from '../vm/step/execute.js';
+import { StepError, executeStep, verifyStep } from '../vm/step/execute.js';
 import { fullWitness } from '../vm/step/full-witness.js';
 import { PreimageStore } from '../vm/step/preimages.js';
 import { STATUS_INVALID, STATUS_VALID, decodeStepState } from '../vm/step/state.js';
@@ -212,5 +212,28 @@ describe('block step trace', () => {
     expect(t.kinds.at(-1)).toBe('tx-begin');
     expect(decodeStepState(t.encodings.at(-1)!).txIndex).toBe(1);
     expect(state.accounts.size).toBe(3);
+  });
+});
+
+describe('block step trace edges', () => {
+  it('steps a final state to itself, in TypeScript and as the trace pads it', () => {
+    const state = parentState();
+    const expected = fastRun(state, TXS()).outputRoot;
+    const { store, input: inp } = input(state, TXS(), expected);
+    const t = traceBlockSteps(store, inp);
+    const last = t.encodings.at(-1)!;
+    const r = executeStep(last, store, t.local);
+    expect(r.kind).toBe('halted');
+    expect(bytesToHex(r.commitment)).toBe(bytesToHex(t.commitments.at(-1)!));
+  });
+
+  it('past the game block nothing runs: valid only when both outputs are the same root', () => {
+    const store = new PreimageStore();
+    const root = keccak256(Uint8Array.of(7));
+    const base = { startingOutputRoot: root, l2BlockNumber: 9n, startingBlockNumber: 9n, inputsHash: new Uint8Array(32) };
+    const same = executeStep(BOOT_ENCODING, store, { ...base, disputedOutputRoot: root });
+    expect(same.commitment[0]).toBe(STATUS_VALID);
+    const other = executeStep(BOOT_ENCODING, store, { ...base, disputedOutputRoot: keccak256(root) });
+    expect(other.commitment[0]).toBe(STATUS_INVALID);
   });
 });

@@ -7,7 +7,7 @@ import { outputRootPreimage } from '../block/output-root.js';
 import type { BlockEnv } from '../env.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { BOOT_ENCODING, putBlockInputs, type LocalContext } from './boundary.js';
-import { StepError, executeStep, type StepKind } from './execute.js';
+import { executeStep, type StepKind } from './execute.js';
 import { RecordingPreimages, type PreimageStore } from './preimages.js';
 import { reachablePreimages } from './reachable.js';
 import { STATUS_UNFINISHED, commitmentOf, decodeStepState, type VmStatus } from './state.js';
@@ -63,7 +63,7 @@ export function blockLocalContext(store: PreimageStore, input: BlockStepsInput):
   const { parent } = input;
   const startingOutputRoot = store.put(outputRootPreimage(parent.stateRoot, parent.messagePasserStorageRoot, parent.blockHash));
   const inputsHash = putBlockInputs(store, input.header, blockContextOf(store, input.env), input.transactions);
-  return { startingOutputRoot, disputedOutputRoot: input.disputedOutputRoot, l2BlockNumber: input.header.number, inputsHash };
+  return { startingOutputRoot, disputedOutputRoot: input.disputedOutputRoot, l2BlockNumber: input.header.number, startingBlockNumber: input.header.number - 1n, inputsHash };
 }
 
 /**
@@ -90,14 +90,8 @@ export function traceBlockSteps(store: PreimageStore, input: BlockStepsInput, op
   };
   checkpoint(0, BOOT_ENCODING);
   let enc = BOOT_ENCODING;
-  for (let k = 0; ; k++) {
-    let r;
-    try {
-      r = executeStep(enc, store, local);
-    } catch (e) {
-      if (e instanceof StepError && e.reason === 'finished') break;
-      throw e;
-    }
+  for (let k = 0; decodeStepState(enc).status === STATUS_UNFINISHED; k++) {
+    const r = executeStep(enc, store, local);
     commitments.push(r.commitment);
     kinds.push(r.kind);
     ops.push(r.op);
@@ -107,7 +101,6 @@ export function traceBlockSteps(store: PreimageStore, input: BlockStepsInput, op
     if ((k + 1) % progressEvery === 0) options.onProgress?.(k + 1);
   }
   const last = decodeStepState(enc);
-  if (last.status === STATUS_UNFINISHED) throw new BlockStepsError('the block trace stopped before its end');
   return { local, commitments, encodings, kinds, ops, store, status: last.status, outputRoot: last.outputRoot };
 }
 

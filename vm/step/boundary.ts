@@ -52,7 +52,9 @@ import {
 export interface LocalContext {
   readonly startingOutputRoot: Uint8Array;
   readonly disputedOutputRoot: Uint8Array;
+  /** The disputed block, and the block of the starting output (equal past the game's block: no block runs). */
   readonly l2BlockNumber: bigint;
+  readonly startingBlockNumber: bigint;
   readonly inputsHash: Uint8Array;
 }
 
@@ -89,13 +91,17 @@ export const BOOT_ENCODING = encodeStepState(BOOT_STATE);
 /** The commitment every execution subgame starts from (the game's ABSOLUTE_PRESTATE). */
 export const ABSOLUTE_PRESTATE = commitmentOf(BOOT_ENCODING, STATUS_UNFINISHED);
 
-export type Phase = 'block-start' | 'tx-begin' | 'instruction' | 'tx-end' | 'block-end' | 'finished';
+export type Phase = 'block-start' | 'tx-begin' | 'instruction' | 'tx-end' | 'block-end' | 'halted' | 'finished';
 
 const isZero = (b: Uint8Array): boolean => equalBytes(b, ZERO32);
 
-/** Which step comes next from `s`. A transaction-only trace (no inputs) ends with its message. */
+/**
+ * Which step comes next from `s`. A final state (status 0, 1 or 2) steps to itself, as Cannon's
+ * exited VM does, so a trace padded with its final state can be stepped anywhere. A
+ * transaction-only trace (no inputs) has no step after its message.
+ */
 export function phaseOf(s: StepState, pre: Preimages): Phase {
-  if (s.status !== STATUS_UNFINISHED) return 'finished';
+  if (s.status !== STATUS_UNFINISHED) return 'halted';
   if (!isZero(s.frameHash)) return 'instruction';
   if (isZero(s.inputsHash)) return isZero(s.blockHash) ? 'block-start' : 'finished';
   if (!isZero(s.resultHash)) return 'tx-end';
@@ -174,6 +180,11 @@ function rootAfter(pre: Preimages, witness: StateWitness, world: WorldState): Ui
 
 export function blockStart(pre: Preimages, s: StepState, local: LocalContext | undefined): StepResult {
   if (local === undefined) throw new StepError('no-context', 'the block-start step needs the local context (starting output root, inputs)');
+  if (local.l2BlockNumber <= local.startingBlockNumber) {
+    // Past the game's block both outputs name the same block: nothing runs, the roots must be equal.
+    const same = equalBytes(local.startingOutputRoot, local.disputedOutputRoot);
+    return result(pre, { ...BOOT_STATE, status: same ? STATUS_VALID : STATUS_INVALID, outputRoot: local.startingOutputRoot }, 'block-start');
+  }
   const loaded: StepState = { ...between(BOOT_STATE), inputsHash: local.inputsHash, receiptsRoot: EMPTY_TRIE_ROOT, bloomHash: EMPTY_BLOOM_HASH };
   const out = pre.preimage(local.startingOutputRoot, 'starting output root');
   if (out.length !== 128) throw new StepError('malformed-witness', `the starting output root's preimage is ${out.length} bytes, expected 128`);

@@ -80,7 +80,7 @@ export interface StepResult {
   readonly kind: StepKind;
 }
 
-export type StepKind = 'instruction' | 'enter' | 'return' | 'end' | 'block-start' | 'tx-begin' | 'tx-end' | 'block-end';
+export type StepKind = 'instruction' | 'enter' | 'return' | 'end' | 'block-start' | 'tx-begin' | 'tx-end' | 'block-end' | 'halted';
 
 const ZERO32 = new Uint8Array(32);
 
@@ -409,7 +409,11 @@ function step(encoding: Uint8Array, pre: Preimages, local: LocalContext | undefi
   const s = decodeStepState(encoding);
   switch (phaseOf(s, pre)) {
     case 'finished':
-      throw new StepError('finished', 'the trace has ended: there is no next step');
+      throw new StepError('finished', 'the message has ended: a transaction-only trace has no next step');
+    case 'halted': {
+      const state = { ...s };
+      return { state, encoding, commitment: commitmentOf(encoding, s.status), op: 0, kind: 'halted' };
+    }
     case 'block-start':
       return blockStart(pre, s, local);
     case 'tx-begin':
