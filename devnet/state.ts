@@ -6,11 +6,9 @@ import { headerHash, type BlockHeader } from '../vm/block/header.js';
 import type { ChainRules } from '../vm/chain/chain.js';
 import { PersistentState, runWithLoading } from '../vm/state/persistent.js';
 import { WorldState } from '../vm/state/world.js';
-import { MissingNodeError, NodeStore, PartialTrie } from '../vm/state/witness-trie.js';
-import { decodeAccount, EMPTY_TRIE_ROOT } from '../vm/trie/index.js';
-import { addressToBytes, type Address } from '../vm/util/address.js';
-import { bytesToHex, equalBytes, hexToBytes } from '../vm/util/bytes.js';
-import { keccak256 } from '../vm/util/hash.js';
+import { EMPTY_TRIE_ROOT } from '../vm/trie/index.js';
+import type { Address } from '../vm/util/address.js';
+import { bytesToHex, equalBytes } from '../vm/util/bytes.js';
 import { outputRootOf } from '../challenger/output-root.js';
 import { DEVNET_RULES, MESSAGE_PASSER, nextHeaderTemplate, sealHeader, type BlockAttributes } from './chain.js';
 
@@ -98,52 +96,16 @@ export async function sealedGenesis(state: PersistentState, header: BlockHeader)
   };
 }
 
-// PersistentState keeps trie nodes under 'n' ++ hash and code under 'c' ++ hash in its level
-// directory but exposes no raw lookup; the step prover needs one. Until it grows a public
-// `preimage`, read its database through this narrow view.
-const NODE_PREFIX = 0x6e;
-const CODE_PREFIX = 0x63;
-interface RawDb {
-  get(key: Uint8Array): Promise<Uint8Array | undefined>;
-}
-
-function rawDb(state: PersistentState): RawDb {
-  return state['db'] as unknown as RawDb;
-}
-
 /** A trie node or contract code by its keccak256, from the state's store; null when unknown. */
 export async function statePreimage(state: PersistentState, hash: Uint8Array): Promise<Uint8Array | null> {
   if (hash.length !== 32) throw new DevnetStateError('a preimage hash must be 32 bytes');
-  const db = rawDb(state);
-  for (const prefix of [NODE_PREFIX, CODE_PREFIX]) {
-    const key = new Uint8Array(33);
-    key[0] = prefix;
-    key.set(hash, 1);
-    const v = await db.get(key);
-    if (v === undefined) continue;
-    const bytes = new Uint8Array(v);
-    // The store is trusted, but a preimage that does not hash to its key must never leave here.
-    if (equalBytes(keccak256(bytes), hash)) return bytes;
-  }
-  return null;
+  return (await state.preimage(hash)) ?? null;
 }
 
 /** The storage root of `address` in the state trie at `root` (the empty root when it has no account). */
 export async function storageRootAt(state: PersistentState, root: Uint8Array, address: Address): Promise<Uint8Array> {
-  const nodes = new Map<string, Uint8Array>();
-  const trie = new PartialTrie(new NodeStore(nodes), root);
-  for (let round = 0; round < 128; round++) {
-    try {
-      const raw = trie.get(keccak256(addressToBytes(address)));
-      return raw === null ? EMPTY_TRIE_ROOT.slice() : decodeAccount(raw).storageRoot;
-    } catch (e) {
-      if (!(e instanceof MissingNodeError)) throw e;
-      const node = await statePreimage(state, hexToBytes(e.hash));
-      if (node === null) throw new DevnetStateError(`state trie node ${e.hash} is missing`);
-      nodes.set(e.hash, node);
-    }
-  }
-  throw new DevnetStateError('state trie deeper than 128 nodes');
+  const account = await state.accountAt(root, address);
+  return account === null ? EMPTY_TRIE_ROOT.slice() : account.storageRoot.slice();
 }
 
 /** Opens a state directory, creating it from `alloc` when it holds no state yet. */

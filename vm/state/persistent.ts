@@ -43,6 +43,14 @@ export interface GenesisAccount {
   readonly storage?: Iterable<readonly [bigint, bigint]>;
 }
 
+/** An account as the state trie stores it. */
+export interface StateAccount {
+  readonly nonce: bigint;
+  readonly balance: bigint;
+  readonly storageRoot: Uint8Array;
+  readonly codeHash: Uint8Array;
+}
+
 export interface PersistentStateOptions {
   /** fsync each commit (survives power loss, not only a killed process). Default true. */
   readonly durable?: boolean;
@@ -262,12 +270,7 @@ function decodeStoredAccount(raw: Uint8Array): StoredAccount {
   }
 }
 
-interface StoredAccount {
-  readonly nonce: bigint;
-  readonly balance: bigint;
-  readonly storageRoot: Uint8Array;
-  readonly codeHash: Uint8Array;
-}
+type StoredAccount = StateAccount;
 
 interface CachedAccount extends StoredAccount {
   /** Slots known at this root (zero included). */
@@ -550,6 +553,31 @@ export class PersistentState implements StateReader {
     if (code === undefined) throw new PersistentStateError(`code ${key} of ${address} is missing from the database`);
     if (!equalBytes(keccak256(code), codeHash)) throw new PersistentStateError(`stored code ${key} does not hash to its key`);
     this.code.set(key, code);
+  }
+
+  /**
+   * A trie node (account or storage trie, any committed root) or a contract code by its
+   * keccak256, or undefined when this directory holds neither: what a step prover reads.
+   */
+  async preimage(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    this.assertOpen();
+    if (hash.length !== 32) throw new PersistentStateError('a preimage hash must be 32 bytes');
+    for (const prefix of [NODE, CODE]) {
+      const v = await dbGet(this.db, prefixed(prefix, hash));
+      if (v === undefined) continue;
+      // Content-addressed: a value that does not hash to its key is corruption, never an answer.
+      if (!equalBytes(keccak256(v), hash)) throw new PersistentStateError(`stored preimage ${bytesToHex(hash)} does not hash to its key`);
+      return v;
+    }
+    return undefined;
+  }
+
+  /** The account record of `address` in the state at `root` (any root this directory holds), or null. */
+  async accountAt(root: Uint8Array, address: Address): Promise<StateAccount | null> {
+    this.assertOpen();
+    if (root.length !== 32) throw new PersistentStateError('state root must be 32 bytes');
+    const raw = await secureGet(this.nodes, root, addressToBytes(address));
+    return raw === null ? null : decodeStoredAccount(raw);
   }
 
   /** Drops the read cache (not the trie node cache). */
