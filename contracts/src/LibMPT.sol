@@ -136,8 +136,29 @@ library LibMPT {
     /// @dev The root after setting `key` to `value` (non-empty).
     function update(Store memory s, bytes32 root, bytes memory key, bytes memory value) internal pure returns (bytes32) {
         if (value.length == 0) revert EmptyValue();
+        Writer memory w;
+        w.value = value;
+        return _write(s, root, key, w);
+    }
+
+    /// @dev What an insert stores at its key: `value`, or when that is empty what `fn` makes of
+    ///      the value found there (`found` false: the key is absent) given `ctx`. `fn` runs when the
+    ///      walk reaches the key, so a read-modify-write walks the path once.
+    struct Writer {
+        bytes value;
+        function(Store memory, bool, bytes memory, bytes memory) internal pure returns (bytes memory) fn;
+        bytes ctx;
+    }
+
+    function _write(Store memory s, bytes32 root, bytes memory key, Writer memory w) private pure returns (bytes32) {
         bytes memory rootEnc = root == EMPTY_ROOT ? bytes("") : lookup(s, root);
-        return _commitRoot(s, _insert(s, rootEnc, _nibbles(key), 0, value));
+        return _commitRoot(s, _insert(s, rootEnc, _nibbles(key), 0, w));
+    }
+
+    function _valueFor(Store memory s, Writer memory w, bool found, bytes memory old) private pure returns (bytes memory v) {
+        if (w.value.length != 0) return w.value;
+        v = w.fn(s, found, old, w.ctx);
+        if (v.length == 0) revert EmptyValue();
     }
 
     /// @dev The root after deleting `key`; the same root when the trie proves it absent.
@@ -176,12 +197,9 @@ library LibMPT {
     /// @dev The account at `addr` under the state root; an absent one reads as empty
     ///      (exists false, empty storage root, empty code hash).
     function accountAt(Store memory s, bytes32 worldRoot, address addr) internal pure returns (Account memory a) {
-        (bool found, bytes memory leaf) = get(s, worldRoot, abi.encodePacked(keccak256(abi.encodePacked(addr))));
+        (bool found, bytes memory leaf) = get(s, worldRoot, _accountKey(addr));
         if (!found) return Account(false, 0, 0, EMPTY_ROOT, KECCAK_EMPTY);
-        LibRLP.Item[] memory f = _accountFields(leaf, addr);
-        uint256 nonce = f[0].toUint();
-        if (nonce > type(uint64).max) revert BadAccount(addr);
-        return Account(true, uint64(nonce), f[1].toUint(), f[2].toBytes32(), f[3].toBytes32());
+        return _decodeAccount(leaf, addr);
     }
 
     /// @dev The value of storage slot `slot` of `addr` (zero when the account or the slot is absent).
@@ -199,25 +217,29 @@ library LibMPT {
     /// @dev The state root after storing `value` at `slot` of the existing account `addr`: the slot
     ///      deleted when zero, the storage trie's new root committed in the account.
     function setStorage(Store memory s, bytes32 worldRoot, address addr, uint256 slot, uint256 value) internal pure returns (bytes32) {
-        Account memory a = accountAt(s, worldRoot, addr);
-        if (!a.exists) revert NoAccount(addr);
+        Writer memory w;
+        w.fn = _writeSlot;
+        w.ctx = abi.encode(addr, slot, value);
+        return _write(s, worldRoot, _accountKey(addr), w);
+    }
+
+    /// @dev The account leaf `leaf` of ctx's address with ctx's slot written into its storage trie.
+    function _writeSlot(Store memory s, bool found, bytes memory leaf, bytes memory ctx) private pure returns (bytes memory) {
+        (address addr, uint256 slot, uint256 value) = abi.decode(ctx, (address, uint256, uint256));
+        if (!found) revert NoAccount(addr);
+        Account memory a = _decodeAccount(leaf, addr);
         a.storageRoot = value == 0 ? remove(s, a.storageRoot, _slotKey(slot)) : update(s, a.storageRoot, _slotKey(slot), LibRLP.encodeUint(value));
-        return putAccount(s, worldRoot, addr, a);
+        return _encodeAccount(a);
     }
 
     /// @dev The state root with `a` written at `addr` (whatever its emptiness: EIP-161 clearing is
     ///      the caller's decision, with deleteAccount).
     function putAccount(Store memory s, bytes32 worldRoot, address addr, Account memory a) internal pure returns (bytes32) {
-        bytes[] memory f = new bytes[](4);
-        f[0] = LibRLP.encodeUint(a.nonce);
-        f[1] = LibRLP.encodeUint(a.balance);
-        f[2] = LibRLP.encodeBytes32(a.storageRoot);
-        f[3] = LibRLP.encodeBytes32(a.codeHash);
-        return update(s, worldRoot, abi.encodePacked(keccak256(abi.encodePacked(addr))), LibRLP.encodeList(f));
+        return update(s, worldRoot, _accountKey(addr), _encodeAccount(a));
     }
 
     function deleteAccount(Store memory s, bytes32 worldRoot, address addr) internal pure returns (bytes32) {
-        return remove(s, worldRoot, abi.encodePacked(keccak256(abi.encodePacked(addr))));
+        return remove(s, worldRoot, _accountKey(addr));
     }
 
     /// @dev EIP-161 emptiness: no nonce, no balance, no code (storage does not count).
@@ -229,35 +251,55 @@ library LibMPT {
         return abi.encodePacked(keccak256(abi.encode(slot)));
     }
 
-    function _accountFields(bytes memory leaf, address addr) private pure returns (LibRLP.Item[] memory f) {
+    function _accountKey(address addr) private pure returns (bytes memory) {
+        return abi.encodePacked(keccak256(abi.encodePacked(addr)));
+    }
+
+    /// @dev rlp([nonce, balance, storageRoot, codeHash]), checked as vm/trie/account.ts does.
+    function _decodeAccount(bytes memory leaf, address addr) private pure returns (Account memory) {
         LibRLP.Item memory it = LibRLP.toItem(leaf);
         if (!it.isList()) revert BadAccount(addr);
-        f = it.readList();
+        LibRLP.Item[] memory f = it.readList();
         if (f.length != 4 || f[0].isList() || f[1].isList()) revert BadAccount(addr);
+        uint256 nonce = f[0].toUint();
+        if (nonce > type(uint64).max) revert BadAccount(addr);
+        return Account(true, uint64(nonce), f[1].toUint(), f[2].toBytes32(), f[3].toBytes32());
+    }
+
+    function _encodeAccount(Account memory a) private pure returns (bytes memory) {
+        bytes[] memory f = new bytes[](4);
+        f[0] = LibRLP.encodeUint(a.nonce);
+        f[1] = LibRLP.encodeUint(a.balance);
+        f[2] = LibRLP.encodeBytes32(a.storageRoot);
+        f[3] = LibRLP.encodeBytes32(a.codeHash);
+        return LibRLP.encodeList(f);
     }
 
     // ---- insert and delete -------------------------------------------------------------------
 
-    function _insert(Store memory s, bytes memory enc, bytes memory k, uint256 pos, bytes memory value) private pure returns (bytes memory) {
+    function _insert(Store memory s, bytes memory enc, bytes memory k, uint256 pos, Writer memory w) private pure returns (bytes memory) {
         Node memory n = _decode(enc);
-        if (n.kind == NULL) return _leaf(_slice(k, pos, k.length), value);
+        if (n.kind == NULL) return _leaf(_slice(k, pos, k.length), _valueFor(s, w, false, ""));
         if (n.kind == BRANCH) {
-            if (pos == k.length) return LibRLP.replaceItem(LibRLP.toItem(n.enc), n.parts, 16, LibRLP.encodeBytes(value));
+            if (pos == k.length) {
+                bytes memory old = n.parts[16].toBytes();
+                return LibRLP.replaceItem(LibRLP.toItem(n.enc), n.parts, 16, LibRLP.encodeBytes(_valueFor(s, w, old.length != 0, old)));
+            }
             uint8 i = uint8(k[pos]);
-            bytes memory child = _insert(s, _resolve(s, n.parts[i]), k, pos + 1, value);
+            bytes memory child = _insert(s, _resolve(s, n.parts[i]), k, pos + 1, w);
             return LibRLP.replaceItem(LibRLP.toItem(n.enc), n.parts, i, _ref(s, child));
         }
         uint256 c = _common(n.path, 0, k, pos);
         bytes memory branch;
         if (n.kind == LEAF) {
-            if (c == n.path.length && c == k.length - pos) return _leaf(n.path, value);
-            branch = _twoEntryBranch(s, n.path, c, n.parts[1].toBytes(), k, pos + c, value);
+            if (c == n.path.length && c == k.length - pos) return _leaf(n.path, _valueFor(s, w, true, n.parts[1].toBytes()));
+            branch = _twoEntryBranch(s, n, c, k, pos + c, _valueFor(s, w, false, ""));
         } else {
             if (c == n.path.length) {
-                bytes memory below = _insert(s, _resolve(s, n.parts[1]), k, pos + c, value);
+                bytes memory below = _insert(s, _resolve(s, n.parts[1]), k, pos + c, w);
                 return _extension(n.path, _ref(s, below));
             }
-            branch = _splitExtension(s, n, c, k, pos + c, value);
+            branch = _splitExtension(s, n, c, k, pos + c, _valueFor(s, w, false, ""));
         }
         return c == 0 ? branch : _extension(_slice(k, pos, pos + c), _ref(s, branch));
     }
@@ -277,18 +319,15 @@ library LibMPT {
         return LibRLP.encodeList(refs);
     }
 
-    /// @dev A branch holding two diverging entries: path a from nibble `aFrom`, path b from `bFrom`
-    ///      (either may end at the branch and become its value).
-    function _twoEntryBranch(Store memory s, bytes memory a, uint256 aFrom, bytes memory aValue, bytes memory b, uint256 bFrom, bytes memory bValue)
-        private
-        pure
-        returns (bytes memory)
-    {
+    /// @dev A branch holding two diverging entries: leaf `n` from nibble `c` of its path, and the
+    ///      new value at k[from..] (either may end at the branch and become its value).
+    function _twoEntryBranch(Store memory s, Node memory n, uint256 c, bytes memory k, uint256 from, bytes memory value) private pure returns (bytes memory) {
         bytes[] memory refs = _emptyRefs();
-        if (aFrom == a.length) refs[16] = LibRLP.encodeBytes(aValue);
-        else refs[uint8(a[aFrom])] = _ref(s, _leaf(_slice(a, aFrom + 1, a.length), aValue));
-        if (bFrom == b.length) refs[16] = LibRLP.encodeBytes(bValue);
-        else refs[uint8(b[bFrom])] = _ref(s, _leaf(_slice(b, bFrom + 1, b.length), bValue));
+        bytes memory a = n.path;
+        if (c == a.length) refs[16] = LibRLP.encodeBytes(n.parts[1].toBytes());
+        else refs[uint8(a[c])] = _ref(s, _leaf(_slice(a, c + 1, a.length), n.parts[1].toBytes()));
+        if (from == k.length) refs[16] = LibRLP.encodeBytes(value);
+        else refs[uint8(k[from])] = _ref(s, _leaf(_slice(k, from + 1, k.length), value));
         return LibRLP.encodeList(refs);
     }
 
