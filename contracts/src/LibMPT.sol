@@ -386,12 +386,17 @@ library LibMPT {
     /// @dev Entries (children and value) of branch `n` once entry `entry` is present or not; `only`
     ///      is the last one found (the one left when the count is 1).
     function _entriesAfter(Node memory n, uint256 entry, bool entryPresent) private pure returns (uint256 count, uint256 only) {
-        only = 17;
-        for (uint256 i = 0; i < 17; i++) {
-            bool present = i == entry ? entryPresent : n.parts[i].isList() || n.parts[i].bytesLength() != 0;
-            if (present) {
-                count++;
-                only = i;
+        LibRLP.Item[] memory parts = n.parts;
+        assembly ("memory-safe") {
+            only := 17
+            for { let i := 0 } lt(i, 17) { i := add(i, 1) } {
+                // An entry is present unless it is the empty string 0x80 (headers were checked by _decode).
+                let present := iszero(eq(byte(0, mload(mload(mload(add(parts, mul(add(i, 1), 32)))))), 0x80))
+                if eq(i, entry) { present := entryPresent }
+                if present {
+                    count := add(count, 1)
+                    only := i
+                }
             }
         }
     }
