@@ -170,6 +170,11 @@ library LibRLP {
             for { let q := start } lt(q, end) { count := add(count, 1) } {
                 let b0 := byte(0, mload(q))
                 let total := 1
+                // A 32-byte string (a trie node's hash): the commonest item, no checks needed.
+                if eq(b0, 0xa0) {
+                    total := 33
+                    b0 := 0
+                }
                 if iszero(lt(b0, 0x80)) {
                     let short := sub(b0, 0x80)
                     if iszero(lt(b0, 0xc0)) { short := sub(b0, 0xc0) }
