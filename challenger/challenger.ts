@@ -66,6 +66,8 @@ export interface GameTickReport {
   readonly waiting: boolean;
   /** Resolved, credits claimed, data dir deleted. */
   readonly done: boolean;
+  /** Bonds our claimants have posted in the game (wei). */
+  readonly bondsAtStake: bigint;
 }
 
 export interface TickReport {
@@ -251,15 +253,10 @@ export class Challenger {
     }
     this.cursor = cursor;
     this.failures = failed.length > 0 ? this.failures + 1 : 0;
-    let inProgress = 0;
-    let atStake = 0n;
-    for (const r of await this.journal.games()) {
-      if (r.done || r.status !== 'IN_PROGRESS') continue;
-      inProgress++;
-      atStake += r.bondsAtStake;
-    }
-    metrics.gamesInProgress.set(inProgress);
-    metrics.bondsAtStake.set(Number(atStake));
+    // Over the games followed this tick (a game past the window without our bonds is no longer counted).
+    const live = reports.filter((r) => r.status === 'IN_PROGRESS');
+    metrics.gamesInProgress.set(live.length);
+    metrics.bondsAtStake.set(Number(live.reduce((s, r) => s + r.bondsAtStake, 0n)));
     logger.debug({ l1Head: Number(head.number), games: todo.length, failed: failed.length }, 'challenger tick');
     return { l1Head: head.number, games: reports, failed };
   }
@@ -361,7 +358,7 @@ export class Challenger {
       }
     }
     await this.journal.putGame(record);
-    return { address: g.address, status: view.status, sent, rejected, waiting, done };
+    return { address: g.address, status: view.status, sent, rejected, waiting, done, bondsAtStake: posted };
   }
 
   private async accessor(g: GameSummary, view: GameView, dir: string): Promise<TraceAccessor | null> {

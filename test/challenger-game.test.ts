@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestClient, http, type Address, type Hex } from 'viem';
+import { createPublicClient, createTestClient, createWalletClient, custom, http, type Address, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { l1Clients, type L1Clients } from '../contracts/deploy.js';
@@ -108,11 +109,14 @@ describe('the challenger plays dispute games on anvil', () => {
       { resolve: false },
     );
     let sawDir = false;
+    let maxStake = 0;
     let done = false;
     for (let round = 0; round < 100 && !done; round++) {
       const tick = await challenger.tick();
       expect(tick.failed).toEqual([]);
       sawDir ||= existsSync(challenger.gameDir(bad.address));
+      const stake = (await metrics.bondsAtStake.get()).values[0]?.value ?? 0;
+      if (stake > maxStake) maxStake = stake;
       const mine = tick.games.find((g) => g.address === bad.address);
       done = (await challenger.journal.game(bad.address))?.done === true && (await challenger.journal.game(good.address))?.done === true;
       const theirs = await liarAgent.tick();
@@ -188,6 +192,9 @@ describe('the challenger plays dispute games on anvil', () => {
     expect(text).toMatch(/hyperion_challenger_games_lost_total 0\b/);
     expect(text).toMatch(/hyperion_challenger_games_seen_total 3\b/);
     expect(text).toMatch(/hyperion_challenger_games_in_progress 1\b/);
+    // Bonds were at stake while the games ran (the proposer's root bond and our moves); none now.
+    expect(maxStake).toBeGreaterThan(Number(INIT_BOND));
+    expect(text).toMatch(/^hyperion_challenger_bonds_at_stake_wei 0$/m);
     expect(text).toMatch(/hyperion_challenger_moves_sent_total\{type="step"\} [1-9]/);
     // Wei as a float gauge: equal up to rounding.
     const claimedMetric = Number(/^hyperion_challenger_bonds_claimed_wei_total (\S+)$/m.exec(text)![1]);
@@ -260,4 +267,46 @@ describe('the challenger plays dispute games on anvil', () => {
     await a.close();
     await b.close();
   }, 120_000);
+
+  it('run() backs off while the RPC fails, recovers, and stops when aborted', async () => {
+    let broken = false;
+    const inner = http(node.rpcUrl)({ chain: foundry, retryCount: 0 });
+    const transport = custom(
+      {
+        request: (args: { method: string; params?: unknown }) => {
+          if (broken) return Promise.reject(new Error('connection refused'));
+          return inner.request(args as never);
+        },
+      },
+      { retryCount: 0 },
+    );
+    const account = privateKeyToAccount(node.privateKeys[7]!);
+    const l1 = {
+      public: createPublicClient({ chain: foundry, transport, pollingInterval: 20 }),
+      wallet: createWalletClient({ chain: foundry, transport, account, pollingInterval: 20 }),
+    };
+    const metrics = challengerMetrics();
+    const c = await Challenger.create({
+      l1,
+      factory,
+      accessorFor: honestAccessorFor(),
+      claimants: [],
+      allow: [],
+      dataDir: join(dataDir, 'backoff'),
+      logger: arrayLogger([]),
+      metrics,
+    });
+    const errors = async (): Promise<number> => Number(/^hyperion_challenger_errors_total\{kind="[^"]*"\} (\S+)$/m.exec(await metrics.registry.metrics())?.[1] ?? 0);
+    const stop = new AbortController();
+    broken = true;
+    const running = c.run(stop.signal, 5);
+    while ((await errors()) < 3) await new Promise((r) => setTimeout(r, 10));
+    expect(c.nextDelayMs(5)).toBeGreaterThanOrEqual(5 * 2 ** 3);
+    broken = false;
+    while (c.nextDelayMs(5) !== 5) await new Promise((r) => setTimeout(r, 10));
+    expect(await metrics.registry.metrics()).toMatch(/^hyperion_challenger_l1_head [1-9]/m);
+    stop.abort();
+    await running;
+    await c.close();
+  }, 60_000);
 });
