@@ -6,7 +6,9 @@
 import type { Logger } from 'pino';
 import {
   BaseError,
+  HttpRequestError,
   keccak256,
+  TimeoutError,
   TransactionReceiptNotFoundError,
   type Account,
   type Address,
@@ -219,6 +221,9 @@ export class TxManager {
 
   private async signAndBroadcast(c: TxCandidate, logger: Logger | undefined): Promise<TxRecord> {
     const { public: pub, journal } = this.o;
+    // A concurrent send of the same purpose got here first: wait for that one instead.
+    const already = await journal.tx(c.purpose);
+    if (already !== undefined && already.status !== 'failed') return already;
     const value = c.value ?? 0n;
     let gas = c.gas;
     if (gas === undefined) {
@@ -247,6 +252,12 @@ export class TxManager {
     try {
       await this.broadcast(attempt.raw);
     } catch (e) {
+      // No answer (timeout, connection) may still mean it reached the node: keep it pending, the
+      // wait finds it mined or replaces it.
+      if (e instanceof BaseError && e.walk((x) => x instanceof HttpRequestError || x instanceof TimeoutError) !== null) {
+        logger?.warn({ purpose: c.purpose, hash: attempt.hash, err: message(e) }, 'no answer to the broadcast: waiting for it anyway');
+        return record;
+      }
       const failed: TxRecord = { ...record, status: 'failed', error: `broadcast refused: ${message(e)}` };
       await journal.putTx(failed);
       await this.syncNonce();
