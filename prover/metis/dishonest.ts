@@ -1,0 +1,139 @@
+// A coherent liar, for devnets and tests: it executes a block faithfully up to one instruction,
+// takes one unit of gas too many there, and executes faithfully from that wrong state on. Its
+// trace, its output root and every claim it makes are consistent with each other, so a dispute
+// against it is decided by the one step where it went wrong, as against a buggy or bribed
+// proposer.
+import { bytesToHex, type Hex } from '../../vm/util/bytes.js';
+import { keccak256 } from '../../vm/util/hash.js';
+import type { LocalContext } from '../../vm/step/boundary.js';
+import type { BlockStepTrace } from '../../vm/step/block-steps.js';
+import { executeStep, type StepKind } from '../../vm/step/execute.js';
+import { RecordingPreimages } from '../../vm/step/preimages.js';
+import { STATUS_UNFINISHED, decodeFrame, decodeStepState, encodeFrame, encodeStepState, putStepState } from '../../vm/step/state.js';
+import { OutputRootTraceProvider, SplitTraceAccessor, TraceProviderError } from '../game/trace-provider.js';
+import type { GameParams } from '../game/types.js';
+import type { MetisChainView } from './chain-view.js';
+import { MetisTraceProvider, traceChainBlock, type SubgameTrace } from './trace-provider.js';
+
+export class DishonestTraceError extends Error {
+  override readonly name = 'DishonestTraceError';
+}
+
+/**
+ * Instructions the on-chain verifier proves today (MetisStepVerifier): the liar corrupts one of
+ * these, so the honest side can settle the dispute by a step on L1.
+ */
+export function provableOnL1(op: number): boolean {
+  return (
+    (op >= 0x01 && op <= 0x0b) ||
+    (op >= 0x10 && op <= 0x1d) ||
+    op === 0x50 ||
+    op === 0x51 ||
+    op === 0x52 ||
+    op === 0x5b ||
+    (op >= 0x5f && op <= 0x9f)
+  );
+}
+
+/** Steps of `t` a liar could corrupt so the honest side can step on L1. */
+export function corruptibleSteps(t: Pick<BlockStepTrace, 'kinds' | 'ops'>): number[] {
+  const out: number[] = [];
+  t.kinds.forEach((k: StepKind, i) => {
+    if (k === 'instruction' && provableOnL1(t.ops[i]!)) out.push(i);
+  });
+  return out;
+}
+
+export interface CorruptedTrace extends SubgameTrace {
+  /** The step whose result is wrong. */
+  readonly at: number;
+  /** The output root the liar's execution ends with (what it claims). */
+  readonly outputRoot: Uint8Array;
+}
+
+/**
+ * The liar's trace of the block `honest` traced: identical up to state `at`, then state `at + 1`
+ * has one gas less than the instruction leaves, and every later state follows from it. Its final
+ * status is valid against its own output root.
+ */
+export function corruptTrace(honest: BlockStepTrace, at: number): CorruptedTrace {
+  if (honest.encodings.length === 0) throw new DishonestTraceError('the honest trace must keep its encodings');
+  if (honest.kinds[at] !== 'instruction') throw new DishonestTraceError(`step ${at} is a ${honest.kinds[at] ?? 'missing'} step, not an instruction`);
+  const store = honest.store;
+  const post = decodeStepState(honest.encodings[at + 1]!);
+  const frame = decodeFrame(store.preimage(post.frameHash, 'frame'));
+  if (frame.gas === 0) throw new DishonestTraceError(`step ${at} leaves no gas to take`);
+  const wrong = { ...post, frameHash: store.put(encodeFrame({ ...frame, gas: frame.gas - 1 })) };
+  putStepState(store, wrong);
+
+  const commitments = honest.commitments.slice(0, at + 1);
+  const encodings = honest.encodings.slice(0, at + 1);
+  let enc = encodeStepState(wrong);
+  commitments.push(putStepState(store, wrong));
+  encodings.push(enc);
+  // Run to the end once against any root to learn the liar's output root, then redo the last
+  // step against it: only the block-end step reads the disputed root.
+  let local: LocalContext = honest.local;
+  while (decodeStepState(enc).status === STATUS_UNFINISHED) {
+    const r = executeStep(enc, store, local);
+    commitments.push(r.commitment);
+    encodings.push(r.encoding);
+    enc = r.encoding;
+  }
+  const outputRoot = decodeStepState(enc).outputRoot;
+  local = { ...honest.local, disputedOutputRoot: outputRoot };
+  const last = executeStep(encodings[encodings.length - 2]!, store, local);
+  commitments[commitments.length - 1] = last.commitment;
+  encodings[encodings.length - 1] = last.encoding;
+  return {
+    at,
+    outputRoot,
+    commitments,
+    finalEncoding: last.encoding,
+    witness: (k) => {
+      const rec = new RecordingPreimages(store);
+      executeStep(encodings[k]!, rec, local);
+      return { state: encodings[k]!, preimages: rec.witness() };
+    },
+  };
+}
+
+/** A liar's output root for blocks after the one it corrupted: anything, as long as it is wrong. */
+export function garbageOutput(block: bigint, tag: string): Hex {
+  return bytesToHex(keccak256(new TextEncoder().encode(`${tag}:${block}`)));
+}
+
+/**
+ * The honest trace of block `block` of `view` and a liar's version of it, corrupted at a step
+ * chosen by `pick` among those the L1 verifier can prove.
+ */
+export async function prepareLie(view: MetisChainView, block: bigint, pick: (candidates: readonly number[]) => number): Promise<CorruptedTrace> {
+  const b = await view.block(block);
+  if (b === null) throw new DishonestTraceError(`block ${block} is not on the chain yet`);
+  const honest = await traceChainBlock(view, block, b.outputRoot);
+  const candidates = corruptibleSteps(honest);
+  if (candidates.length === 0) throw new DishonestTraceError(`block ${block} runs no instruction the L1 verifier proves: nothing to corrupt`);
+  return corruptTrace(honest, pick(candidates));
+}
+
+/**
+ * The accessor of a proposer that lies from `lie.block` on: honest outputs before it, the
+ * corrupted execution's output at it, garbage after it; in the subgame over that block it plays
+ * its corrupted trace, elsewhere it has no trace (it stays silent).
+ */
+export function dishonestAccessor(params: GameParams, view: MetisChainView, lie: { readonly block: bigint; readonly trace: CorruptedTrace }, tag = 'lie'): SplitTraceAccessor {
+  const outputAt = async (block: bigint): Promise<Hex> => {
+    if (block > lie.block) return garbageOutput(block, tag);
+    if (block === lie.block) return bytesToHex(lie.trace.outputRoot);
+    const b = await view.block(block);
+    if (b === null) throw new TraceProviderError(`block ${block} is not on this chain yet`);
+    return bytesToHex(b.outputRoot);
+  };
+  const top = new OutputRootTraceProvider(params, outputAt);
+  return new SplitTraceAccessor(top, async (sub) => {
+    if (sub.postBlock === lie.block && sub.preBlock === lie.block - 1n && sub.preOutputRoot.toLowerCase() === (await outputAt(sub.preBlock)).toLowerCase()) {
+      return new MetisTraceProvider(lie.trace, sub.depth);
+    }
+    throw new TraceProviderError(`the liar has no execution behind its claims for blocks ${sub.preBlock}..${sub.postBlock}`);
+  });
+}

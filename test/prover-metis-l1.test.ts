@@ -1,0 +1,149 @@
+// MetisVM dispute games on anvil: the honest engine (output roots and block step traces of a real
+// devnet L2 chain) against a coherent liar that executes one instruction wrongly, through the real
+// BisectionGame and the on-chain MetisStepVerifier. The honest side must win whether it challenges
+// the liar's proposal or defends its own proposal against the liar.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestClient, http, parseEther, type Address, type Hex } from 'viem';
+import { foundry } from 'viem/chains';
+import { startAnvil, type AnvilNode } from '../cli/anvil.js';
+import { contractArtifact } from '../contracts/artifacts.js';
+import { deployContract, deployDisputeSystem, l1Clients, type L1Clients } from '../contracts/deploy.js';
+import { DEVNET_RULES } from '../devnet/chain.js';
+import { LoadGenerator } from '../devnet/load.js';
+import { Sequencer } from '../devnet/sequencer.js';
+import { GameAgent } from '../prover/game/agent.js';
+import { GameSolver } from '../prover/game/solver.js';
+import type { GameStatus } from '../prover/game/types.js';
+import { L1Factory } from '../prover/l1/factory.js';
+import { L1GameContract } from '../prover/l1/game-contract.js';
+import type { MetisChainView } from '../prover/metis/chain-view.js';
+import { dishonestAccessor, prepareLie, type CorruptedTrace } from '../prover/metis/dishonest.js';
+import { metisAccessor, traceChainBlock } from '../prover/metis/trace-provider.js';
+import { ABSOLUTE_PRESTATE } from '../vm/step/boundary.js';
+import { blockStepCount } from '../vm/step/block-steps.js';
+import { bytesToHex } from '../vm/util/bytes.js';
+import { rng } from './support/rng.js';
+
+const GAME_TYPE = 1337;
+const SPLIT_DEPTH = 2;
+const TRACE_DEPTH = 15;
+const MAX_DEPTH = SPLIT_DEPTH + 1 + TRACE_DEPTH;
+const MAX_CLOCK = 3_600n;
+const ZERO = '0x0000000000000000000000000000000000000000';
+const ORIGIN = { number: 1n, hash: new Uint8Array(32).fill(0x11) };
+
+describe('MetisVM dispute games on anvil', () => {
+  let node: AnvilNode;
+  let dir: string;
+  let seq: Sequencer;
+  let view: MetisChainView;
+  let deployer: L1Clients;
+  let honest: L1Clients;
+  let liar: L1Clients;
+  let factory: Address;
+  let testClient: ReturnType<typeof createTestClient>;
+  let lie: CorruptedTrace;
+  const LIE_BLOCK = 2n;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'metis-l1-'));
+    seq = await Sequencer.open({ dataDir: join(dir, 'l2'), genesisTimestamp: 10_000n });
+    const load = new LoadGenerator({ seed: 7, perBlock: [2, 3], hashRounds: [3, 12], storageSlots: [1, 3] });
+    for (let i = 0; i < 3; i++) await seq.buildBlock(load.nextBlock().map((t) => t.raw), ORIGIN);
+    view = { chain: DEVNET_RULES, block: (n) => seq.blockAt(n), preimage: (h) => seq.preimage(h) };
+    const random = rng(99);
+    lie = await prepareLie(view, LIE_BLOCK, (c) => c[Math.floor(random() * c.length)]!);
+
+    node = await startAnvil({ hardfork: 'prague' });
+    testClient = createTestClient({ chain: foundry, mode: 'anvil', transport: http(node.rpcUrl) });
+    const keys = node.privateKeys;
+    deployer = l1Clients(node.rpcUrl, keys[0]!, { pollingIntervalMs: 20 });
+    honest = l1Clients(node.rpcUrl, keys[1]!, { pollingIntervalMs: 20 });
+    liar = l1Clients(node.rpcUrl, keys[2]!, { pollingIntervalMs: 20 });
+    const verifier = (await deployContract(deployer, contractArtifact('MetisStepVerifier'))).address;
+    const genesis = (await seq.blockAt(0n))!;
+    const sys = await deployDisputeSystem(deployer, {
+      anchorRoot: bytesToHex(genesis.outputRoot),
+      anchorL2BlockNumber: 0n,
+      initBond: parseEther('0.01'),
+      game: {
+        gameType: GAME_TYPE,
+        maxGameDepth: MAX_DEPTH,
+        splitDepth: SPLIT_DEPTH,
+        maxClockDuration: MAX_CLOCK,
+        clockExtension: 300n,
+        absolutePrestate: bytesToHex(ABSOLUTE_PRESTATE),
+        verifier,
+        baseBond: parseEther('0.01'),
+        topBond: parseEther('0.5'),
+      },
+    });
+    factory = sys.factory;
+  }, 300_000);
+
+  afterAll(async () => {
+    await node?.stop();
+    await seq?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the devnet blocks fit the execution subgame and the liar differs only from its corrupted step on', async () => {
+    for (const n of [1n, 2n, 3n]) {
+      const t = await traceChainBlock(view, n, (await view.block(n))!.outputRoot);
+      expect(blockStepCount(t)).toBeLessThanOrEqual(2 ** TRACE_DEPTH);
+      expect(t.status).toBe(0);
+    }
+    const honestTrace = await traceChainBlock(view, LIE_BLOCK, (await view.block(LIE_BLOCK))!.outputRoot);
+    for (let k = 0; k <= lie.at; k++) expect(bytesToHex(lie.commitments[k]!)).toBe(bytesToHex(honestTrace.commitments[k]!));
+    expect(bytesToHex(lie.commitments[lie.at + 1]!)).not.toBe(bytesToHex(honestTrace.commitments[lie.at + 1]!));
+    expect(bytesToHex(lie.outputRoot)).not.toBe(bytesToHex((await view.block(LIE_BLOCK))!.outputRoot));
+    // The liar's trace is valid against its own root: its exec subgame root carries status 0.
+    expect(lie.commitments.at(-1)![0]).toBe(0);
+  }, 300_000);
+
+  async function play(agents: readonly GameAgent[], watch: L1GameContract): Promise<{ status: GameStatus; steps: number }> {
+    for (let round = 0; round < 400; round++) {
+      let sent = 0;
+      for (const a of agents) {
+        const t = await a.tick();
+        sent += t.sent.length;
+        if (process.env.DEBUG_GAME) for (const r of t.rejected) console.log('rejected', r.action.type, r.error.name, r.error.message.slice(0, 200));
+      }
+      const { status, claims } = await watch.view();
+      if (process.env.DEBUG_GAME && status !== 'IN_PROGRESS') for (const c of claims) console.log(c.index, c.parentIndex, c.position.depth, c.claimant.slice(0, 6), c.value.slice(0, 10), c.counteredBy.slice(0, 6));
+      // A leaf is countered only by a step on L1.
+      if (status !== 'IN_PROGRESS') return { status, steps: claims.filter((c) => c.position.depth === MAX_DEPTH && c.counteredBy !== ZERO).length };
+      if (sent === 0) {
+        await testClient.increaseTime({ seconds: Number(MAX_CLOCK / 4n) });
+        await testClient.mine({ blocks: 1 });
+      }
+    }
+    throw new Error('the game did not resolve');
+  }
+
+  async function createGame(creator: L1Clients, root: Hex, block: bigint): Promise<Address> {
+    return (await new L1Factory(creator, factory).createGame({ gameType: GAME_TYPE, rootClaim: root, l2BlockNumber: block })).address;
+  }
+
+  it("the honest challenger beats the liar's proposal with a step on L1", async () => {
+    const address = await createGame(liar, bytesToHex(lie.outputRoot), LIE_BLOCK);
+    const params = (await new L1GameContract(honest, address).view()).params;
+    const liarAgent = new GameAgent(new L1GameContract(liar, address), new GameSolver(dishonestAccessor(params, view, { block: LIE_BLOCK, trace: lie })));
+    const honestAgent = new GameAgent(new L1GameContract(honest, address), new GameSolver(metisAccessor(params, view)));
+    const result = await play([honestAgent, liarAgent], new L1GameContract(honest, address));
+    expect(result.status).toBe('CHALLENGER_WINS');
+    expect(result.steps).toBeGreaterThanOrEqual(1);
+  }, 600_000);
+
+  it("the honest proposer survives the liar's challenge", async () => {
+    const address = await createGame(honest, bytesToHex((await view.block(3n))!.outputRoot), 3n);
+    const params = (await new L1GameContract(honest, address).view()).params;
+    const liarAgent = new GameAgent(new L1GameContract(liar, address), new GameSolver(dishonestAccessor(params, view, { block: LIE_BLOCK, trace: lie })));
+    const honestAgent = new GameAgent(new L1GameContract(honest, address), new GameSolver(metisAccessor(params, view)));
+    const result = await play([liarAgent, honestAgent], new L1GameContract(honest, address));
+    expect(result.status).toBe('DEFENDER_WINS');
+  }, 600_000);
+});
