@@ -68,6 +68,17 @@ export function createAddress(sender: Address, nonce: bigint): Address {
 
 // ---- the generator ---------------------------------------------------------------------------
 
+function checkRange(range: readonly [number, number], name: string): readonly [number, number] {
+  const [lo, hi] = range;
+  if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo < 0 || hi < lo) throw new RangeError(`${name} must be [min, max] with 0 <= min <= max, not [${lo}, ${hi}]`);
+  return range;
+}
+
+/** lo + r mod (hi - lo + 1). */
+function inRange([lo, hi]: readonly [number, number], r: bigint): bigint {
+  return BigInt(lo) + (r % BigInt(hi - lo + 1));
+}
+
 /** xorshift32: small, deterministic, good enough to vary a load. */
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 0x9e3779b9;
@@ -92,6 +103,13 @@ export interface LoadOptions {
   readonly perBlock?: readonly [number, number];
   /** Fee cap per gas; must stay above the base fee (default 2 gwei; the devnet starts at 1 gwei). */
   readonly maxFeePerGas?: bigint;
+  /**
+   * Keccak rounds of a hashing call, min and max (default 200..2199). Each round is about 15
+   * instructions, so a dispute game's per-block step budget bounds it (see DEVNET_LOAD).
+   */
+  readonly hashRounds?: readonly [number, number];
+  /** Slots a storage call writes, min and max (default 5..24). */
+  readonly storageSlots?: readonly [number, number];
 }
 
 export interface GeneratedTransaction {
@@ -113,6 +131,8 @@ export class LoadGenerator {
   private readonly chainId: bigint;
   private readonly perBlock: readonly [number, number];
   private readonly maxFee: bigint;
+  private readonly hashRounds: readonly [number, number];
+  private readonly storageSlots: readonly [number, number];
 
   constructor(opts: LoadOptions) {
     this.next = rng(opts.seed);
@@ -123,6 +143,9 @@ export class LoadGenerator {
     this.chainId = opts.chainId ?? DEVNET_CHAIN_ID;
     this.perBlock = opts.perBlock ?? [2, 5];
     this.maxFee = opts.maxFeePerGas ?? 2_000_000_000n;
+    this.hashRounds = checkRange(opts.hashRounds ?? [200, 2199], 'hashRounds');
+    this.storageSlots = checkRange(opts.storageSlots ?? [5, 24], 'storageSlots');
+    checkRange(this.perBlock, 'perBlock');
   }
 
   /** The contracts this load deployed so far. */
@@ -161,12 +184,12 @@ export class LoadGenerator {
         break;
       case 'storage':
         to = this.contracts[Number(r % BigInt(this.contracts.length))]!;
-        data = workloadCalldata(0, 5n + (r % 20n), r << 32n);
+        data = workloadCalldata(0, inRange(this.storageSlots, r), r << 32n);
         gasLimit = 1_000_000n;
         break;
       case 'hash':
         to = this.contracts[Number(r % BigInt(this.contracts.length))]!;
-        data = workloadCalldata(1, 200n + (r % 2000n), r);
+        data = workloadCalldata(1, inRange(this.hashRounds, r), r);
         gasLimit = 500_000n;
         break;
       case 'message':
