@@ -3,14 +3,19 @@
 // re-executed statelessly here; alert on every invalid one. Logs carry the game id; Prometheus
 // metrics on --metrics-port.
 import { Option, type Command } from 'commander';
-import { createPublicClient, http, type Address } from 'viem';
+import { createPublicClient, defineChain, http, type Address, type Chain } from 'viem';
+import { foundry } from 'viem/chains';
+import type { Logger } from 'pino';
 import { FORKS, type Fork } from '../../vm/chain/forks.js';
 import { anvilRules } from '../../vm/chain/chain.js';
 import { RpcClient } from '../../vm/rpc/client.js';
 import { createRpcReplaySource, isAnvil, rpcChainId } from '../../vm/replay/rpc-source.js';
 import { L1Factory } from '../../prover/l1/factory.js';
 import { Watcher } from '../../challenger/watcher.js';
-import { serveMetrics, watcherMetrics } from '../../challenger/metrics.js';
+import { challengerMetrics, serveMetrics, watcherMetrics } from '../../challenger/metrics.js';
+import { ChallengeDaemon, RollupConfigError, readRollupConfig, type RollupConfig } from '../../challenger/daemon.js';
+import { l1Clients } from '../../contracts/deploy.js';
+import { PRIVATE_KEY_ENV, resolvePrivateKey } from './game.js';
 import { contextOf } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseAddress, parseNonNegativeInt, parseUrl } from '../options.js';
@@ -18,8 +23,15 @@ import { chainRulesFor } from './replay.js';
 
 interface WatchOpts {
   l1Rpc: string;
-  l2Rpc: string;
-  factory: Address;
+  l2Rpc?: string;
+  factory?: Address;
+  beacon?: string;
+  rollupConfig?: string;
+  dataDir?: string;
+  privateKey?: string;
+  keystore?: string;
+  passwordEnv?: string;
+  claimants?: string;
   mode: 'watch-only' | 'challenge';
   chain: 'ethereum' | 'hyperion';
   fork?: Fork;
@@ -36,9 +48,16 @@ export function registerWatchCommand(program: Command): void {
     .command('watch')
     .description('the challenger daemon: follow the dispute game factory and check every root claim against a re-executed output root')
     .requiredOption('--l1-rpc <url>', 'L1 JSON-RPC', parseUrl)
-    .requiredOption('--l2-rpc <url>', 'L2 JSON-RPC the blocks and their pre-state witnesses come from (every proof is checked)', parseUrl)
-    .requiredOption('--factory <addr>', 'DisputeGameFactory address', parseAddress)
-    .addOption(new Option('--mode <mode>', 'watch-only: alerts, no transactions').choices(['watch-only', 'challenge']).default('watch-only'))
+    .option('--l2-rpc <url>', 'watch-only: L2 JSON-RPC the blocks and their pre-state witnesses come from (every proof is checked)', parseUrl)
+    .option('--factory <addr>', 'DisputeGameFactory address (challenge: default from --rollup-config)', parseAddress)
+    .addOption(new Option('--mode <mode>', 'watch-only: alerts, no transactions; challenge: derive L2 from L1, play every reachable game').choices(['watch-only', 'challenge']).default('watch-only'))
+    .option('--rollup-config <file>', 'challenge: the L2 chain (inbox, batcher, first L1 block, genesis time, factory), as `devnet` writes it')
+    .option('--beacon <url>', 'challenge: beacon API for blobs (default: the L1 RPC, as anvil serves it)', parseUrl)
+    .option('--data-dir <dir>', 'challenge: the L2 state, the transaction journal and per-game data (restart-safe)')
+    .option('--private-key <hex>', `challenge: signing key (prefer ${PRIVATE_KEY_ENV} or --keystore)`)
+    .option('--keystore <file>', 'challenge: V3 keystore with the signing key')
+    .option('--password-env <var>', 'challenge: environment variable holding the keystore password')
+    .option('--claimants <addrs>', 'challenge: also claim credit for these addresses (comma-separated)')
     .addOption(new Option('--chain <name>', 'L2 chain rules').choices(['ethereum', 'hyperion']).default('hyperion'))
     .addOption(new Option('--fork <fork>', 'L2 fork').choices([...FORKS]))
     .option('--metrics-port <p>', 'serve Prometheus metrics on 127.0.0.1:P/metrics', parseNonNegativeInt)
@@ -49,11 +68,11 @@ export function registerWatchCommand(program: Command): void {
     .option('--once', 'one pass, then exit (non-zero when any root claim is invalid)')
     .action(async (opts: WatchOpts, cmd: Command) => {
       const { log } = contextOf(cmd);
-      if (opts.mode !== 'watch-only') {
-        throw new UsageError('--mode challenge is not available yet: it needs transaction-boundary steps on L1 (see prover/DESIGN.md); use --mode watch-only');
-      }
-      const chainId = await rpcChainId(opts.l2Rpc);
-      const anvil = await isAnvil(opts.l2Rpc);
+      if (opts.mode === 'challenge') return runChallenge(opts, log);
+      if (opts.l2Rpc === undefined || opts.factory === undefined) throw new UsageError('--mode watch-only needs --l2-rpc and --factory');
+      const l2Rpc = opts.l2Rpc;
+      const chainId = await rpcChainId(l2Rpc);
+      const anvil = await isAnvil(l2Rpc);
       const chain = anvil && opts.chain === 'ethereum' ? anvilRules(opts.fork ?? 'prague', chainId) : chainRulesFor(opts.chain, chainId, opts.fork);
       const l1 = createPublicClient({ transport: http(opts.l1Rpc, { timeout: 60_000 }) });
       const metrics = watcherMetrics();
@@ -61,8 +80,8 @@ export function registerWatchCommand(program: Command): void {
       const watcher = new Watcher({
         factory: new L1Factory({ public: l1 }, opts.factory),
         l1,
-        l2Source: createRpcReplaySource(opts.l2Rpc),
-        l2Rpc: new RpcClient(opts.l2Rpc),
+        l2Source: createRpcReplaySource(l2Rpc),
+        l2Rpc: new RpcClient(l2Rpc),
         chain,
         replayOptions: anvil ? { checkParent: false } : {},
         log,
@@ -109,4 +128,85 @@ export function registerWatchCommand(program: Command): void {
       if (opts.once === true && invalid > 0) process.exitCode = 1;
       log.info({ checked: watcher.checked.size, invalidOrUnverifiable: invalid }, 'watch stopped');
     });
+}
+
+function parseAddressList(list: string | undefined): Address[] | undefined {
+  return list === undefined ? undefined : list.split(',').map((a) => parseAddress(a.trim()));
+}
+
+/** The L1 chain for signing: anvil's, or one named by its chain id. */
+async function l1ChainOf(url: string): Promise<Chain> {
+  const id = Number(await rpcChainId(url));
+  if (id === foundry.id) return foundry;
+  return defineChain({ id, name: `chain ${id}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [url] } } });
+}
+
+/** --mode challenge: our own L2 node from L1 data, MetisVM traces, every reachable game played. */
+async function runChallenge(opts: WatchOpts, log: Logger): Promise<void> {
+  if (opts.rollupConfig === undefined) throw new UsageError('--mode challenge needs --rollup-config FILE (the devnet writes one)');
+  if (opts.dataDir === undefined) throw new UsageError('--mode challenge needs --data-dir DIR (state, journal and games live there)');
+  let rollup: RollupConfig;
+  try {
+    rollup = await readRollupConfig(opts.rollupConfig);
+  } catch (e) {
+    if (e instanceof RollupConfigError || (e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`--rollup-config: ${(e as Error).message}`);
+    throw e;
+  }
+  if (opts.factory !== undefined) rollup = { ...rollup, factory: opts.factory };
+  const key = resolvePrivateKey(opts);
+  const clients = l1Clients(opts.l1Rpc, key, { chain: await l1ChainOf(opts.l1Rpc), pollingIntervalMs: 500 });
+  const metrics = challengerMetrics();
+  const claimants = parseAddressList(opts.claimants);
+  const allow = parseAddressList(opts.allow);
+  const daemon = await ChallengeDaemon.open({
+    l1RpcUrl: opts.l1Rpc,
+    ...(opts.beacon === undefined ? {} : { beaconUrl: opts.beacon }),
+    rollup,
+    dataDir: opts.dataDir,
+    l1: clients,
+    ...(claimants === undefined ? {} : { claimants }),
+    ...(allow === undefined ? {} : { allow }),
+    ...(opts.gameWindow === undefined ? {} : { gameWindowSeconds: BigInt(opts.gameWindow) * 3600n }),
+    maxConcurrency: Math.max(1, opts.maxConcurrency),
+    logger: log,
+    metrics,
+  });
+  let server: Awaited<ReturnType<typeof serveMetrics>> | null = null;
+  if (opts.metricsPort !== undefined) {
+    server = await serveMetrics(metrics.registry, opts.metricsPort);
+    log.info({ url: server.url }, 'metrics served');
+  }
+  log.info({ factory: rollup.factory, sender: clients.wallet.account.address, dataDir: opts.dataDir }, 'challenging');
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let failures = 0;
+  try {
+    for (;;) {
+      try {
+        const { play } = await daemon.tick();
+        failures = 0;
+        for (const g of play.games) {
+          if (g.sent.length > 0 || g.done) process.stdout.write(JSON.stringify({ game: g.address, status: g.status, sent: g.sent, done: g.done }) + '\n');
+        }
+      } catch (e) {
+        failures++;
+        log.warn({ err: e instanceof Error ? e.message : String(e), failures }, 'challenge pass failed: retrying with backoff');
+      }
+      if (opts.once === true || stop.signal.aborted) break;
+      const delay = Math.min(opts.pollInterval * 2 ** Math.min(failures, 6), 300_000);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, delay);
+        stop.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+      });
+      if (stop.signal.aborted) break;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    server?.server.close();
+    await daemon.close();
+  }
+  log.info('challenger stopped');
 }

@@ -1,0 +1,160 @@
+// The challenge-mode daemon: an L2 node of our own (derived from L1 data availability and
+// re-executed with MetisVM in level under the data dir) feeds MetisVM trace providers, and the
+// challenger plays every reachable dispute game with them. One tick: follow L1, then play.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from 'viem';
+import { DEVNET_RULES } from '../devnet/chain.js';
+import { DevnetNode, type SyncResult } from '../devnet/node.js';
+import { metisAccessor } from '../prover/metis/trace-provider.js';
+import type { L2BlockRecord, MetisChainView } from '../prover/metis/chain-view.js';
+import { hexToBytes } from '../vm/util/bytes.js';
+import { Challenger, type TickReport } from './challenger.js';
+import type { ChallengerMetrics } from './metrics.js';
+
+export class RollupConfigError extends Error {
+  override readonly name = 'RollupConfigError';
+}
+
+/** What a watcher must know about the L2 chain to derive it from L1 (written by `devnet`). */
+export interface RollupConfig {
+  readonly l2ChainId: bigint;
+  readonly inbox: Address;
+  readonly batcher: Address;
+  /** The first L1 block batches can be in. */
+  readonly l1Start: bigint;
+  readonly genesisTimestamp: bigint;
+  readonly factory: Address;
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+export function parseRollupConfig(text: string, source = 'rollup config'): RollupConfig {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new RollupConfigError(`${source} is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null) throw new RollupConfigError(`${source} is not an object`);
+  const o = doc as Record<string, unknown>;
+  const address = (k: string): Address => {
+    const v = o[k];
+    if (typeof v !== 'string' || !ADDRESS.test(v)) throw new RollupConfigError(`${source}: ${k} must be an address`);
+    return v as Address;
+  };
+  const int = (k: string): bigint => {
+    const v = o[k];
+    if ((typeof v !== 'string' && typeof v !== 'number') || !/^\d+$/.test(String(v))) throw new RollupConfigError(`${source}: ${k} must be a non-negative integer`);
+    return BigInt(v);
+  };
+  return { l2ChainId: int('l2ChainId'), inbox: address('inbox'), batcher: address('batcher'), l1Start: int('l1Start'), genesisTimestamp: int('genesisTimestamp'), factory: address('factory') };
+}
+
+export function formatRollupConfig(c: RollupConfig): string {
+  return JSON.stringify({ ...c, l2ChainId: c.l2ChainId.toString(), l1Start: c.l1Start.toString(), genesisTimestamp: c.genesisTimestamp.toString() }, null, 2) + '\n';
+}
+
+export async function readRollupConfig(file: string): Promise<RollupConfig> {
+  return parseRollupConfig(await readFile(file, 'utf8'), file);
+}
+
+/** The node's derived chain as MetisVM trace providers read it. */
+export function nodeChainView(node: DevnetNode): MetisChainView {
+  return {
+    chain: DEVNET_RULES,
+    async block(n: bigint): Promise<L2BlockRecord | null> {
+      const [b, o] = await Promise.all([node.blockAt(n), node.outputAt(n)]);
+      if (b === null || o === null) return null;
+      return {
+        number: b.number,
+        hash: b.hash,
+        header: b.header,
+        transactions: b.transactions,
+        stateRoot: hexToBytes(o.stateRoot),
+        messagePasserStorageRoot: hexToBytes(o.messagePasserStorageRoot),
+        outputRoot: hexToBytes(o.outputRoot),
+      };
+    },
+    preimage: (h) => node.preimage(h),
+  };
+}
+
+export interface DaemonOptions {
+  readonly l1RpcUrl: string;
+  readonly beaconUrl?: string;
+  readonly rollup: RollupConfig;
+  readonly dataDir: string;
+  readonly l1: { readonly public: PublicClient; readonly wallet: WalletClient<Transport, Chain, Account> };
+  readonly claimants?: readonly Address[];
+  readonly gameWindowSeconds?: bigint;
+  readonly allow?: readonly Address[];
+  readonly maxConcurrency?: number;
+  readonly logger: Logger;
+  readonly metrics: ChallengerMetrics;
+}
+
+export interface DaemonTick {
+  readonly sync: SyncResult;
+  readonly play: TickReport;
+}
+
+export class ChallengeDaemon {
+  private constructor(
+    readonly node: DevnetNode,
+    readonly challenger: Challenger,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(o: DaemonOptions): Promise<ChallengeDaemon> {
+    const node = await DevnetNode.open({
+      l1RpcUrl: o.l1RpcUrl,
+      ...(o.beaconUrl === undefined ? {} : { beaconUrl: o.beaconUrl }),
+      inbox: o.rollup.inbox,
+      batcher: o.rollup.batcher,
+      l1Start: o.rollup.l1Start,
+      dataDir: join(o.dataDir, 'l2'),
+      genesisTimestamp: o.rollup.genesisTimestamp,
+      logger: o.logger.child({ part: 'l2-node' }),
+    });
+    const view = nodeChainView(node);
+    const logger = o.logger;
+    try {
+      const challenger = await Challenger.create({
+        l1: o.l1,
+        factory: o.rollup.factory,
+        claimants: o.claimants ?? [],
+        ...(o.gameWindowSeconds === undefined ? {} : { gameWindowSeconds: o.gameWindowSeconds }),
+        ...(o.allow === undefined ? {} : { allow: o.allow }),
+        ...(o.maxConcurrency === undefined ? {} : { maxConcurrency: o.maxConcurrency }),
+        dataDir: join(o.dataDir, 'challenger'),
+        logger: logger.child({ part: 'challenger' }),
+        metrics: o.metrics,
+        // A game is judged once our own chain has derived its block; until then it waits.
+        accessorFor: async (game) => {
+          if (node.head().number < game.params.l2BlockNumber) return null;
+          return metisAccessor(game.params, view, {
+            onTrace: (block, steps, ms) => logger.info({ game: game.address, block: Number(block), steps, ms }, 'traced the disputed block'),
+          });
+        },
+      });
+      return new ChallengeDaemon(node, challenger, logger);
+    } catch (e) {
+      await node.close();
+      throw e;
+    }
+  }
+
+  async tick(): Promise<DaemonTick> {
+    const sync = await this.node.sync();
+    if (sync.derived > 0 || sync.reorgs > 0) this.logger.info({ l1Head: Number(sync.l1Head), l2Head: Number(sync.l2Head), derived: sync.derived, reorgs: sync.reorgs }, 'followed L1');
+    const play = await this.challenger.tick();
+    return { sync, play };
+  }
+
+  async close(): Promise<void> {
+    await this.challenger.close();
+    await this.node.close();
+  }
+}
