@@ -2,13 +2,42 @@
 pragma solidity ^0.8.28;
 
 import {IStepVerifier} from "./IStepVerifier.sol";
+import {LibMPT} from "./LibMPT.sol";
+import {LibRLP} from "./LibRLP.sol";
+
+// Record words both contracts of this file read (prover/DESIGN.md §2.1, §2.2).
+uint256 constant S_WORLD = 3;
+uint256 constant S_TX_START = 4;
+uint256 constant S_ACCESS = 5;
+uint256 constant S_TRANSIENT = 6;
+uint256 constant S_CREATED = 7;
+uint256 constant S_LOGS = 9;
+uint256 constant S_LOG_COUNT = 10;
+uint256 constant F_STATIC = 1;
+uint256 constant F_ADDRESS = 6;
+uint256 constant F_GAS = 13;
+uint256 constant F_REFUND = 20;
 
 /// @notice The on-chain MetisVM one-step verifier (prover/DESIGN.md §4), written from the design
 ///         and checked against the TypeScript reference verifier (vm/step/execute.ts) step by step.
-///         This version proves the instructions that stay inside one frame without touching the
-///         world state: arithmetic, comparison, bitwise, stack, control flow, memory words,
-///         calldata, and the frame, transaction and block context. Every other step reverts with
-///         UnsupportedStep(op): it is not provable on L1 yet, never wrongly proven.
+///         This version proves the instructions that stay inside one frame: arithmetic,
+///         comparison, bitwise, stack, control flow, memory words, calldata, the frame,
+///         transaction and block context, storage (SLOAD, SSTORE), transient storage (TLOAD,
+///         TSTORE), account reads (BALANCE, SELFBALANCE, EXTCODESIZE, EXTCODEHASH) and LOG0-LOG4,
+///         and the end of the top-level call (STOP, RETURN, REVERT, and the exceptional halts of
+///         these instructions). Every other step reverts with UnsupportedStep(op): it is not
+///         provable on L1 yet, never wrongly proven.
+///
+///         Gas of `verify` (eth_estimateGas, worst seen in test/contracts-step-verifier.test.ts
+///         over hand-written and generated programs; tries of a few accounts and slots):
+///           stack, arithmetic, logic, jumps, context   ~80k-105k
+///           memory words, CALLDATALOAD                  ~250k-260k
+///           SLOAD                                       ~345k
+///           SSTORE                                      ~530k
+///           TLOAD / TSTORE                              ~210k
+///           BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE ~300k
+///           LOG0-LOG4                                   ~680k
+///           end of the call (RETURN/REVERT, halts)      ~480k
 contract MetisStepVerifier is IStepVerifier {
     error UnsupportedStep(uint8 op);
     error MissingPreimage(bytes32 hash);
@@ -29,17 +58,14 @@ contract MetisStepVerifier is IStepVerifier {
     uint256 internal constant S_FRAME = 13;
     uint256 internal constant S_RESULT = 14;
     uint256 internal constant F_KIND = 0;
-    uint256 internal constant F_REFUND = 20;
     uint256 internal constant F_SNAPSHOT = 23;
     // Frame record word indices (DESIGN §2.2).
-    uint256 internal constant F_ADDRESS = 6;
     uint256 internal constant F_CALLER = 5;
     uint256 internal constant F_VALUE = 8;
     uint256 internal constant F_CODE = 9;
     uint256 internal constant F_CALLDATA_ROOT = 10;
     uint256 internal constant F_CALLDATA_SIZE = 11;
     uint256 internal constant F_PC = 12;
-    uint256 internal constant F_GAS = 13;
     uint256 internal constant F_STACK = 14;
     uint256 internal constant F_STACK_SIZE = 15;
     uint256 internal constant F_MEMORY_ROOT = 16;
@@ -67,16 +93,24 @@ contract MetisStepVerifier is IStepVerifier {
         uint256 gasCost;
         uint256[] pushes; // values pushed, in push order
         uint256 nextPc;
-        bool halt; // an exceptional halt (invalid jump) found while executing
+        bool halt; // an exceptional halt found while executing (top-level call only)
+        bool top; // the running frame is the top-level call's (an exceptional halt ends the message)
     }
 
-    function step(bytes calldata stateData, bytes calldata proof, bytes32, bytes32, uint256) external pure returns (bytes32) {
+    /// @dev The trie half (SLOAD, SSTORE, TLOAD, TSTORE, BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE).
+    MetisWorldStep public immutable WORLD;
+
+    constructor() {
+        WORLD = new MetisWorldStep();
+    }
+
+    function step(bytes calldata stateData, bytes calldata proof, bytes32, bytes32, uint256) external view returns (bytes32) {
         return verify(stateData, abi.decode(proof, (bytes[])));
     }
 
     /// @notice Runs one step from `stateData` (the pre-state record) over `preimages`; returns the
     ///         post-state commitment (status in the top byte).
-    function verify(bytes memory stateData, bytes[] memory preimages) public pure returns (bytes32) {
+    function verify(bytes memory stateData, bytes[] memory preimages) public view returns (bytes32) {
         if (stateData.length != 22 * 32) revert BadStateData();
         Witness memory w = _witness(preimages);
         Ctx memory c;
@@ -96,6 +130,7 @@ contract MetisStepVerifier is IStepVerifier {
         c.nextPc = pc + 1;
         // The end of the top-level message of a call: STOP, RETURN or REVERT with no caller.
         bool topCall = c.s[S_FRAME_COUNT] == 0 && c.f[F_KIND] == 0;
+        c.top = topCall;
         if ((c.op == 0x00 || c.op == 0xf3 || c.op == 0xfd) && topCall) return _end(w, c);
         // Exceptional halts this verifier can judge exactly end a top-level call: INVALID, and a
         // stack underflow of a covered instruction.
@@ -107,6 +142,9 @@ contract MetisStepVerifier is IStepVerifier {
 
     /// @dev Stack items a covered instruction reads (0 for uncovered ones: they revert later anyway).
     function _pops(uint8 op) internal pure returns (uint256) {
+        if (op == 0x54 || op == 0x5c || op == 0x31 || op == 0x3b || op == 0x3f) return 1;
+        if (op == 0x55 || op == 0x5d) return 2;
+        if (op >= 0xa0 && op <= 0xa4) return op - 0x9e;
         if (op >= 0x80 && op <= 0x8f) return op - 0x7f;
         if (op >= 0x90 && op <= 0x9f) return op - 0x8e;
         if (op == 0x08 || op == 0x09) return 3;
@@ -323,7 +361,7 @@ contract MetisStepVerifier is IStepVerifier {
         }
     }
 
-    function _execute(Witness memory w, Ctx memory c) internal pure {
+    function _execute(Witness memory w, Ctx memory c) internal view {
         uint8 op = c.op;
         if (op >= 0x60 && op <= 0x7f) return _pushN(c, op - 0x5f);
         if (op >= 0x80 && op <= 0x8f) return _dup(w, c, op - 0x7f);
@@ -351,6 +389,8 @@ contract MetisStepVerifier is IStepVerifier {
             uint256 off = c.items[0];
             return _push1(c, off >= c.f[F_CALLDATA_SIZE] ? 0 : _readWord(w, bytes32(c.f[F_CALLDATA_ROOT]), c.f[F_CALLDATA_SIZE], off));
         }
+        if (op == 0x54 || op == 0x55 || op == 0x5c || op == 0x5d || op == 0x31 || op == 0x3b || op == 0x3f || op == 0x47) return _world(w, c);
+        if (op >= 0xa0 && op <= 0xa4) return _log(w, c);
         _env(w, c);
     }
 
@@ -550,6 +590,75 @@ contract MetisStepVerifier is IStepVerifier {
         _push1(c, b[field]);
     }
 
+    // ---- instructions that touch the world (their trie work runs in MetisWorldStep) -------
+
+    uint256 internal constant GAS_LOG = 375;
+    uint256 internal constant GAS_LOG_DATA = 8;
+    uint256 internal constant MEMORY_LIMIT = 0xffffffff;
+
+    /// @dev An exceptional halt found before the instruction reads anything more: it ends a
+    ///      top-level call (verify judges it); in a child frame it is not provable yet.
+    function _haltNow(Ctx memory c) internal pure {
+        if (!c.top) revert UnsupportedStep(c.op);
+        c.halt = true;
+    }
+
+    /// @dev Whether the gas charged so far is more than the frame has; if so the step halts and
+    ///      nothing the interpreter would not have read is read (the witness does not hold it).
+    function _outOfGas(Ctx memory c) internal pure returns (bool oog) {
+        oog = c.f[F_GAS] < c.gasCost;
+        if (oog) _haltNow(c);
+    }
+
+    /// @dev SLOAD, SSTORE, TLOAD, TSTORE, BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE: the
+    ///      stack items are read here, the tries are walked and written by WORLD.
+    function _world(Witness memory w, Ctx memory c) internal view {
+        uint8 op = c.op;
+        if (op == 0x47) {
+            // SELFBALANCE on a full stack halts before the balance is read.
+            if (c.f[F_STACK_SIZE] >= 1024) return _haltNow(c);
+        } else _pop(w, c, op == 0x55 || op == 0x5d ? 2 : 1);
+        (bool ok, bytes memory ret) = address(WORLD).staticcall(abi.encodeCall(MetisWorldStep.run, (op, c.top, c.s, c.f, c.items, w.hashes, w.data, w.n)));
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 32), mload(ret))
+            }
+        }
+        MetisWorldStep.Out memory out = abi.decode(ret, (MetisWorldStep.Out));
+        c.s = out.s;
+        c.f[F_REFUND] = out.refund;
+        c.gasCost = out.gasCost;
+        c.halt = out.halt;
+        if (out.push) _push1(c, out.value);
+    }
+
+    /// @dev LOG0..LOG4: appends keccak(rlp([address, topics, data])) to the logs hash chain.
+    function _log(Witness memory w, Ctx memory c) internal pure {
+        uint256 n = c.op - 0xa0;
+        _pop(w, c, n + 2);
+        c.gasCost = GAS_LOG * (n + 1);
+        if (_outOfGas(c)) return;
+        uint256 off = c.items[0];
+        uint256 size = c.items[1];
+        if (size > MEMORY_LIMIT) return _haltNow(c);
+        c.gasCost += GAS_LOG_DATA * size;
+        if (_outOfGas(c)) return;
+        if (size != 0 && off > MEMORY_LIMIT - size) return _haltNow(c);
+        uint256 oldSize = c.f[F_MEMORY_SIZE];
+        _expand(c, off, size);
+        if (_outOfGas(c)) return;
+        if (c.f[F_STATIC] != 0) return _haltNow(c);
+        bytes[] memory topics = new bytes[](n);
+        for (uint256 i = 0; i < n; i++) topics[i] = LibRLP.encodeBytes32(bytes32(c.items[2 + i]));
+        bytes[] memory fields = new bytes[](3);
+        fields[0] = LibRLP.encodeBytes(abi.encodePacked(address(uint160(c.f[F_ADDRESS]))));
+        fields[1] = LibRLP.encodeList(topics);
+        fields[2] = LibRLP.encodeBytes(_readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, off, size));
+        bytes32 item = keccak256(LibRLP.encodeList(fields));
+        c.s[S_LOGS] = uint256(keccak256(abi.encodePacked(bytes32(c.s[S_LOGS]), item)));
+        c.s[S_LOG_COUNT] += 1;
+    }
+
     // ---- the post-state -------------------------------------------------------------------------
 
     function _commit(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
@@ -568,5 +677,177 @@ contract MetisStepVerifier is IStepVerifier {
         bytes32 h = keccak256(abi.encode(c.s));
         return bytes32((uint256(h) & ~(uint256(0xff) << 248)) | (uint256(STATUS_UNFINISHED) << 248));
         // (w is only read above; the post-state needs no new preimages on chain.)
+    }
+}
+
+/// @notice The trie half of MetisStepVerifier, deployed by it (one contract holding both would
+///         pass the 24,576-byte code limit): runs one SLOAD, SSTORE, TLOAD, TSTORE, BALANCE,
+///         EXTCODESIZE, EXTCODEHASH or SELFBALANCE on the world state and the transaction-scoped
+///         tries (DESIGN §3.3) with LibMPT, over the witness the verifier has already hashed.
+///         Gas is charged in the interpreter's order (vm/interpreter/instructions/storage.ts,
+///         environment.ts), and an out-of-gas halt stops before the reads the interpreter skips.
+contract MetisWorldStep {
+    error UnsupportedStep(uint8 op);
+    /// @dev A stored transient value that is not rlp(uint256).
+    error BadTransientValue(bytes32 key);
+
+    uint256 internal constant GAS_WARM_ACCESS = 100;
+    uint256 internal constant GAS_COLD_SLOAD = 2100;
+    uint256 internal constant GAS_COLD_ACCOUNT_ACCESS = 2600;
+    uint256 internal constant GAS_STORAGE_SET = 20000;
+    uint256 internal constant GAS_STORAGE_UPDATE = 5000;
+    uint256 internal constant GAS_STORAGE_CLEAR_REFUND = 4800;
+    uint256 internal constant GAS_CALL_STIPEND = 2300;
+    uint256 internal constant GAS_SELFBALANCE = 5;
+
+    /// @dev The step's effect: the state record with the new roots, the frame's refund counter,
+    ///      the gas the instruction costs, whether it halted (top-level call only: in a child frame
+    ///      a halt reverts UnsupportedStep), and the item it pushes if any.
+    struct Out {
+        uint256[22] s;
+        uint256 refund;
+        uint256 gasCost;
+        bool halt;
+        bool push;
+        uint256 value;
+    }
+
+    struct Op {
+        uint8 op;
+        bool top;
+        uint256[24] f;
+        uint256[] items; // items[0] is the top
+        LibMPT.Store mpt;
+        Out out;
+    }
+
+    /// @param hashes keccak of data[i] for i < n (the verifier's witness, hashed once).
+    function run(
+        uint8 op,
+        bool top,
+        uint256[22] memory s,
+        uint256[24] memory f,
+        uint256[] memory items,
+        bytes32[] memory hashes,
+        bytes[] memory data,
+        uint256 n
+    ) external pure returns (Out memory) {
+        Op memory o;
+        o.op = op;
+        o.top = top;
+        o.f = f;
+        o.items = items;
+        o.mpt = LibMPT.Store(hashes, data, n);
+        o.out.s = s;
+        o.out.refund = f[F_REFUND];
+        _run(o);
+        return o.out;
+    }
+
+    function _halt(Op memory o) internal pure {
+        if (!o.top) revert UnsupportedStep(o.op);
+        o.out.halt = true;
+    }
+
+    function _outOfGas(Op memory o) internal pure returns (bool oog) {
+        oog = o.f[F_GAS] < o.out.gasCost;
+        if (oog) _halt(o);
+    }
+
+    function _push(Op memory o, uint256 v) internal pure {
+        o.out.push = true;
+        o.out.value = v;
+    }
+
+    /// @dev accessRoot and createdRoot key of an address: keccak(address).
+    function _addressKey(address a) internal pure returns (bytes memory) {
+        return abi.encodePacked(keccak256(abi.encodePacked(a)));
+    }
+
+    /// @dev accessRoot and transientRoot key of a slot: keccak(address ‖ slot).
+    function _slotKey(address a, uint256 slot) internal pure returns (bytes memory) {
+        return abi.encodePacked(keccak256(abi.encodePacked(a, slot)));
+    }
+
+    /// @dev EIP-2929: charges a warm or a cold access of `key` and warms it; false on out of gas.
+    function _access(Op memory o, bytes memory key, uint256 coldCost) internal pure returns (bool) {
+        (bool warm, ) = LibMPT.get(o.mpt, bytes32(o.out.s[S_ACCESS]), key);
+        o.out.gasCost += warm ? GAS_WARM_ACCESS : coldCost;
+        if (_outOfGas(o)) return false;
+        if (!warm) o.out.s[S_ACCESS] = uint256(LibMPT.update(o.mpt, bytes32(o.out.s[S_ACCESS]), key, hex"01"));
+        return true;
+    }
+
+    function _run(Op memory o) internal pure {
+        uint8 op = o.op;
+        uint256[22] memory s = o.out.s;
+        address self = address(uint160(o.f[F_ADDRESS]));
+        if (op == 0x47) {
+            o.out.gasCost = GAS_SELFBALANCE;
+            if (_outOfGas(o)) return;
+            return _push(o, LibMPT.accountAt(o.mpt, bytes32(s[S_WORLD]), self).balance);
+        }
+        if (op == 0x31 || op == 0x3b || op == 0x3f) {
+            address a = address(uint160(o.items[0]));
+            if (!_access(o, _addressKey(a), GAS_COLD_ACCOUNT_ACCESS)) return;
+            LibMPT.Account memory acct = LibMPT.accountAt(o.mpt, bytes32(s[S_WORLD]), a);
+            if (op == 0x31) return _push(o, acct.balance);
+            // EIP-1052 with EIP-161: zero for an account that does not exist or is empty.
+            if (op == 0x3f) return _push(o, acct.exists && !LibMPT.isEmpty(acct) ? uint256(acct.codeHash) : 0);
+            return _push(o, acct.codeHash == LibMPT.KECCAK_EMPTY ? 0 : LibMPT.lookup(o.mpt, acct.codeHash).length);
+        }
+        uint256 slot = o.items[0];
+        bytes memory key = _slotKey(self, slot);
+        if (op == 0x54) {
+            if (!_access(o, key, GAS_COLD_SLOAD)) return;
+            return _push(o, LibMPT.storageAt(o.mpt, bytes32(s[S_WORLD]), self, slot));
+        }
+        if (op == 0x55) return _sstore(o, self, slot, key);
+        if (op != 0x5c && op != 0x5d) revert UnsupportedStep(op);
+        // EIP-1153: a flat 100 gas, charged before the value is read.
+        o.out.gasCost = GAS_WARM_ACCESS;
+        if (_outOfGas(o)) return;
+        bytes32 root = bytes32(s[S_TRANSIENT]);
+        if (op == 0x5c) {
+            (bool found, bytes memory v) = LibMPT.get(o.mpt, root, key);
+            if (!found) return _push(o, 0);
+            LibRLP.Item memory it = LibRLP.toItem(v);
+            if (LibRLP.isList(it)) revert BadTransientValue(bytes32(key));
+            return _push(o, LibRLP.toUint(it));
+        }
+        if (o.f[F_STATIC] != 0) return _halt(o);
+        uint256 value = o.items[1];
+        s[S_TRANSIENT] = uint256(LibMPT.put(o.mpt, root, key, value == 0 ? bytes("") : LibRLP.encodeUint(value)));
+    }
+
+    /// @dev SSTORE: the EIP-2200 sentry, the EIP-2929 cold surcharge, EIP-2200/3529 costs and
+    ///      refunds against the original value (zero for an account created in this transaction,
+    ///      else the value under txStartRoot); then the slot (deleted at zero) and the account leaf.
+    function _sstore(Op memory o, address self, uint256 slot, bytes memory key) internal pure {
+        if (o.f[F_GAS] <= GAS_CALL_STIPEND) return _halt(o);
+        uint256[22] memory s = o.out.s;
+        uint256 value = o.items[1];
+        (bool created, ) = LibMPT.get(o.mpt, bytes32(s[S_CREATED]), _addressKey(self));
+        uint256 original = created ? 0 : LibMPT.storageAt(o.mpt, bytes32(s[S_TX_START]), self, slot);
+        uint256 current = LibMPT.storageAt(o.mpt, bytes32(s[S_WORLD]), self, slot);
+        (bool warm, ) = LibMPT.get(o.mpt, bytes32(s[S_ACCESS]), key);
+        uint256 cost = warm ? 0 : GAS_COLD_SLOAD;
+        if (original == current && current != value) cost += original == 0 ? GAS_STORAGE_SET : GAS_STORAGE_UPDATE - GAS_COLD_SLOAD;
+        else cost += GAS_WARM_ACCESS;
+        o.out.gasCost = cost;
+        if (_outOfGas(o)) return;
+        if (o.f[F_STATIC] != 0) return _halt(o);
+        if (current != value) {
+            // The refund counter is a signed word: two's complement arithmetic wraps as it should.
+            unchecked {
+                uint256 r = o.out.refund;
+                if (original != 0 && current != 0 && value == 0) r += GAS_STORAGE_CLEAR_REFUND;
+                if (original != 0 && current == 0) r -= GAS_STORAGE_CLEAR_REFUND;
+                if (original == value) r += original == 0 ? GAS_STORAGE_SET - GAS_WARM_ACCESS : GAS_STORAGE_UPDATE - GAS_COLD_SLOAD - GAS_WARM_ACCESS;
+                o.out.refund = r;
+            }
+        }
+        if (!warm) s[S_ACCESS] = uint256(LibMPT.update(o.mpt, bytes32(s[S_ACCESS]), key, hex"01"));
+        s[S_WORLD] = uint256(LibMPT.setStorage(o.mpt, bytes32(s[S_WORLD]), self, slot, value));
     }
 }
