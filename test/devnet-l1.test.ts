@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Address, Hex } from 'viem';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { bisectionGameArtifact, disputeGameFactoryArtifact } from '../contracts/artifacts.js';
-import { l1Clients, type L1Clients } from '../contracts/deploy.js';
+import { l1Clients, sendCall, type L1Clients } from '../contracts/deploy.js';
 import { DEVNET_GAME_TYPE, DEVNET_INIT_BOND, deployDevnetL1, maxBlockSteps, DEVNET_MAX_BLOCK_STEPS, type DevnetL1 } from '../devnet/l1.js';
 import { LoadGenerator } from '../devnet/load.js';
 import { DevnetNode } from '../devnet/node.js';
@@ -201,6 +201,48 @@ describe('devnet runner with a watcher that does nothing', () => {
     expect(invalid).toMatchObject({ l2Block: 8n, honest: false, status: 'DEFENDER_WINS', honestWin: false, countered: false });
     expect(invalid!.rootClaim).not.toBe(invalid!.honestRoot);
     expect(lines.some((l) => l.msg === 'game resolved' && l.honestWin === false && l.l2Block === 8)).toBe(true);
+  }, 300_000);
+
+  it('a watcher that attacks the lie: no warp in the round it moves, the lie resolves CHALLENGER_WINS and counts as countered', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const attacked: Address[] = [];
+    let warpsBeforeAttack = -1;
+    const summary = await runDevnet(
+      { blocks: 8, proposalInterval: 4, seed: 13, faultyProposer: true, logger: arrayLogger(lines, 'info') },
+      {
+        watcher: (ctx) => {
+          const me = l1Clients(ctx.l1RpcUrl, ctx.freeKeys[0]!, { pollingIntervalMs: 20 });
+          const seen = new Set<Address>();
+          return Promise.resolve({
+            tick: async () => {
+              for (const l of lines) {
+                if (l.msg !== 'game created' || l.honest !== false) continue;
+                const game = l.game as Address;
+                if (seen.has(game)) continue;
+                seen.add(game);
+                const root = await read<Hex>(me, game, gameAbi(), 'rootClaim');
+                const bond = await read<bigint>(me, game, gameAbi(), 'getRequiredBond', [2n]);
+                warpsBeforeAttack = lines.filter((x) => x.msg === 'L1 time warped past the clocks').length;
+                await sendCall(me, { address: game, abi: gameAbi(), functionName: 'attack', args: [root, 0n, `0x${'11'.repeat(32)}`], value: bond });
+                attacked.push(game);
+              }
+            },
+          });
+        },
+      },
+    );
+    // The default lie: every second proposal (block 8).
+    expect(summary.games.map((g) => [g.l2Block, g.honest])).toEqual([
+      [4n, true],
+      [8n, false],
+    ]);
+    expect(attacked).toEqual([summary.games[1]!.game]);
+    expect(summary).toMatchObject({ invalidRoots: 1, invalidCountered: 1, validUntouched: 1, honestWins: 2, honestLosses: 0, unresolved: 0 });
+    expect(summary.games[1]).toMatchObject({ status: 'CHALLENGER_WINS', challenged: true, countered: true, honestWin: true });
+    // The round of the attack did not warp; a later idle round did, and then the game resolved.
+    const attackRoundEnd = lines.findIndex((l) => l.msg === 'game resolved' && l.l2Block === 8);
+    const warps = lines.slice(0, attackRoundEnd).filter((l) => l.msg === 'L1 time warped past the clocks').length;
+    expect(warps).toBe(warpsBeforeAttack + 1);
   }, 300_000);
 
   it('refuses bad options before starting anything', async () => {
