@@ -28,16 +28,17 @@ uint256 constant F_REFUND = 20;
 ///         these instructions). Every other step reverts with UnsupportedStep(op): it is not
 ///         provable on L1 yet, never wrongly proven.
 ///
-///         Gas of `verify` (eth_estimateGas, worst seen in test/contracts-step-verifier.test.ts
-///         over hand-written and generated programs; tries of a few accounts and slots):
-///           stack, arithmetic, logic, jumps, context   ~80k-105k
-///           memory words, CALLDATALOAD                  ~250k-260k
-///           SLOAD                                       ~345k
-///           SSTORE                                      ~530k
-///           TLOAD / TSTORE                              ~210k
-///           BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE ~300k
-///           LOG0-LOG4                                   ~680k
-///           end of the call (RETURN/REVERT, halts)      ~480k
+///         Gas of `verify` (eth_estimateGas, calldata included; worst seen in
+///         test/contracts-step-verifier.test.ts over hand-written and generated programs, on
+///         tries of a few accounts and slots: deeper tries cost more per level walked):
+///           stack, arithmetic, logic, jumps, context          ~90k-105k
+///           memory words, CALLDATALOAD                         ~230k
+///           SLOAD                                              ~345k
+///           SSTORE                                             ~530k
+///           TLOAD, TSTORE                                      ~210k
+///           BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE     ~300k
+///           LOG0-LOG4                                          ~570k
+///           end of the call (STOP/RETURN/REVERT, halts)        ~430k
 contract MetisStepVerifier is IStepVerifier {
     error UnsupportedStep(uint8 op);
     error MissingPreimage(bytes32 hash);
@@ -264,25 +265,46 @@ contract MetisStepVerifier is IStepVerifier {
     }
 
     function _get(Witness memory w, bytes32 h) internal pure returns (bytes memory) {
-        for (uint256 i = 0; i < w.n; i++) if (w.hashes[i] == h) return w.data[i];
-        revert MissingPreimage(h);
+        bytes32[] memory hashes = w.hashes;
+        uint256 n = w.n;
+        uint256 idx = n;
+        // A linear scan without bounds checks: byte-tree walks call this 24 times per chunk.
+        assembly ("memory-safe") {
+            let p := add(hashes, 32)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                if eq(mload(add(p, mul(i, 32))), h) {
+                    idx := i
+                    break
+                }
+            }
+        }
+        if (idx == n) revert MissingPreimage(h);
+        return w.data[idx];
+    }
+
+    /// @dev The two words of a 64-byte preimage (a tree node or a chain link).
+    function _pair(Witness memory w, bytes32 h) internal pure returns (bytes32 l, bytes32 r) {
+        bytes memory pair = _get(w, h);
+        if (pair.length != 64) revert BadPreimage(h);
+        assembly ("memory-safe") {
+            l := mload(add(pair, 32))
+            r := mload(add(pair, 64))
+        }
     }
 
     // ---- structures (DESIGN §3) ------------------------------------------------------------
 
     function _link(Witness memory w, bytes32 head) internal pure returns (bytes32 below, uint256 item) {
-        bytes memory l = _get(w, head);
-        if (l.length != 64) revert BadPreimage(head);
-        (below, item) = abi.decode(l, (bytes32, uint256));
+        bytes32 v;
+        (below, v) = _pair(w, head);
+        item = uint256(v);
     }
 
     function _readChunk(Witness memory w, bytes32 root, uint256 index) internal pure returns (bytes32) {
         bytes32 node = root;
         for (uint256 h = TREE_DEPTH; h > 0; h--) {
             if (node == w.zero[h]) return bytes32(0);
-            bytes memory pair = _get(w, node);
-            if (pair.length != 64) revert BadPreimage(node);
-            (bytes32 l, bytes32 r) = abi.decode(pair, (bytes32, bytes32));
+            (bytes32 l, bytes32 r) = _pair(w, node);
             node = ((index >> (h - 1)) & 1) == 0 ? l : r;
         }
         return node;
@@ -297,11 +319,7 @@ contract MetisStepVerifier is IStepVerifier {
             if (node == w.zero[h]) {
                 l = w.zero[h - 1];
                 r = l;
-            } else {
-                bytes memory pair = _get(w, node);
-                if (pair.length != 64) revert BadPreimage(node);
-                (l, r) = abi.decode(pair, (bytes32, bytes32));
-            }
+            } else (l, r) = _pair(w, node);
             bool right = ((index >> (h - 1)) & 1) == 1;
             sib[h - 1] = right ? l : r;
             node = right ? r : l;
