@@ -1,13 +1,14 @@
 // Step-machine throughput: tracing a transaction with a commitment after every instruction,
 // beside the same transaction on the interpreter's fast path (no commitments) as the reference;
 // then the cost of one step's proof (witness generation and verification) and the memory the
-// trace holds.
-import { mkdtempSync, rmSync } from 'node:fs';
+// trace holds. Then a whole block (traceBlockSteps into level checkpoints) beside the same block
+// on the fast executor, the cost of serving a commitment or proof at a random step from disk,
+// and peak memory. HV_STEP_BLOCK_MGAS sets the block's gas (default 3; 30 for a full block).
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BenchRow } from './report.js';
-import { ethereumRules } from '../vm/chain/chain.js';
 import { forkRules } from '../vm/chain/forks.js';
 import type { BlockEnv } from '../vm/env.js';
 import type { TxRequest } from '../vm/execution/request.js';
@@ -21,7 +22,21 @@ import { fullWitness } from '../vm/step/full-witness.js';
 import { LayeredPreimages, PreimageStore } from '../vm/step/preimages.js';
 import { verifyStep } from '../vm/step/execute.js';
 import { stepCount, stepWitness, storeFromWitness, traceTransaction } from '../vm/step/trace.js';
-import { TraceCheckpoints } from '../vm/step/checkpoints.js';
+import { BlockCheckpoints, TraceCheckpoints } from '../vm/step/checkpoints.js';
+import { blockLocalContext, blockStepCount, traceBlockSteps, type BlockStepsInput } from '../vm/step/block-steps.js';
+import { STATUS_VALID } from '../vm/step/state.js';
+import { ethereumRules, hyperionRules, type ChainRules } from '../vm/chain/chain.js';
+import { blockEnvOf, executeBlock } from '../vm/block/execute.js';
+import { headerHash, type BlockHeader } from '../vm/block/header.js';
+import { MESSAGE_PASSER, outputRootOf } from '../vm/block/output-root.js';
+import { postStateRoot } from '../vm/state/witness.js';
+import { NodeStore, PartialTrie, type BytesByHash } from '../vm/state/witness-trie.js';
+import { EMPTY_TRIE_ROOT, decodeAccount } from '../vm/trie/index.js';
+import { encodeTransaction } from '../vm/tx/codec.js';
+import { addressOfPrivateKey, signTransaction } from '../vm/tx/signature.js';
+import type { FeeMarketTx } from '../vm/tx/types.js';
+import { addressToBytes } from '../vm/util/address.js';
+import { keccak256 } from '../vm/util/hash.js';
 
 const SENDER = toAddress('0x00000000000000000000000000000000000a11ce');
 const CONTRACT = toAddress('0x00000000000000000000000000000000000c0de0');
@@ -70,6 +85,11 @@ function state(iterations: number): MemoryState {
 }
 
 export async function runStepBench(): Promise<BenchRow[]> {
+  const txRows = await runTxBench();
+  return [...txRows, ...(await runBlockStepBench())];
+}
+
+async function runTxBench(): Promise<BenchRow[]> {
   const iterations = 4000;
   const s = state(iterations);
   const witness = fullWitness(s);
@@ -158,4 +178,219 @@ export async function runStepBench(): Promise<BenchRow[]> {
       note: `heap growth while tracing; preimage store ${store.size} entries`,
     },
   ];
+}
+
+// ---- a whole block -----------------------------------------------------------------------------
+
+const CHAIN_ID = 133717n;
+const BLOCK_KEY = ('0x' + '5a'.repeat(32)) as `0x${string}`;
+const BLOCK_SENDER = addressOfPrivateKey(BLOCK_KEY);
+const BURNER = toAddress('0x00000000000000000000000000000000000b0a7e');
+const BLOCK_PARENT = keccak256(Uint8Array.of(0xbe, 0x9c));
+/** Transactions per block (fewer in small blocks, each needs room for its fresh slots). */
+const blockTxs = (gas: bigint): number => Math.max(1, Math.min(10, Number(gas / 200_000n)));
+
+// Runs while more than 32 KiB gas is left (a round's worst case, a fresh slot, is 22 100 gas);
+// each round is 37 instructions, ~8 gas each once its slots are warm:
+//   i++; mstore((i & 255) << 5, i*i ^ i); sstore(i & 1, sload(i & 1) + i); pop(((i * 3) / 7) % 17)
+const BURN = hexToBytes(
+  '0x' +
+    '6000' + '5b' + // i = 0; JUMPDEST (2)
+    '600101' + // i + 1
+    '808002' + '8118' + // i*i ^ i
+    '8160ff1660051b' + '52' + // mstore((i & 255) << 5, ...)
+    '8060011654' + '8101' + '8160011655' + // sstore(i & 1, sload(i & 1) + i)
+    '8060030260070460110650' + // ((i * 3) / 7) % 17, dropped
+    '6180005a116002' + '57' + // while (gas > 0x8000)
+    '00',
+);
+
+interface LoopBlock {
+  readonly state: MemoryState;
+  readonly header: BlockHeader;
+  readonly transactions: Uint8Array[];
+  readonly chain: ChainRules;
+  readonly blockHashes: (n: bigint) => bigint | null;
+}
+
+/** A block of signed calls to BURN that together use about `gas`. */
+function loopBlock(gas: bigint): LoopBlock {
+  const state = new MemoryState();
+  state.put(BLOCK_SENDER, { balance: 10n ** 24n });
+  state.put(BURNER, { code: BURN });
+  const count = blockTxs(gas);
+  const perTx = gas / BigInt(count);
+  const transactions = Array.from({ length: count }, (_, i) => {
+    const t: FeeMarketTx = { type: 2, chainId: CHAIN_ID, nonce: BigInt(i), maxPriorityFeePerGas: 1n, maxFeePerGas: 100n, gasLimit: perTx, to: BURNER, value: 0n, data: new Uint8Array(0), accessList: [] };
+    return encodeTransaction(signTransaction(t, BLOCK_KEY));
+  });
+  const header: BlockHeader = {
+    parentHash: BLOCK_PARENT,
+    ommersHash: hexToBytes('0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347'),
+    coinbase: toAddress('0x00000000000000000000000000000000000fee00'),
+    stateRoot: new Uint8Array(32),
+    transactionsRoot: new Uint8Array(32),
+    receiptsRoot: new Uint8Array(32),
+    logsBloom: new Uint8Array(256),
+    difficulty: 0n,
+    number: 1000n,
+    gasLimit: perTx * BigInt(count),
+    gasUsed: 0n,
+    timestamp: 1_700_000_000n,
+    extraData: new Uint8Array(0),
+    mixHash: keccak256(Uint8Array.of(1)),
+    nonce: new Uint8Array(8),
+    baseFeePerGas: 7n,
+    withdrawalsRoot: EMPTY_TRIE_ROOT,
+    blobGasUsed: 0n,
+    excessBlobGas: 0n,
+    parentBeaconBlockRoot: keccak256(Uint8Array.of(2)),
+    requestsHash: new Uint8Array(32),
+  };
+  const blockHashes = (n: bigint): bigint | null => (n === 999n ? BigInt(bytesToHex(BLOCK_PARENT)) : null);
+  return { state, header, transactions, chain: hyperionRules(CHAIN_ID, 'prague'), blockHashes };
+}
+
+function passerRoot(nodes: BytesByHash, stateRoot: Uint8Array): Uint8Array {
+  const leaf = new PartialTrie(new NodeStore(nodes), stateRoot).get(keccak256(addressToBytes(MESSAGE_PASSER)));
+  return leaf === null ? EMPTY_TRIE_ROOT : decodeAccount(leaf).storageRoot;
+}
+
+/** The block on the fast executor: its time, gas and output root. */
+function fastBlock(b: LoopBlock): { ms: number; cpuMs: number; gasUsed: bigint; outputRoot: Uint8Array } {
+  const witness = fullWitness(b.state);
+  const world = new WorldState(new WitnessState(witness));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = executeBlock(world, b.chain, { header: b.header, transactions: b.transactions }, b.blockHashes);
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  for (const o of r.outcomes) if (!o.success) throw new Error('a bench transaction failed on the fast executor');
+  const nodes = new Map(witness.nodes);
+  const stateRoot = postStateRoot(witness, world.changes(), { persist: (enc) => void nodes.set(bytesToHex(keccak256(enc)), enc) });
+  const full: BlockHeader = { ...b.header, stateRoot, receiptsRoot: r.receiptsRoot, logsBloom: r.logsBloom, gasUsed: r.gasUsed, blobGasUsed: r.blobGasUsed, requestsHash: r.requestsHash! };
+  return { ms, cpuMs, gasUsed: r.gasUsed, outputRoot: outputRootOf(stateRoot, passerRoot(nodes, stateRoot), headerHash(full)) };
+}
+
+function dirBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
+}
+
+/** A small deterministic generator, so runs sample the same steps. */
+function lcg(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** The whole-block part alone. */
+export async function runBlockStepBench(): Promise<BenchRow[]> {
+  const mgas = Number(process.env['HV_STEP_BLOCK_MGAS'] ?? '3');
+  if (!Number.isFinite(mgas) || mgas <= 0) throw new Error(`HV_STEP_BLOCK_MGAS must be a positive number, got ${process.env['HV_STEP_BLOCK_MGAS']}`);
+  const b = loopBlock(BigInt(Math.round(mgas * 1e6)));
+
+  const fastRuns = [fastBlock(b), fastBlock(b), fastBlock(b)];
+  const fast = fastRuns.sort((x, y) => x.ms - y.ms)[1]!;
+  const gas = Number(fast.gasUsed);
+
+  const witness = fullWitness(b.state);
+  const store = storeFromWitness(witness);
+  const input: BlockStepsInput = {
+    header: b.header,
+    transactions: b.transactions,
+    env: blockEnvOf(b.header, b.chain, b.blockHashes),
+    parent: { stateRoot: witness.stateRoot, messagePasserStorageRoot: passerRoot(witness.nodes, witness.stateRoot), blockHash: BLOCK_PARENT },
+    disputedOutputRoot: fast.outputRoot,
+  };
+
+  // One trace feeds two stores: checkpoints every 1000 and every 10 000 steps.
+  const root = mkdtempSync(join(tmpdir(), 'hv-bench-block-cp-'));
+  const everies = [1000, 10_000] as const;
+  const stores = await Promise.all(everies.map((n) => BlockCheckpoints.create(join(root, `every-${n}`), n)));
+  const fine = stores[0]!.traceOptions(store, blockLocalContext(store, input));
+  let heapPeak = 0;
+  let liveMax = 0;
+  const rssBefore = process.resourceUsage().maxRSS;
+  // CPU time beside wall time: on a shared machine the wall clock also counts other processes.
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const trace = traceBlockSteps(store, input, {
+    checkpointEvery: everies[0],
+    onCheckpoint: (k, enc, live) => {
+      fine.onCheckpoint(k, enc, live);
+      if (k % everies[1] === 0) stores[1]!.add(k, enc, live);
+      liveMax = Math.max(liveMax, live.size);
+    },
+    progressEvery: 20_000,
+    onProgress: () => void (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)),
+  });
+  const traceMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const traceCpuS = (cpu.user + cpu.system) / 1e6;
+  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  if (bytesToHex(trace.outputRoot) !== bytesToHex(fast.outputRoot) || trace.status !== STATUS_VALID) throw new Error('the block trace does not reach the fast executor’s output root');
+  const steps = blockStepCount(trace);
+  const instructions = trace.kinds.reduce((n, k) => n + (k === 'instruction' ? 1 : 0), 0);
+  const f0 = performance.now();
+  for (const s of stores) await s.finish(trace);
+  const finishMs = performance.now() - f0;
+  const rssPeak = process.resourceUsage().maxRSS;
+  const commitments = trace.commitments;
+  for (const s of stores) await s.close();
+
+  // Serving from a reopened store: random steps, each proof verified by verifyStep alone.
+  const serve: { every: number; lookupMs: number; recomputeMs: number; witnessMs: number; disk: number }[] = [];
+  for (const every of everies) {
+    const cps = await BlockCheckpoints.open(join(root, `every-${every}`));
+    const rand = lcg(every);
+    const picks = Array.from({ length: every >= 10_000 ? 6 : 20 }, () => Math.floor(rand() * steps));
+    let lookup = 0;
+    let recompute = 0;
+    let prove = 0;
+    for (const k of picks) {
+      const a = performance.now();
+      const c = await cps.commitmentAt(k);
+      const m = performance.now();
+      const r = await cps.recomputedCommitmentAt(k);
+      const w0 = performance.now();
+      const { witness: w } = await cps.witnessAt(k);
+      const w1 = performance.now();
+      lookup += m - a;
+      recompute += w0 - m;
+      prove += w1 - w0;
+      const post = verifyStep(c, w, PreimageStore.of(w.preimages), cps.summary.local);
+      if (bytesToHex(c) !== bytesToHex(commitments[k]!) || bytesToHex(r) !== bytesToHex(c) || bytesToHex(post) !== bytesToHex(commitments[k + 1]!)) throw new Error(`step ${k} served from checkpoints differs from the trace`);
+    }
+    await cps.close();
+    serve.push({ every, lookupMs: lookup / picks.length, recomputeMs: recompute / picks.length, witnessMs: prove / picks.length, disk: dirBytes(join(root, `every-${every}`)) });
+  }
+  rmSync(root, { recursive: true, force: true });
+
+  const suite = 'step';
+  const label = `${(gas / 1e6).toFixed(1)} Mgas block`;
+  const perSec = (steps * 1000) / traceMs;
+  const scale = 30e6 / gas;
+  const extrapolated = scale > 1.5 ? `; a 30 Mgas block of this kind (extrapolated ×${scale.toFixed(1)}): ~${((steps * scale) / 1e6).toFixed(1)} M steps, ~${((traceMs * scale) / 60_000).toFixed(1)} min to trace` : '';
+  const mb = (n: number): string => `${(n / 2 ** 20).toFixed(0)} MiB`;
+  const rows: BenchRow[] = [
+    {
+      suite, workload: `${label}: trace+checkpoints`, unit: 'steps/s', ours: perSec, reference: (instructions * 1000) / fast.ms, referenceName: 'executeBlock (instructions/s)', higherIsBetter: true,
+      note: `${steps} steps (${instructions} instructions, ${b.transactions.length} txs) in ${(traceMs / 1000).toFixed(1)} s (${traceCpuS.toFixed(1)} CPU s: ${((steps / traceCpuS) | 0)} steps per CPU-second), checkpoints every 1000 and 10000, then ${(finishMs / 1000).toFixed(1)} s to store them${extrapolated}`,
+    },
+    { suite, workload: `${label}: trace+checkpoints`, unit: 'Mgas/s', ours: gas / 1e3 / traceMs, reference: gas / 1e3 / fast.ms, referenceName: 'executeBlock', higherIsBetter: true, note: `fast executor ${fast.ms.toFixed(0)} ms (${fast.cpuMs.toFixed(0)} CPU ms) for the block` },
+  ];
+  for (const s of serve) {
+    rows.push(
+      { suite, workload: `commitment at k (N=${s.every}, stored)`, unit: 'ms', ours: s.lookupMs, reference: null, referenceName: null, higherIsBetter: false, note: `read from the 32 B/step list in level; store ${mb(s.disk)} on disk` },
+      { suite, workload: `commitment at k (N=${s.every}, re-exec)`, unit: 'ms', ours: s.recomputeMs, reference: null, referenceName: null, higherIsBetter: false, note: `re-executed from the nearest checkpoint (≤ ${s.every - 1} steps) and checked` },
+      { suite, workload: `one-step proof at k (N=${s.every})`, unit: 'ms', ours: s.witnessMs, reference: null, referenceName: null, higherIsBetter: false, note: 'checkpoint load + re-execution + recorded step, checked against the stored k+1 commitment' },
+    );
+  }
+  rows.push({
+    suite, workload: `${label}: peak memory`, unit: 'MiB', ours: rssPeak / 1024, reference: null, referenceName: null, higherIsBetter: false,
+    note: `process maxRSS (was ${(rssBefore / 1024).toFixed(0)} MiB before the trace); heap peak ${mb(heapPeak)}; live store at a checkpoint ≤ ${liveMax} preimages; the trace still holds ${steps} commitments, kinds and ops in memory`,
+  });
+  return rows;
 }

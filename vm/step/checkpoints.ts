@@ -114,7 +114,6 @@ export class TraceCheckpoints {
   }
 }
 
-
 // ---- whole-block traces ---------------------------------------------------------------------
 
 /** Commitments per level record: one read serves any step in the chunk (32 KiB). */
@@ -346,9 +345,10 @@ export class BlockCheckpoints {
         bytes.set(keccak256(bytes.subarray(0, part.length * 32)), part.length * 32);
         await this.db.put(chunkKey(c), bytes);
       }
-      const meta = metaOf(trace, this.recordEvery);
-      await this.db.put('meta', new TextEncoder().encode(JSON.stringify(meta)));
-      this.meta = parseMeta(new TextEncoder().encode(JSON.stringify(meta)));
+      // Written last: a store without it was never finished and does not open.
+      const meta = new TextEncoder().encode(JSON.stringify(metaOf(trace, this.recordEvery)));
+      await this.db.put('meta', meta);
+      this.meta = parseMeta(meta);
       return this.meta;
     } finally {
       rmSync(sp.path, { force: true });
