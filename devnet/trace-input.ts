@@ -3,7 +3,7 @@
 // step machine reads synchronously) and the BlockStepsInput of an L2 block. The devnet state is
 // small, so copying the whole parent state is simpler and safer than a per-block witness.
 import { blockEnvOf } from '../vm/block/execute.js';
-import type { BlockHeader } from '../vm/block/header.js';
+import { headerHash, type BlockHeader } from '../vm/block/header.js';
 import { rlpDecode, type RlpItem } from '../vm/rlp/rlp.js';
 import type { BlockStepsInput } from '../vm/step/block-steps.js';
 import { PreimageStore } from '../vm/step/preimages.js';
@@ -69,12 +69,11 @@ export async function copyState(lookup: PreimageLookup, stateRoot: Uint8Array, i
   return into;
 }
 
-/** An L2 block with its parent, as the sequencer and the node keep them. */
+/** An L2 block with its parent's header (a DevnetNode's NodeBlock is one). */
 export interface TraceBlock {
   readonly header: BlockHeader;
   readonly transactions: readonly Uint8Array[];
   readonly parentHeader: BlockHeader;
-  readonly parentHash: Uint8Array;
 }
 
 /**
@@ -91,8 +90,10 @@ export async function blockStepsInputFor(
   if (header.number !== parentHeader.number + 1n) throw new TraceInputError(`block ${header.number} is not the child of block ${parentHeader.number}`);
   const store = await copyState(lookup, parentHeader.stateRoot);
   const mp = messagePasserRoot(store, parentHeader.stateRoot);
+  const parentHash = header.parentHash;
+  if (!equalBytes(headerHash(parentHeader), parentHash)) throw new TraceInputError(`block ${header.number}'s parent hash is not the hash of the parent header given`);
   const hashes = new Map(blockHashes);
-  hashes.set(parentHeader.number, block.parentHash);
+  hashes.set(parentHeader.number, parentHash);
   const env = blockEnvOf(header, DEVNET_RULES, (n) => {
     const h = hashes.get(n);
     return h === undefined ? null : BigInt(bytesToHex(h));
@@ -103,7 +104,7 @@ export async function blockStepsInputFor(
       header,
       transactions: block.transactions,
       env,
-      parent: { stateRoot: parentHeader.stateRoot, messagePasserStorageRoot: mp, blockHash: block.parentHash },
+      parent: { stateRoot: parentHeader.stateRoot, messagePasserStorageRoot: mp, blockHash: parentHash },
       disputedOutputRoot,
     },
   };

@@ -39,7 +39,7 @@ describe('devnet blocks fit the game trace depth', () => {
   });
 
   async function trace(block: SealedBlock, parent: SealedBlock, disputed = block.outputRoot) {
-    const { store, input } = await blockStepsInputFor((h) => seq.preimage(h), { header: block.header, transactions: block.transactions, parentHeader: parent.header, parentHash: parent.hash }, disputed);
+    const { store, input } = await blockStepsInputFor((h) => seq.preimage(h), { header: block.header, transactions: block.transactions, parentHeader: parent.header }, disputed);
     return traceBlockSteps(store, input);
   }
 
@@ -76,7 +76,7 @@ describe('devnet blocks fit the game trace depth', () => {
       const { block, rejected } = await own.buildBlock(txs, ORIGIN);
       expect(rejected).toEqual([]);
       const lookup = (h: Uint8Array) => own.preimage(h);
-      const tb = { header: block.header, transactions: block.transactions, parentHeader: parent.header, parentHash: parent.hash };
+      const tb = { header: block.header, transactions: block.transactions, parentHeader: parent.header };
       const traced = async (disputed: Uint8Array) => {
         const { store, input } = await blockStepsInputFor(lookup, tb, disputed);
         return traceBlockSteps(store, input);
@@ -89,6 +89,9 @@ describe('devnet blocks fit the game trace depth', () => {
       expect(bad.status).toBe(STATUS_INVALID);
       console.info(`worst-case devnet block: ${most} hashing calls x ${rounds} rounds = ${blockStepCount(ok)} steps (budget ${DEVNET_MAX_BLOCK_STEPS})`);
       expect(blockStepCount(bad)).toBe(blockStepCount(ok));
+      // The parent given must be the block's parent.
+      await expect(blockStepsInputFor(lookup, { ...tb, parentHeader: block.header }, block.outputRoot)).rejects.toThrow(/not the child/);
+      await expect(blockStepsInputFor(lookup, { ...tb, parentHeader: { ...parent.header, extraData: Uint8Array.of(1) } }, block.outputRoot)).rejects.toThrow(TraceInputError);
     } finally {
       await own.close();
     }
