@@ -233,6 +233,22 @@ describe('MetisStepVerifier against the reference verifier', () => {
     expect(r.unsupported).toBeGreaterThan(0);
   }, 120_000);
 
+  it('records world-step gas on state-sized tries (4,000 accounts, 1,000 slots: account leaves ~4 levels down)', async () => {
+    const code = asm(`6001 54 50 6007 6001 55 6000 6002 55 6063 61abcd 55 ${pushAddr(OTHER)} 31 50 ${pushAddr(OTHER)} 3b 50 6020 6000 a0 00`);
+    const st = worldState(code);
+    const storage: [bigint, bigint][] = [[1n, 5n], [2n, 9n]];
+    for (let i = 3n; i < 1000n; i++) storage.push([i * 7919n, i]);
+    st.put(CONTRACT, { balance: 12345n, code, storage });
+    for (let i = 1; i <= 4000; i++) st.put(toAddress(`0x${(0x100000 + i).toString(16).padStart(40, '0')}`), { balance: BigInt(i) });
+    const t = traceTx(st, callTx(CONTRACT, new Uint8Array()));
+    expect(t.outcome.success).toBe(true);
+    const deep = new Map<string, number>();
+    const r = await checkTrace(t, deep);
+    expect(r.proven).toBe(stepCount(t));
+    for (const cls of ['SLOAD', 'SSTORE', 'account', 'LOG']) expect(deep.get(cls)).toBeGreaterThan(0);
+    process.stdout.write(`step verifier gas on state-sized tries: ${JSON.stringify(Object.fromEntries(deep))}\n`);
+  }, 300_000);
+
   it('proves exceptional halts of world instructions in the top-level call (out of gas before the read, the SSTORE sentry, a full stack)', async () => {
     // TSTORE first (106 gas), so the halt must restore the transient root from the snapshot.
     const pre = '6001 6000 5d';

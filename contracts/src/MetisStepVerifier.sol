@@ -39,6 +39,8 @@ uint256 constant F_REFUND = 20;
 ///           BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE     ~300k
 ///           LOG0-LOG4                                          ~570k
 ///           end of the call (STOP/RETURN/REVERT, halts)        ~430k
+///         On tries of 4,000 accounts and 1,000 slots: SLOAD ~450k, SSTORE ~870k, account reads
+///         ~330k (each trie level adds a node to the witness's calldata and to the walks).
 contract MetisStepVerifier is IStepVerifier {
     error UnsupportedStep(uint8 op);
     error MissingPreimage(bytes32 hash);
