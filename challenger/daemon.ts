@@ -65,13 +65,16 @@ export function nodeChainView(node: DevnetNode): MetisChainView {
   return {
     chain: DEVNET_RULES,
     async block(n: bigint): Promise<L2BlockRecord | null> {
-      const [b, o] = await Promise.all([node.blockAt(n), node.outputAt(n)]);
-      if (b === null || o === null) return null;
+      const o = await node.outputAt(n);
+      if (o === null) return null;
+      // The node keeps genesis as block 1's parent: it has no transactions and no L1 origin.
+      const b = await node.blockAt(n === 0n ? 1n : n);
+      if (b === null) return null;
       return {
-        number: b.number,
-        hash: b.hash,
-        header: b.header,
-        transactions: b.transactions,
+        number: n,
+        hash: hexToBytes(o.blockHash),
+        header: n === 0n ? b.parentHeader : b.header,
+        transactions: n === 0n ? [] : b.transactions,
         stateRoot: hexToBytes(o.stateRoot),
         messagePasserStorageRoot: hexToBytes(o.messagePasserStorageRoot),
         outputRoot: hexToBytes(o.outputRoot),

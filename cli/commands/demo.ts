@@ -1,7 +1,7 @@
-// `hyperion-verify demo`: the embedded default job. Until the watcher and the
-// devnet exist it demonstrates what is built: an auditor's stateless replay of a
-// local anvil chain under a varied load, then MetisVM on raw-bytecode workloads
-// checked for their expected results, with gas and Mgas/s.
+// `hyperion-verify demo`: the embedded default job: a local devnet where a proposer lies about
+// one instruction of a block's execution and the watch daemon, deriving the chain from L1 alone,
+// wins the dispute on L1. `--tour` shows the auditor's side instead: stateless replay of a local
+// anvil chain, one block's step proofs (also on the L1 verifier), MetisVM on raw workloads.
 import type { Command } from 'commander';
 import { runCode } from '../../vm/run-code.js';
 import { hexToBytes, bytesToHex } from '../../vm/util/bytes.js';
@@ -20,6 +20,8 @@ import { contractArtifact } from '../../contracts/artifacts.js';
 import { deployContract, l1Clients } from '../../contracts/deploy.js';
 import type { ReplaySource } from '../../vm/replay/source.js';
 import type { ChainRules } from '../../vm/chain/chain.js';
+import { runScenario } from '../../devnet/scenario.js';
+import { summaryDocument } from './devnet.js';
 
 interface Workload {
   readonly name: string;
@@ -45,9 +47,11 @@ function sumTo(n: bigint): bigint {
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('the embedded default: today stateless replay, MetisVM step proofs (also on an L1 verifier) and workloads; the devnet with a winning watcher replaces it when it lands')
-    .action(async (_opts: unknown, cmd: Command) => {
+    .description('the embedded default: a local devnet with a faulty proposer where the watcher wins the dispute on L1 (--tour: stateless replay, step proofs and workloads)')
+    .option('--tour', 'the auditor tour instead: stateless replay, MetisVM step proofs (also on an L1 verifier) and workloads')
+    .action(async (opts: { tour?: boolean }, cmd: Command) => {
       const { log } = contextOf(cmd);
+      if (opts.tour !== true) return devnetDemo(log);
       const { keccak_256 } = await import('@noble/hashes/sha3.js');
       let h: Uint8Array = new Uint8Array(32);
       for (let i = 0; i < 20000; i++) h = keccak_256(h);
@@ -56,7 +60,7 @@ export function registerDemoCommand(program: Command): void {
         { name: 'keccak chain (20000 hashes)', code: KECCAK, expect: bytesToHex(h) },
         { name: 'storage writes (500 slots)', code: STORAGE, expect: word(500n) },
       ];
-      process.stdout.write('hyperion-verify demo (the watcher devnet is not built yet; this shows stateless replay, MetisVM step proofs and MetisVM)\n\n');
+      process.stdout.write('hyperion-verify demo --tour: stateless replay, MetisVM step proofs and MetisVM\n\n');
       let failures = await replayDemo(log);
       process.stdout.write('\nMetisVM on raw-bytecode workloads:\n');
       for (const w of workloads) {
@@ -75,6 +79,19 @@ export function registerDemoCommand(program: Command): void {
       if (failures > 0) throw new CheckFailedError(`${failures} demo check(s) failed`);
       process.stdout.write('\nevery block verified and every workload returned its expected result\n');
     });
+}
+
+/** The devnet scenario with a faulty proposer, to the end of every game. */
+async function devnetDemo(log: Logger): Promise<void> {
+  process.stdout.write('hyperion-verify demo: a local devnet (anvil L1, MetisVM sequencer, blob batcher, a faulty proposer, the watch daemon)\n');
+  process.stdout.write('the events are logged on stderr as they happen; the summary follows when every game is resolved\n\n');
+  const s = await runScenario({ blocks: 8, faultyProposer: true, exitWhenResolved: true, seed: 1, logger: log });
+  for (const g of s.games) {
+    process.stdout.write(`game for L2 block ${g.l2Block}: the proposed root is ${g.honest ? 'valid' : 'WRONG'}; ${g.challenged ? 'the watcher disputed it' : 'nobody disputed it'}; ${g.status}${g.honestWin ? '' : ' (against the truth!)'}\n`);
+  }
+  process.stdout.write(`\n${JSON.stringify(summaryDocument(s))}\n`);
+  if (s.honestLosses > 0 || s.unresolved > 0 || s.invalidRoots === 0) throw new CheckFailedError('the demo did not end with every wrong root defeated and every valid root upheld');
+  process.stdout.write('every wrong output root was disputed and defeated on L1; every valid one stood\n');
 }
 
 /** Starts anvil, sends a varied load, and replays every block statelessly from it. Returns the failures. */

@@ -9,6 +9,7 @@ import { registerGameCommand } from './game.js';
 import { registerTraceCommand } from './trace.js';
 import { registerWatchCommand } from './watch.js';
 import { registerAiCommand } from './ai.js';
+import { registerDevnetCommand } from './devnet.js';
 
 export function registerCommands(program: Command): void {
   registerVmCommand(program);
@@ -19,5 +20,6 @@ export function registerCommands(program: Command): void {
   registerTraceCommand(program);
   registerWatchCommand(program);
   registerAiCommand(program);
+  registerDevnetCommand(program);
   registerDemoCommand(program);
 }

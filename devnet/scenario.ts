@@ -1,0 +1,145 @@
+// The devnet as a scenario: the runner (anvil, sequencer, batcher, proposer) with the honest
+// challenge daemon watching from L1 alone, and, with a faulty proposer, a liar that corrupts one
+// instruction of a proposed block's execution and defends its lie in the game. This is what
+// `hyperion-verify devnet` and `demo` run.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Address, Hex } from 'viem';
+import { ChallengeDaemon, formatRollupConfig, type RollupConfig } from '../challenger/daemon.js';
+import { challengerMetrics } from '../challenger/metrics.js';
+import { l1Clients, type L1Clients } from '../contracts/deploy.js';
+import { GameAgent } from '../prover/game/agent.js';
+import { GameSolver } from '../prover/game/solver.js';
+import { L1GameContract } from '../prover/l1/game-contract.js';
+import type { MetisChainView } from '../prover/metis/chain-view.js';
+import { dishonestAccessor, prepareLie, type CorruptedTrace } from '../prover/metis/dishonest.js';
+import { bigIntToBytes, bytesToHex, concatBytes } from '../vm/util/bytes.js';
+import { keccak256 } from '../vm/util/hash.js';
+import { DEVNET_CHAIN_ID, DEVNET_RULES } from './chain.js';
+import { DEVNET_SPLIT_DEPTH } from './l1.js';
+import type { Proposal } from './proposer.js';
+import { runDevnet, type DevnetContext, type DevnetRunOptions, type DevnetSummary, type DevnetWatcher } from './runner.js';
+import type { Sequencer } from './sequencer.js';
+
+export interface ScenarioOptions {
+  readonly blocks: number;
+  readonly faultyProposer: boolean;
+  readonly exitWhenResolved: boolean;
+  readonly seed: number;
+  readonly proposalInterval?: number;
+  readonly maxRounds?: number;
+  /** Where the sequencer, the watcher and rollup.json live; default a temporary directory. */
+  readonly dataDir?: string;
+  readonly game?: DevnetRunOptions['game'];
+  readonly logger: Logger;
+}
+
+/** The sequencer's chain, as the liar (who knows the truth) reads it. */
+export function sequencerView(seq: Sequencer): MetisChainView {
+  return { chain: DEVNET_RULES, block: (n) => seq.blockAt(n), preimage: (h) => seq.preimage(h) };
+}
+
+/** A step among `candidates` fixed by the seed and the block: the lie is reproducible. */
+function pickStep(seed: number, block: bigint, candidates: readonly number[]): number {
+  const h = keccak256(concatBytes(bigIntToBytes(BigInt(seed), 32), bigIntToBytes(block, 32)));
+  return candidates[Number(BigInt(bytesToHex(h)) % BigInt(candidates.length))]!;
+}
+
+export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
+  const log = o.logger;
+  const tempDir = o.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'hyperion-devnet-')) : null;
+  const dataDir = o.dataDir ?? tempDir!;
+  await mkdir(dataDir, { recursive: true });
+  const lies = new Map<string, { block: bigint; trace: CorruptedTrace }>();
+  let ctx: DevnetContext | null = null;
+  let proposals: readonly Proposal[] = [];
+  let asked = 0;
+
+  // Every second proposal of the faulty proposer is a coherent lie: one instruction of the
+  // block's execution done wrong, everything after it done right.
+  const lieFor = async (block: bigint): Promise<Hex | null> => {
+    if (ctx === null) throw new Error('the devnet asked for a lie before it was up');
+    asked++;
+    if (asked % 2 === 1) return null;
+    const trace = await prepareLie(sequencerView(ctx.sequencer), block, (c) => pickStep(o.seed, block, c));
+    const root = bytesToHex(trace.outputRoot);
+    lies.set(root.toLowerCase(), { block, trace });
+    log.warn({ l2Block: Number(block), step: trace.at, of: trace.commitments.length - 1, root }, 'faulty proposer: one instruction of the block executed wrongly');
+    return root;
+  };
+
+  const watcher = async (c: DevnetContext): Promise<DevnetWatcher> => {
+    ctx = c;
+    const rollup: RollupConfig = { l2ChainId: DEVNET_CHAIN_ID, inbox: c.inbox, batcher: c.batcher, l1Start: c.l1Start, genesisTimestamp: c.genesisTimestamp, factory: c.l1.factory };
+    await writeFile(join(dataDir, 'rollup.json'), formatRollupConfig(rollup));
+    const honestKey = c.freeKeys[0];
+    const liarKey = c.freeKeys[1];
+    if (honestKey === undefined || liarKey === undefined) throw new Error('the devnet needs two free L1 keys (challenger, liar)');
+    const honest = l1Clients(c.l1RpcUrl, honestKey, { pollingIntervalMs: 20 });
+    const daemon = await ChallengeDaemon.open({
+      l1RpcUrl: c.l1RpcUrl,
+      rollup,
+      dataDir: join(dataDir, 'watcher'),
+      l1: honest,
+      logger: log.child({ actor: 'watcher' }),
+      metrics: challengerMetrics(),
+    });
+    log.info({ watcher: honest.wallet.account.address, dataDir: join(dataDir, 'watcher') }, 'watch daemon started (challenge mode: its own L2 node from L1 blobs)');
+    const liar: L1Clients = l1Clients(c.l1RpcUrl, liarKey, { pollingIntervalMs: 20 });
+    const liarAgents = new Map<Address, GameAgent>();
+    const liarLog = log.child({ actor: 'faulty-proposer' });
+    return {
+      tick: async () => {
+        await daemon.tick();
+        for (const p of proposals) {
+          const lie = lies.get(p.rootClaim.toLowerCase());
+          if (lie === undefined) continue;
+          let agent = liarAgents.get(p.game);
+          if (agent === undefined) {
+            const contract = new L1GameContract(liar, p.game);
+            const params = (await contract.view()).params;
+            agent = new GameAgent(contract, new GameSolver(dishonestAccessor(params, sequencerView(c.sequencer), lie)), { resolve: false });
+            liarAgents.set(p.game, agent);
+          }
+          try {
+            const t = await agent.tick();
+            if (t.sent.length > 0) liarLog.info({ game: p.game, moves: t.sent.map((a) => a.type) }, 'defends its lie');
+          } catch (e) {
+            // The liar has no execution behind some claims: there it stays silent.
+            liarLog.debug({ game: p.game, err: e instanceof Error ? e.message : String(e) }, 'liar cannot move');
+          }
+        }
+      },
+      close: () => daemon.close(),
+    };
+  };
+
+  try {
+    return await runDevnet(
+      {
+        blocks: o.blocks,
+        faultyProposer: o.faultyProposer,
+        lieFor,
+        exitWhenResolved: o.exitWhenResolved,
+        seed: o.seed,
+        dataDir: join(dataDir, 'run'),
+        logger: log,
+        ...(o.proposalInterval === undefined ? {} : { proposalInterval: o.proposalInterval }),
+        ...(o.maxRounds === undefined ? {} : { maxRounds: o.maxRounds }),
+        // An even max depth puts the proposer's claims at the leaves, so the watcher wins by a step
+        // on L1 rather than by the liar's clock (the trace depth becomes 15: 32768 steps a block).
+        game: { maxGameDepth: DEVNET_SPLIT_DEPTH + 1 + 15, ...o.game },
+      },
+      {
+        watcher,
+        onL1Progress: (p) => {
+          proposals = p.proposals;
+        },
+      },
+    );
+  } finally {
+    if (tempDir !== null) await rm(tempDir, { recursive: true, force: true });
+  }
+}
