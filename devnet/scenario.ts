@@ -33,6 +33,8 @@ export interface ScenarioOptions {
   /** Where the sequencer, the watcher and rollup.json live; default a temporary directory. */
   readonly dataDir?: string;
   readonly game?: DevnetRunOptions['game'];
+  /** Close the watch daemon and open it again on its data dir every N of its ticks (restart testing). */
+  readonly restartWatcherEvery?: number;
   readonly logger: Logger;
 }
 
@@ -78,20 +80,23 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
     const liarKey = c.freeKeys[1];
     if (honestKey === undefined || liarKey === undefined) throw new Error('the devnet needs two free L1 keys (challenger, liar)');
     const honest = l1Clients(c.l1RpcUrl, honestKey, { pollingIntervalMs: 20 });
-    const daemon = await ChallengeDaemon.open({
-      l1RpcUrl: c.l1RpcUrl,
-      rollup,
-      dataDir: join(dataDir, 'watcher'),
-      l1: honest,
-      logger: log.child({ actor: 'watcher' }),
-      metrics: challengerMetrics(),
-    });
+    const metrics = challengerMetrics();
+    const open = (): Promise<ChallengeDaemon> =>
+      ChallengeDaemon.open({ l1RpcUrl: c.l1RpcUrl, rollup, dataDir: join(dataDir, 'watcher'), l1: honest, logger: log.child({ actor: 'watcher' }), metrics });
+    let daemon = await open();
+    let ticks = 0;
     log.info({ watcher: honest.wallet.account.address, dataDir: join(dataDir, 'watcher') }, 'watch daemon started (challenge mode: its own L2 node from L1 blobs)');
     const liar: L1Clients = l1Clients(c.l1RpcUrl, liarKey, { pollingIntervalMs: 20 });
     const liarAgents = new Map<Address, GameAgent>();
     const liarLog = log.child({ actor: 'faulty-proposer' });
     return {
       tick: async () => {
+        ticks++;
+        if (o.restartWatcherEvery !== undefined && ticks % o.restartWatcherEvery === 0) {
+          await daemon.close();
+          daemon = await open();
+          log.info({ tick: ticks }, 'watch daemon restarted from its data dir');
+        }
         await daemon.tick();
         for (const p of proposals) {
           const lie = lies.get(p.rootClaim.toLowerCase());

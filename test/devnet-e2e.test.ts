@@ -1,0 +1,51 @@
+// The devnet end to end, as `hyperion-verify devnet --faulty-proposer --exit-when-resolved` runs it:
+// anvil L1, the MetisVM sequencer, blob batches, a proposer whose every second root comes from
+// one instruction executed wrongly (and which defends it in the game), and the watch daemon in
+// challenge mode, which knows nothing but L1. Every invalid root must be countered and lost by its
+// proposer, every valid root must stand untouched, with the daemon restarted from its data dir
+// again and again in the middle of the games.
+import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { runScenario } from '../devnet/scenario.js';
+import type { DevnetSummary } from '../devnet/runner.js';
+import { runCli } from './support/cli.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function expectHonestOutcome(s: DevnetSummary): void {
+  expect(s.invalidRoots).toBeGreaterThanOrEqual(1);
+  expect(s.validRoots).toBeGreaterThanOrEqual(1);
+  expect(s.invalidCountered).toBe(s.invalidRoots);
+  expect(s.validUntouched).toBe(s.validRoots);
+  expect(s.honestLosses).toBe(0);
+  expect(s.unresolved).toBe(0);
+  expect(s.honestWins).toBe(s.gamesCreated);
+  for (const g of s.games) expect(g.status).toBe(g.honest ? 'DEFENDER_WINS' : 'CHALLENGER_WINS');
+}
+
+describe('devnet end to end', () => {
+  it('the watcher counters every invalid root and wins, and leaves every valid one alone, across restarts', async () => {
+    const s = await runScenario({ blocks: 12, faultyProposer: true, exitWhenResolved: true, seed: 5, restartWatcherEvery: 3, logger: pino({ level: 'warn' }) });
+    expectHonestOutcome(s);
+    expect(s.gamesCreated).toBe(3);
+  }, 900_000);
+
+  it('hyperion-verify devnet --faulty-proposer --exit-when-resolved --summary FILE', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'devnet-cli-'));
+    try {
+      const file = join(dir, 'summary.json');
+      const r = await runCli(['devnet', '--faulty-proposer', '--exit-when-resolved', '--blocks', '8', '--summary', file, '--data-dir', join(dir, 'data'), '--log-level', 'warn']);
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, number>;
+      expect(Object.keys(doc).sort()).toEqual(['gamesCreated', 'honestLosses', 'honestWins', 'invalidCountered', 'invalidRoots', 'validRoots', 'validUntouched'].sort());
+      expect(doc).toEqual({ gamesCreated: 2, invalidRoots: 1, invalidCountered: 1, validRoots: 1, validUntouched: 1, honestWins: 2, honestLosses: 0 });
+      // The watcher's chain config, for running `watch --mode challenge` against the same devnet.
+      const rollup = JSON.parse(await readFile(join(dir, 'data', 'rollup.json'), 'utf8')) as Record<string, string>;
+      expect(rollup.factory).toMatch(/^0x[0-9a-fA-F]{40}$/);
+      expect(r.stdout).toMatch(/root INVALID, disputed, CHALLENGER_WINS/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 900_000);
+});
