@@ -18,7 +18,6 @@ export {
   type PostedChannel,
 } from './batcher.js';
 export { DevnetNode, DevnetNodeError, type DevnetNodeOptions, type DevnetOutput, type NodeBlock, type SyncResult } from './node.js';
-export { blockStepsInputFor, copyState, TraceInputError, type PreimageLookup, type TraceBlock } from './trace-input.js';
 export {
   DEVNET_GAME_TYPE,
   DEVNET_SPLIT_DEPTH,

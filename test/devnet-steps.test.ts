@@ -13,9 +13,11 @@ import { LoadGenerator } from '../devnet/load.js';
 import { DEVNET_RUN_LOAD } from '../devnet/runner.js';
 import { Sequencer } from '../devnet/sequencer.js';
 import type { SealedBlock } from '../devnet/state.js';
-import { blockStepsInputFor, copyState, TraceInputError } from '../devnet/trace-input.js';
+import { sequencerView } from '../devnet/scenario.js';
+import { collectState, StateUnavailableError } from '../prover/metis/chain-view.js';
+import { traceChainBlock } from '../prover/metis/trace-provider.js';
 import { PersistentState, PersistentStateError } from '../vm/state/persistent.js';
-import { blockStepCount, traceBlockSteps } from '../vm/step/block-steps.js';
+import { blockStepCount } from '../vm/step/block-steps.js';
 import { STATUS_INVALID, STATUS_VALID } from '../vm/step/state.js';
 import { toAddress } from '../vm/util/address.js';
 import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
@@ -38,19 +40,17 @@ describe('devnet blocks fit the game trace depth', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  async function trace(block: SealedBlock, parent: SealedBlock, disputed = block.outputRoot) {
-    const { store, input } = await blockStepsInputFor((h) => seq.preimage(h), { header: block.header, transactions: block.transactions, parentHeader: parent.header }, disputed);
-    return traceBlockSteps(store, input);
+  async function trace(block: SealedBlock, disputed = block.outputRoot) {
+    return traceChainBlock(sequencerView(seq), block.number, disputed);
   }
 
   it('every block of the runner load traces in under 2^14 steps and proves its output root', async () => {
     const load = new LoadGenerator({ seed: 3, ...DEVNET_RUN_LOAD });
     const counts: number[] = [];
     for (let i = 0; i < 16; i++) {
-      const parent = seq.head();
       const { block, rejected } = await seq.buildBlock(load.nextBlock().map((t) => t.raw), ORIGIN);
       expect(rejected).toEqual([]);
-      const t = await trace(block, parent);
+      const t = await trace(block);
       expect(t.status).toBe(STATUS_VALID);
       expect(bytesToHex(t.outputRoot)).toBe(bytesToHex(block.outputRoot));
       counts.push(blockStepCount(t));
@@ -71,16 +71,10 @@ describe('devnet blocks fit the game trace depth', () => {
     try {
       const fresh = new LoadGenerator({ seed: 4, ...DEVNET_RUN_LOAD, hashRounds: [rounds, rounds] });
       await own.buildBlock([fresh.nextTransaction('create').raw], ORIGIN);
-      const parent = own.head();
       const txs = Array.from({ length: most }, () => fresh.nextTransaction('hash').raw);
       const { block, rejected } = await own.buildBlock(txs, ORIGIN);
       expect(rejected).toEqual([]);
-      const lookup = (h: Uint8Array) => own.preimage(h);
-      const tb = { header: block.header, transactions: block.transactions, parentHeader: parent.header };
-      const traced = async (disputed: Uint8Array) => {
-        const { store, input } = await blockStepsInputFor(lookup, tb, disputed);
-        return traceBlockSteps(store, input);
-      };
+      const traced = (disputed: Uint8Array) => traceChainBlock(sequencerView(own), block.number, disputed);
       const ok = await traced(block.outputRoot);
       expect(ok.status).toBe(STATUS_VALID);
       expect(blockStepCount(ok)).toBeLessThan(DEVNET_MAX_BLOCK_STEPS);
@@ -89,9 +83,6 @@ describe('devnet blocks fit the game trace depth', () => {
       expect(bad.status).toBe(STATUS_INVALID);
       console.info(`worst-case devnet block: ${most} hashing calls x ${rounds} rounds = ${blockStepCount(ok)} steps (budget ${DEVNET_MAX_BLOCK_STEPS})`);
       expect(blockStepCount(bad)).toBe(blockStepCount(ok));
-      // The parent given must be the block's parent.
-      await expect(blockStepsInputFor(lookup, { ...tb, parentHeader: block.header }, block.outputRoot)).rejects.toThrow(/not the child/);
-      await expect(blockStepsInputFor(lookup, { ...tb, parentHeader: { ...parent.header, extraData: Uint8Array.of(1) } }, block.outputRoot)).rejects.toThrow(TraceInputError);
     } finally {
       await own.close();
     }
@@ -129,10 +120,10 @@ describe('PersistentState preimage API', () => {
     await expect(state.accountAt(keccak256(Uint8Array.of(9)), DEVNET_ACCOUNTS[0]!)).rejects.toThrow(PersistentStateError);
   });
 
-  it('copyState copies every node and code under a root, and names what is missing', async () => {
-    const store = await copyState(async (h) => (await state.preimage(h)) ?? null, state.stateRoot());
+  it('collectState copies every node and code under a root, and names what is missing', async () => {
+    const store = await collectState({ preimage: async (h) => (await state.preimage(h)) ?? null }, state.stateRoot());
     expect(store.has(bytesToHex(keccak256(hexToBytes(MESSAGE_PASSER_RUNTIME))))).toBe(true);
     expect(store.has(bytesToHex(state.stateRoot()))).toBe(true);
-    await expect(copyState(() => Promise.resolve(null), state.stateRoot())).rejects.toThrow(TraceInputError);
+    await expect(collectState({ preimage: () => Promise.resolve(null) }, state.stateRoot())).rejects.toThrow(StateUnavailableError);
   });
 });
