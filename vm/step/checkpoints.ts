@@ -4,6 +4,7 @@
 // TraceCheckpoints keeps a transaction-only trace; BlockCheckpoints a whole block's trace
 // (traceBlockSteps), with its local context and every commitment.
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Level } from 'level';
 import { bytesToHex, equalBytes, hexToBytes } from '../util/bytes.js';
 import { blockLocalContext, traceBlockSteps, type BlockStepTrace, type BlockStepsInput, type BlockStepsOptions } from './block-steps.js';
@@ -265,7 +266,7 @@ export class BlockCheckpoints {
     await db.open();
     await db.clear();
     const cps = new BlockCheckpoints(path, db, every);
-    const spillPath = `${path}.spill`;
+    const spillPath = `${resolve(path)}.spill`;
     cps.spill = { path: spillPath, fd: openSync(spillPath, 'w'), count: 0 };
     return cps;
   }
