@@ -2,8 +2,21 @@
 // sources in, abi + creation and runtime bytecode per contract out, through
 // the compiler's standard JSON interface. Nothing is cached between calls: the
 // caller decides what to keep.
-import solc from 'solc';
+import { createRequire } from 'node:module';
 import type { Abi, Hex } from 'viem';
+
+interface SolcModule {
+  version(): string;
+  compile(input: string): string;
+}
+
+// solc-js takes seconds to load: every CLI command would pay for it at start-up, so it is
+// loaded on the first compile.
+let loaded: SolcModule | null = null;
+function solcModule(): SolcModule {
+  loaded ??= createRequire(import.meta.url)('solc') as SolcModule;
+  return loaded;
+}
 
 /** EVM versions solc 0.8.3x accepts for `settings.evmVersion` that MetisVM cares about. */
 export type SolcEvmVersion = 'shanghai' | 'cancun' | 'prague' | 'osaka';
@@ -59,7 +72,7 @@ export class SolcError extends Error {
 
 /** Version string of the bundled compiler, e.g. "0.8.37+commit….Emscripten.clang". */
 export function solcVersion(): string {
-  return (solc.version as () => string)();
+  return solcModule().version();
 }
 
 /**
@@ -79,7 +92,7 @@ export function compileSolidity(sources: Readonly<Record<string, string>>, optio
       outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.bytecode.linkReferences', 'evm.deployedBytecode.object'] } },
     },
   };
-  const raw = (solc.compile as (input: string) => string)(JSON.stringify(input));
+  const raw = solcModule().compile(JSON.stringify(input));
   let output: unknown;
   try {
     output = JSON.parse(raw);

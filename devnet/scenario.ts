@@ -35,6 +35,11 @@ export interface ScenarioOptions {
   readonly game?: DevnetRunOptions['game'];
   /** Close the watch daemon and open it again on its data dir every N of its ticks (restart testing). */
   readonly restartWatcherEvery?: number;
+  /**
+   * Run the honest watcher as something else than the in-process daemon, once per round (e.g.
+   * `watch --mode challenge --once` as a child process on the same data dir).
+   */
+  readonly externalWatcher?: (w: { readonly rollupFile: string; readonly dataDir: string; readonly l1RpcUrl: string; readonly privateKey: Hex }) => Promise<void>;
   readonly logger: Logger;
 }
 
@@ -83,7 +88,9 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
     const metrics = challengerMetrics();
     const open = (): Promise<ChallengeDaemon> =>
       ChallengeDaemon.open({ l1RpcUrl: c.l1RpcUrl, rollup, dataDir: join(dataDir, 'watcher'), l1: honest, logger: log.child({ actor: 'watcher' }), metrics });
-    let daemon = await open();
+    const external = o.externalWatcher;
+    const rollupFile = join(dataDir, 'rollup.json');
+    let daemon = external === undefined ? await open() : null;
     let ticks = 0;
     log.info({ watcher: honest.wallet.account.address, dataDir: join(dataDir, 'watcher') }, 'watch daemon started (challenge mode: its own L2 node from L1 blobs)');
     const liar: L1Clients = l1Clients(c.l1RpcUrl, liarKey, { pollingIntervalMs: 20 });
@@ -92,12 +99,15 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
     return {
       tick: async () => {
         ticks++;
-        if (o.restartWatcherEvery !== undefined && ticks % o.restartWatcherEvery === 0) {
-          await daemon.close();
-          daemon = await open();
-          log.info({ tick: ticks }, 'watch daemon restarted from its data dir');
+        if (external !== undefined) await external({ rollupFile, dataDir: join(dataDir, 'watcher'), l1RpcUrl: c.l1RpcUrl, privateKey: honestKey });
+        else if (daemon !== null) {
+          if (o.restartWatcherEvery !== undefined && ticks % o.restartWatcherEvery === 0) {
+            await daemon.close();
+            daemon = await open();
+            log.info({ tick: ticks }, 'watch daemon restarted from its data dir');
+          }
+          await daemon.tick();
         }
-        await daemon.tick();
         for (const p of proposals) {
           const lie = lies.get(p.rootClaim.toLowerCase());
           if (lie === undefined) continue;
@@ -117,7 +127,9 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
           }
         }
       },
-      close: () => daemon.close(),
+      close: async () => {
+        await daemon?.close();
+      },
     };
   };
 

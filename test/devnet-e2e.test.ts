@@ -31,6 +31,24 @@ describe('devnet end to end', () => {
     expect(s.gamesCreated).toBe(3);
   }, 900_000);
 
+  it('every watcher pass a fresh `watch --mode challenge --once` process on the same data dir', async () => {
+    let passes = 0;
+    const s = await runScenario({
+      blocks: 8,
+      faultyProposer: true,
+      exitWhenResolved: true,
+      seed: 2,
+      logger: pino({ level: 'warn' }),
+      externalWatcher: async ({ rollupFile, dataDir, l1RpcUrl, privateKey }) => {
+        passes++;
+        const r = await runCli(['watch', '--mode', 'challenge', '--once', '--l1-rpc', l1RpcUrl, '--rollup-config', rollupFile, '--data-dir', dataDir, '--log-level', 'warn'], { HYPERION_PRIVATE_KEY: privateKey });
+        if (r.code !== 0) throw new Error(`watch exited ${r.code}: ${r.stderr}`);
+      },
+    });
+    expectHonestOutcome(s);
+    expect(passes).toBeGreaterThan(5);
+  }, 900_000);
+
   it('hyperion-verify devnet --faulty-proposer --exit-when-resolved --summary FILE', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'devnet-cli-'));
     try {
