@@ -4,6 +4,10 @@
 // trace holds. Then a whole block (traceBlockSteps into level checkpoints) beside the same block
 // on the fast executor, the cost of serving a commitment or proof at a random step from disk,
 // and peak memory. HV_STEP_BLOCK_MGAS sets the block's gas (default 3; 30 for a full block).
+// Measured once with HV_STEP_BLOCK_MGAS=30 (2 shared cores, load ~7): 29.7 Mgas, 3.43 M steps,
+// 5040 steps per CPU-second (2480/s wall) vs executeBlock 55 Mgas/s; proof at a random step 175 ms
+// (N=1000) / 1.9 s (N=10000); stored commitment ~8 ms; maxRSS 1.3 GiB, most of it the trace's
+// in-memory commitments, kinds and ops.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
