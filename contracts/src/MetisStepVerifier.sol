@@ -140,7 +140,7 @@ contract MetisStepVerifier is IStepVerifier {
         if (topCall && (c.op == 0xfe || c.f[F_STACK_SIZE] < _pops(c.op))) return _failEnd(w, c);
         _execute(w, c);
         if (topCall && (c.halt || _overflows(c) || c.f[F_GAS] < c.gasCost)) return _failEnd(w, c);
-        return _commit(w, c);
+        return _commit(c);
     }
 
     /// @dev Stack items a covered instruction reads (0 for uncovered ones: they revert later anyway).
@@ -224,8 +224,8 @@ contract MetisStepVerifier is IStepVerifier {
         for (uint256 ch = first; ch <= last; ch++) {
             bytes32 chunk = ch * 32 < size ? _readChunk(w, root, ch) : bytes32(0);
             for (uint256 i = 0; i < 32; i++) {
-                uint256 at = ch * 32 + i;
-                if (at >= offset && at < offset + len) out[at - offset] = chunk[i];
+                uint256 pos = ch * 32 + i;
+                if (pos >= offset && pos < offset + len) out[pos - offset] = chunk[i];
             }
         }
     }
@@ -573,9 +573,9 @@ contract MetisStepVerifier is IStepVerifier {
     function _patch(bytes32 chunk, uint256 base, uint256 off, uint256 len, uint256 value) internal pure returns (bytes32) {
         bytes memory b = abi.encodePacked(chunk);
         for (uint256 i = 0; i < len; i++) {
-            uint256 at = off + i;
-            if (at < base || at >= base + 32) continue;
-            b[at - base] = bytes1(uint8(value >> (8 * (len - 1 - i))));
+            uint256 pos = off + i;
+            if (pos < base || pos >= base + 32) continue;
+            b[pos - base] = bytes1(uint8(value >> (8 * (len - 1 - i))));
         }
         return bytes32(b);
     }
@@ -681,7 +681,8 @@ contract MetisStepVerifier is IStepVerifier {
 
     // ---- the post-state -------------------------------------------------------------------------
 
-    function _commit(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
+    /// @dev The post-state of an instruction within the frame: it needs no new preimages on chain.
+    function _commit(Ctx memory c) internal pure returns (bytes32) {
         uint256 popped = c.items.length;
         uint256 size = c.f[F_STACK_SIZE] - popped + c.pushes.length;
         if (size > 1024) revert UnsupportedStep(c.op); // stack overflow: an exceptional halt
@@ -696,7 +697,6 @@ contract MetisStepVerifier is IStepVerifier {
         c.s[S_STATUS] = STATUS_UNFINISHED;
         bytes32 h = keccak256(abi.encode(c.s));
         return bytes32((uint256(h) & ~(uint256(0xff) << 248)) | (uint256(STATUS_UNFINISHED) << 248));
-        // (w is only read above; the post-state needs no new preimages on chain.)
     }
 }
 
