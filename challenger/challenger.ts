@@ -222,6 +222,9 @@ export class Challenger {
       const outOfWindow = this.o.gameWindowSeconds !== undefined && g.createdAt + this.o.gameWindowSeconds < head.timestamp;
       if (record?.done === true || (this.allow !== undefined && !this.allow.has(key)) || (outOfWindow && (record === undefined || record.bondsAtStake === 0n))) {
         skipped.add(g.index);
+        // A game left behind (out of the window, not allowed) is never played again: drop its
+        // cached trace and its scratch directory, or they would pile up for the daemon's life.
+        if (this.accessors.delete(key) || record?.done !== true) rmSync(this.gameDir(g.address), { recursive: true, force: true });
         continue;
       }
       todo.push(g);

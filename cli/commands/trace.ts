@@ -1,6 +1,7 @@
-// `hyperion-verify trace`: the committed MetisVM step trace of a block's transactions: step
-// counts and final commitments, the commitment at one step, the one-step proof of a step, or a
-// check of every step by the reference verifier from its proof alone.
+// `hyperion-verify trace`: the committed MetisVM step trace of a whole block (prover/DESIGN.md §5):
+// its step count, final commitment and whether its output root is the disputed one, the
+// commitment at one step, the one-step proof of a step, or a check of every step by the
+// reference verifier from its proof alone. `checkTrace` checks a transaction-only trace.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -8,11 +9,13 @@ import { FORKS, type Fork } from '../../vm/chain/forks.js';
 import { anvilRules } from '../../vm/chain/chain.js';
 import { createRpcReplaySource, isAnvil, rpcChainId } from '../../vm/replay/rpc-source.js';
 import { LayeredPreimages, PreimageStore } from '../../vm/step/preimages.js';
-import { TraceCheckpoints } from '../../vm/step/checkpoints.js';
 import { StepError, verifyStep } from '../../vm/step/execute.js';
-import { stepWitness, witnessSize, type StepTrace } from '../../vm/step/trace.js';
-import { locateStep, traceBlock, type BlockTrace } from '../../vm/step/block-trace.js';
-import { bytesToHex } from '../../vm/util/bytes.js';
+import { stepWitness, type StepTrace } from '../../vm/step/trace.js';
+import { blockStepCount, blockStepWitness } from '../../vm/step/block-steps.js';
+import type { LocalContext } from '../../vm/step/boundary.js';
+import { traceSourceBlockSteps, type SourceBlockSteps } from '../../vm/step/source-block-steps.js';
+import { RpcClient } from '../../vm/rpc/client.js';
+import { bytesToHex, hexToBytes, type Hex } from '../../vm/util/bytes.js';
 import { contextOf } from '../context.js';
 import { CheckFailedError, UsageError } from '../errors.js';
 import { parseBigInt, parseNonNegativeInt, parseUrl } from '../options.js';
@@ -21,9 +24,9 @@ import { chainRulesFor } from './replay.js';
 interface TraceOpts {
   rpc: string;
   block: bigint;
-  tx?: number;
   chain: 'ethereum' | 'hyperion';
   fork?: Fork;
+  disputedRoot?: string;
   step?: number;
   witness?: number;
   out?: string;
@@ -33,17 +36,80 @@ interface TraceOpts {
   checkpointEvery: number;
 }
 
+/** What the command needs of a trace, in memory or in level checkpoints. */
+interface ServedTrace {
+  readonly steps: number;
+  readonly status: number;
+  readonly outputRoot: Uint8Array;
+  readonly local: LocalContext;
+  commitmentAt(k: number): Promise<Uint8Array>;
+  witnessAt(k: number): Promise<{ state: Uint8Array; preimages: readonly Uint8Array[] }>;
+  kindAt(k: number): string | null;
+  close(): Promise<void>;
+}
+
+function served(r: SourceBlockSteps): ServedTrace {
+  if (r.trace !== null) {
+    const t = r.trace;
+    return {
+      steps: blockStepCount(t),
+      status: t.status,
+      outputRoot: t.outputRoot,
+      local: t.local,
+      commitmentAt: (k) => Promise.resolve(t.commitments[k]!),
+      witnessAt: (k) => Promise.resolve(blockStepWitness(t, k)),
+      kindAt: (k) => t.kinds[k] ?? null,
+      close: () => Promise.resolve(),
+    };
+  }
+  const cps = r.checkpoints!;
+  const sum = cps.summary;
+  return {
+    steps: sum.steps,
+    status: sum.status,
+    outputRoot: sum.outputRoot,
+    local: sum.local,
+    commitmentAt: (k) => cps.commitmentAt(k),
+    witnessAt: async (k) => (await cps.witnessAt(k)).witness,
+    kindAt: () => null,
+    close: () => cps.close(),
+  };
+}
+
+function localJson(l: LocalContext): Record<string, string> {
+  return {
+    startingOutputRoot: bytesToHex(l.startingOutputRoot),
+    disputedOutputRoot: bytesToHex(l.disputedOutputRoot),
+    l2BlockNumber: l.l2BlockNumber.toString(),
+    startingBlockNumber: l.startingBlockNumber.toString(),
+    inputsHash: bytesToHex(l.inputsHash),
+  };
+}
+
+/** The local context a written proof carries (the block-start and block-end steps read it). */
+export function parseLocalContext(j: Record<string, string>): LocalContext {
+  return {
+    startingOutputRoot: hexToBytes(j.startingOutputRoot as Hex),
+    disputedOutputRoot: hexToBytes(j.disputedOutputRoot as Hex),
+    l2BlockNumber: BigInt(j.l2BlockNumber!),
+    startingBlockNumber: BigInt(j.startingBlockNumber!),
+    inputsHash: hexToBytes(j.inputsHash as Hex),
+  };
+}
+
+const STATUS_NAMES = ['valid', 'invalid', 'panic', 'unfinished'];
+
 export function registerTraceCommand(program: Command): void {
   program
     .command('trace')
-    .description("commit to every MetisVM step of a block's transactions; print a step's commitment, write its one-step proof, or check every step")
+    .description("commit to every MetisVM step of a block (block start, each transaction's begin, instructions and end, block end and its output root); print a step's commitment, write its one-step proof, or check every step")
     .requiredOption('--rpc <url>', 'JSON-RPC endpoint (as for replay)', parseUrl)
     .requiredOption('--block <n>', 'block number', parseBigInt)
-    .option('--tx <i>', 'only trace transaction i of the block', parseNonNegativeInt)
     .addOption(new Option('--chain <name>', 'chain rules').choices(['ethereum', 'hyperion']).default('ethereum'))
     .addOption(new Option('--fork <fork>', 'fork for chains without a known schedule').choices([...FORKS]))
-    .option('--step <k>', 'print the commitment before step k (block-wide index)', parseNonNegativeInt)
-    .option('--witness <k>', 'write the one-step proof of step k (to --out, or stdout)', parseNonNegativeInt)
+    .option('--disputed-root <hex>', "the output root the trace's last step is checked against (default: the node's own, from its header and a message-passer proof)")
+    .option('--step <k>', 'print the commitment before step k', parseNonNegativeInt)
+    .option('--witness <k>', 'write the one-step proof of step k (to --out, or stdout), with the local context the boundary steps read', parseNonNegativeInt)
     .option('--out <file>', 'with --witness: the JSON file to write')
     .option('--check', 'verify every step from its one-step proof alone; ends with "N passed, N failed"')
     .option('--json', 'machine-readable output')
@@ -52,89 +118,93 @@ export function registerTraceCommand(program: Command): void {
     .action(async (opts: TraceOpts, cmd: Command) => {
       const { log } = contextOf(cmd);
       if (opts.block === 0n) throw new UsageError('block 0 is genesis: there is nothing to trace');
+      if (opts.checkpointDir !== undefined && opts.check === true) throw new UsageError('--check needs the whole trace: leave out --checkpoint-dir');
+      if (opts.checkpointEvery < 1) throw new UsageError('--checkpoint-every must be at least 1');
+      if (opts.disputedRoot !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(opts.disputedRoot)) throw new UsageError('--disputed-root must be 32 bytes of hex');
       const chainId = await rpcChainId(opts.rpc);
       const anvil = await isAnvil(opts.rpc);
       const chain = anvil && opts.chain === 'ethereum' ? anvilRules(opts.fork ?? 'osaka', chainId) : chainRulesFor(opts.chain, chainId, opts.fork);
-      if (opts.checkpointDir !== undefined && opts.check === true) throw new UsageError('--check needs the whole trace: leave out --checkpoint-dir');
-      if (opts.checkpointEvery < 1) throw new UsageError('--checkpoint-every must be at least 1');
-      const checkpoints = new Map<number, TraceCheckpoints>();
       const started = Date.now();
-      const b = await traceBlock(createRpcReplaySource(opts.rpc), chain, opts.block, {
-        ...(opts.tx === undefined ? {} : { only: opts.tx }),
-        ...(opts.checkpointDir === undefined
-          ? {}
-          : {
-              traceOptions: (i: number) => {
-                const cps = new TraceCheckpoints(join(opts.checkpointDir!, `block-${opts.block}-tx-${i}`), opts.checkpointEvery);
-                checkpoints.set(i, cps);
-                return { checkpointEvery: opts.checkpointEvery, onCheckpoint: (k: number, enc: Uint8Array, live: PreimageStore) => cps.add(k, enc, live) };
-              },
-            }),
-        onTx: (i, steps) => log.info({ block: Number(opts.block), tx: i, steps }, 'transaction traced'),
+      const r = await traceSourceBlockSteps(createRpcReplaySource(opts.rpc), new RpcClient(opts.rpc), chain, opts.block, {
+        ...(opts.disputedRoot === undefined ? {} : { disputedOutputRoot: hexToBytes(opts.disputedRoot as Hex) }),
+        ...(opts.checkpointDir === undefined ? {} : { checkpoints: { path: join(opts.checkpointDir, `block-${opts.block}`), every: opts.checkpointEvery } }),
+        onProgress: (steps) => log.info({ block: Number(opts.block), steps }, 'tracing'),
       });
+      const t = served(r);
       const seconds = (Date.now() - started) / 1000;
-      log.info({ block: Number(opts.block), steps: b.steps, seconds, stepsPerSec: Math.round(b.steps / Math.max(seconds, 1e-3)), refetches: b.refetches }, 'block traced');
-      if (opts.tx !== undefined && opts.tx >= b.txs.length) throw new UsageError(`--tx ${opts.tx}: block ${opts.block} has ${b.txs.length} transactions`);
-
-      for (const tx of b.txs) if (tx.trace !== null) await checkpoints.get(tx.index)?.flush(tx.trace.commitments.length - 1);
+      log.info({ block: Number(opts.block), steps: t.steps, seconds, stepsPerSec: Math.round(t.steps / Math.max(seconds, 1e-3)), refetches: r.refetches }, 'block traced');
+      const inRange = (k: number, last: number): void => {
+        if (k > last) throw new UsageError(`step ${k} is outside the block's ${t.steps} steps (0..${last})`);
+      };
       try {
         if (opts.step !== undefined) {
-          const { tx, local } = at(b, opts.step);
-          const cps = checkpoints.get(tx.index);
-          const c = bytesToHex(cps === undefined ? tx.trace!.commitments[local]! : await cps.commitmentAt(local));
-          process.stdout.write(opts.json ? JSON.stringify({ step: opts.step, tx: tx.index, commitment: c }) + '\n' : `step ${opts.step} (tx ${tx.index}, local ${local}): ${c}\n`);
+          inRange(opts.step, t.steps);
+          const c = bytesToHex(await t.commitmentAt(opts.step));
+          process.stdout.write(opts.json ? JSON.stringify({ step: opts.step, commitment: c }) + '\n' : `step ${opts.step}: ${c}\n`);
           return;
         }
         if (opts.witness !== undefined) {
-          const { tx, local } = at(b, opts.witness);
-          const t = tx.trace!;
-          const cps = checkpoints.get(tx.index);
-          const w = cps === undefined ? stepWitness(t, local) : (await cps.witnessAt(local)).witness;
+          inRange(opts.witness, t.steps - 1);
+          const w = await t.witnessAt(opts.witness);
           const doc = {
             block: Number(opts.block),
-            tx: tx.index,
             step: opts.witness,
-            localStep: local,
-            op: `0x${t.ops[local]!.toString(16).padStart(2, '0')}`,
-            preCommitment: bytesToHex(t.commitments[local]!),
-            postCommitment: bytesToHex(t.commitments[local + 1]!),
+            kind: t.kindAt(opts.witness),
+            preCommitment: bytesToHex(await t.commitmentAt(opts.witness)),
+            postCommitment: bytesToHex(await t.commitmentAt(opts.witness + 1)),
+            local: localJson(t.local),
             state: bytesToHex(w.state),
             preimages: w.preimages.map(bytesToHex),
           };
           const text = JSON.stringify(doc, null, 2) + '\n';
           if (opts.out) {
             writeFileSync(opts.out, text);
-            process.stdout.write(`wrote the proof of step ${opts.witness} (${w.preimages.length} preimages, ${witnessSize(w)} bytes) to ${opts.out}\n`);
+            const bytes = w.state.length + w.preimages.reduce((n, p) => n + p.length, 0);
+            process.stdout.write(`wrote the proof of step ${opts.witness} (${w.preimages.length} preimages, ${bytes} bytes) to ${opts.out}\n`);
           } else process.stdout.write(text);
           return;
         }
         if (opts.check) {
           let passed = 0;
           let failed = 0;
-          for (const tx of b.txs) {
-            if (tx.trace === null) continue;
-            const r = checkTrace(tx.trace);
-            passed += r.passed;
-            failed += r.failed.length;
-            for (const f of r.failed.slice(0, 5)) log.error({ tx: tx.index, step: f.step }, f.reason);
+          for (let k = 0; k < t.steps; k++) {
+            const pre = await t.commitmentAt(k);
+            const expected = bytesToHex(await t.commitmentAt(k + 1));
+            try {
+              const w = await t.witnessAt(k);
+              const post = bytesToHex(verifyStep(pre, w, new LayeredPreimages(PreimageStore.of(w.preimages)), t.local));
+              if (post === expected) passed++;
+              else {
+                failed++;
+                log.error({ step: k }, `post-state ${post} differs from the trace's ${expected}`);
+              }
+            } catch (e) {
+              failed++;
+              log.error({ step: k }, e instanceof StepError ? `${e.reason}: ${e.message}` : String(e));
+            }
           }
           process.stdout.write(`${passed} passed, ${failed} failed\n`);
           if (failed > 0) throw new CheckFailedError(`${failed} step(s) of block ${opts.block} did not verify`);
           return;
         }
-        printSummary(b, opts.json === true);
+        const final = bytesToHex(await t.commitmentAt(t.steps));
+        const doc = {
+          block: Number(opts.block),
+          steps: t.steps,
+          finalCommitment: final,
+          status: STATUS_NAMES[t.status],
+          outputRoot: bytesToHex(t.outputRoot),
+          disputedOutputRoot: bytesToHex(t.local.disputedOutputRoot),
+        };
+        if (opts.json) process.stdout.write(JSON.stringify(doc) + '\n');
+        else {
+          process.stdout.write(`block ${doc.block}: ${doc.steps} steps, final commitment ${final}\n`);
+          process.stdout.write(`output root ${doc.outputRoot} ${t.status === 0 ? 'equals' : 'differs from'} the disputed ${doc.disputedOutputRoot}: ${doc.status}\n`);
+        }
       } finally {
-        for (const c of checkpoints.values()) await c.close();
+        await t.close();
       }
     });
-}
-
-function at(b: BlockTrace, k: number): ReturnType<typeof locateStep> {
-  try {
-    return locateStep(b, k);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
 }
 
 export function checkTrace(t: StepTrace): { passed: number; failed: { step: number; reason: string }[] } {
@@ -151,22 +221,4 @@ export function checkTrace(t: StepTrace): { passed: number; failed: { step: numb
     }
   }
   return { passed, failed };
-}
-
-function printSummary(b: BlockTrace, json: boolean): void {
-  const rows = b.txs.map((tx) => ({
-    tx: tx.index,
-    hash: tx.hash,
-    steps: tx.trace === null ? 0 : tx.trace.commitments.length - 1,
-    finalCommitment: tx.trace === null ? null : bytesToHex(tx.trace.commitments[tx.trace.commitments.length - 1]!),
-    success: tx.trace?.outcome.success ?? null,
-  }));
-  if (json) {
-    process.stdout.write(JSON.stringify({ block: Number(b.number), steps: b.steps, txs: rows }) + '\n');
-    return;
-  }
-  for (const r of rows) {
-    process.stdout.write(r.finalCommitment === null ? `tx ${r.tx} ${r.hash}: no instructions\n` : `tx ${r.tx} ${r.hash}: ${r.steps} steps, final ${r.finalCommitment}\n`);
-  }
-  process.stdout.write(`block ${b.number}: ${b.steps} steps\n`);
 }

@@ -20,18 +20,21 @@ export class DishonestTraceError extends Error {
 }
 
 /**
- * Instructions the on-chain verifier proves today (MetisStepVerifier): the liar corrupts one of
- * these, so the honest side can settle the dispute by a step on L1.
+ * Instructions the on-chain verifier proves today (MetisStepVerifier with MetisWorldStep): the liar
+ * corrupts one of these, so the honest side can settle the dispute by a step on L1.
  */
 export function provableOnL1(op: number): boolean {
   return (
     (op >= 0x01 && op <= 0x0b) ||
     (op >= 0x10 && op <= 0x1d) ||
-    op === 0x50 ||
-    op === 0x51 ||
-    op === 0x52 ||
-    op === 0x5b ||
-    (op >= 0x5f && op <= 0x9f)
+    (op >= 0x30 && op <= 0x36) ||
+    op === 0x38 ||
+    op === 0x3a ||
+    op === 0x3b ||
+    op === 0x3f ||
+    (op >= 0x41 && op <= 0x48) ||
+    (op >= 0x50 && op <= 0x5d) ||
+    (op >= 0x5f && op <= 0xa4)
   );
 }
 

@@ -114,7 +114,7 @@ export async function traceBlock(source: ReplaySource, chain: ChainRules, number
 }
 
 // A step or the interpreter needed state the witness lacks: name a key whose proof carries it.
-function missingOf(e: unknown): MissingStateError | null {
+export function missingOf(e: unknown): MissingStateError | null {
   const inner = e instanceof StepError ? e.detail : e;
   if (inner instanceof MissingStateError) return inner;
   if (inner instanceof WitnessIncompleteError) {

@@ -14,7 +14,8 @@ import { rlpDecode, rlpEncode, rlpToList, type RlpItem } from '../rlp/rlp.js';
 import { WitnessState, postStateRoot, type StateWitness } from '../state/witness.js';
 import { WorldState } from '../state/world.js';
 import { EMPTY_TRIE_ROOT, decodeAccount } from '../trie/index.js';
-import { NodeStore, PartialTrie } from '../state/witness-trie.js';
+import { MissingNodeError, NodeStore, PartialTrie } from '../state/witness-trie.js';
+import { MissingStateError } from '../state/backend.js';
 import { decodeTransaction } from '../tx/index.js';
 import { addressFromBytes, addressToBytes, type Address } from '../util/address.js';
 import { bigIntToBytes, bytesToBigInt, concatBytes, equalBytes } from '../util/bytes.js';
@@ -435,7 +436,14 @@ export function blockEnd(pre: Preimages, s: StepState, local: LocalContext | und
     ...(template.requestsHash === undefined || requestsHash === undefined ? {} : { requestsHash }),
   };
   const blockHash = headerHash(header);
-  const mp = new PartialTrie(new NodeStore(pre), stateRoot).get(keccak256(addressToBytes(MESSAGE_PASSER)));
+  let mp: Uint8Array | null;
+  try {
+    mp = new PartialTrie(new NodeStore(pre), stateRoot).get(keccak256(addressToBytes(MESSAGE_PASSER)));
+  } catch (e) {
+    // Name the account, so a prover with a partial witness knows which proof to fetch.
+    if (e instanceof MissingNodeError) throw new MissingStateError('account', MESSAGE_PASSER);
+    throw e;
+  }
   const mpRoot = mp === null ? EMPTY_TRIE_ROOT : decodeAccount(mp).storageRoot;
   const outputRoot = pre.put(outputRootPreimage(stateRoot, mpRoot, blockHash));
   const status = equalBytes(outputRoot, local.disputedOutputRoot) ? STATUS_VALID : STATUS_INVALID;

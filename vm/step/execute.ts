@@ -14,7 +14,7 @@ import { EMPTY, newFrame, type Frame, type Message } from '../interpreter/frame.
 import { Machine, type Log } from '../interpreter/machine.js';
 import { opcodeTable } from '../interpreter/opcodes.js';
 import { word32 } from '../interpreter/instructions/words.js';
-import { rlpEncode } from '../rlp/rlp.js';
+import { rlpDecode, rlpEncode, rlpToBigInt } from '../rlp/rlp.js';
 import { MissingStateError } from '../state/backend.js';
 import { WitnessIncompleteError, WitnessState, postStateRoot, type StateWitness } from '../state/witness.js';
 import { MissingNodeError, NodeStore, PartialTrie, WitnessError } from '../state/witness-trie.js';
@@ -119,7 +119,8 @@ class TxScope implements TxScopeReader {
 
   transient(address: Address, slot: bigint): bigint {
     const v = this.transientTrie.get(slotKey(address, slot));
-    return v === null ? 0n : bytesToBigInt(v);
+    // Leaves hold rlp(value) (DESIGN §3.3).
+    return v === null ? 0n : rlpToBigInt(rlpDecode(v));
   }
 
   original(address: Address, slot: bigint): bigint {
