@@ -62,7 +62,12 @@ const COVERED = new Set<number>([
   0x50, 0x51, 0x52, 0x53, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, ...range(0x5f, 0x9f),
   // The world and the transaction-scoped tries (MetisWorldStep), and the logs.
   0x31, 0x3b, 0x3f, 0x47, 0x54, 0x55, 0x5c, 0x5d, ...range(0xa0, 0xa4),
+  // KECCAK256 and the copies into memory.
+  0x20, 0x37, 0x39, 0x3e, 0x5e,
+  // Return data size and the ancestor hashes.
+  0x3d, 0x40,
 ]);
+const COPY_OPS = new Set<number>([0x20, 0x37, 0x39, 0x3e, 0x5e]);
 const WORLD_OPS = new Set<number>([0x31, 0x3b, 0x3f, 0x47, 0x54, 0x55, 0x5c, 0x5d, ...range(0xa0, 0xa4)]);
 
 function range(a: number, b: number): number[] {
@@ -82,8 +87,8 @@ async function checkTrace(t: StepTrace, gas: Map<string, number> | null, only: (
       expect(r, `step ${k} op 0x${op.toString(16)}`).toEqual({ ok: true, post: expected });
       proven++;
       const cls = opClass(op);
-      // Every world step is measured: their gas depends on the trie depths met.
-      if (gas !== null && (!gas.has(cls) || WORLD_OPS.has(op) || Math.random() < 0.05)) {
+      // Every world and copy step is measured: their gas depends on the trie depths and sizes met.
+      if (gas !== null && (!gas.has(cls) || WORLD_OPS.has(op) || COPY_OPS.has(op) || Math.random() < 0.05)) {
         const g = await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account });
         gas.set(cls, Math.max(gas.get(cls) ?? 0, Number(g)));
       }
@@ -117,6 +122,9 @@ function opClass(op: number): string {
   if (op >= 0x51 && op <= 0x53) return 'memory';
   if (op === 0x56 || op === 0x57) return 'jump';
   if (op === 0x35) return 'calldata';
+  if (op === 0x20) return 'KECCAK256';
+  if (op === 0x40) return 'BLOCKHASH';
+  if (COPY_OPS.has(op)) return 'copy';
   return 'context';
 }
 
@@ -133,6 +141,77 @@ describe('MetisStepVerifier against the reference verifier', () => {
     const t = traceTx(stateWith(code), callTx(CONTRACT, asm('deadbeef'.repeat(10))));
     const r = await checkTrace(t, gas);
     expect(r.proven).toBeGreaterThan(50);
+  }, 120_000);
+
+  it('fits both contracts under the EIP-170 code size limit', async () => {
+    const world = (await clients.public.readContract({ address: verifier, abi: abi(), functionName: 'WORLD' })) as Hex;
+    for (const address of [verifier, world]) {
+      const code = await clients.public.getCode({ address });
+      const size = ((code?.length ?? 2) - 2) / 2;
+      process.stdout.write(`runtime size of ${address}: ${size} bytes\n`);
+      expect(size).toBeGreaterThan(1000);
+      expect(size).toBeLessThanOrEqual(24_576);
+    }
+  }, 60_000);
+
+  it('agrees on KECCAK256, CALLDATACOPY, CODECOPY, RETURNDATACOPY and MCOPY: unaligned, across chunks, past the old memory size, zero sizes at huge offsets', async () => {
+    const ones = 'ff'.repeat(32);
+    const callee = asm(`7f${'11'.repeat(16)}${'22'.repeat(16)} 6000 52 7f${'a5'.repeat(32)} 6020 52 6000 6000 6000 3e 6035 6005 f3`);
+    const code = asm(`
+      7f0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20 6010 52
+      6045 6007 20 50 6000 63ffffffff 20 50 6000 7f${ones} 20 50 6001 603f 20 50
+      6030 6005 6013 37 6040 6010 6075 37 6000 7f${ones} 7f${ones} 37 6020 7f${ones} 6003 37 6001 6027 6100 37
+      6025 6002 6041 39 6010 61ffff 610100 39 6000 61ffff 7f${ones} 39 6021 6000 6000 39
+      6030 6008 6011 5e 6030 6011 6003 5e 6020 6000 610140 5e 6020 610200 6000 5e 6000 7f${ones} 7f${ones} 5e 6001 6001 6001 5e
+      5f 5f 5f 5f 5f ${'73' + OTHER.slice(2)} 5a f1 50
+      6020 6010 610107 3e 6000 6035 6000 3e 6035 6000 6001 3e 6003 6032 61022e 3e
+      610240 6000 20 50 6000 6000 6000 3e 00`);
+    const t = traceTx(stateWith(code, (st) => st.put(OTHER, { code: callee })), callTx(CONTRACT, asm('deadbeef'.repeat(10))));
+    expect(t.outcome.success).toBe(true);
+    const steps = t.ops.filter((op, k) => COPY_OPS.has(op) && t.kinds[k] === 'instruction');
+    expect(new Set(steps)).toEqual(COPY_OPS);
+    const r = await checkTrace(t, gas);
+    // All but the CALL and the callee's return (frame changes are not provable on L1 yet).
+    expect(r.proven).toBe(stepCount(t) - 2);
+    expect(r.unsupported).toBe(2);
+  }, 300_000);
+
+  it('agrees on RETURNDATASIZE and BLOCKHASH (the 256 ancestors of block 300, unknown ones and out-of-range numbers)', async () => {
+    const callee = asm('3d 50 6007 6000 f3');
+    const code = asm(`
+      3d 50 6000 40 50 602b 40 50 602c 40 50 6064 40 50 61012b 40 50 61012c 40 50 7f${'ff'.repeat(32)} 40 50
+      5f 5f 5f 5f 5f ${'73' + OTHER.slice(2)} 5a f1 50 3d 50 00`);
+    const t = traceTx(stateWith(code, (st) => st.put(OTHER, { code: callee })), callTx(CONTRACT, new Uint8Array()));
+    expect(t.outcome.success).toBe(true);
+    expect(t.ops.filter((op, k) => op === 0x40 && t.kinds[k] === 'instruction').length).toBe(7);
+    expect(t.ops.filter((op, k) => op === 0x3d && t.kinds[k] === 'instruction').length).toBe(3);
+    const r = await checkTrace(t, gas);
+    expect(r.proven).toBe(stepCount(t) - 2);
+  }, 120_000);
+
+  it('proves exceptional halts of KECCAK256 and the copies in the top-level call (out of gas, past the memory limit, return data out of bounds)', async () => {
+    const pre = '6001 6000 5d';
+    const halts: [string, bigint][] = [
+      [`${pre} 6001 6000 3e`, 200_000n], // RETURNDATACOPY past the (empty) return data
+      [`${pre} 6000 6001 3e`, 200_000n], // a zero-size RETURNDATACOPY from past the end
+      [`${pre} 640100000000 6000 6000 37`, 200_000n], // a size past the memory limit
+      [`${pre} 6020 6000 63ffffffff 37`, 200_000n], // a destination past the memory limit
+      [`${pre} 6001 63ffffffff 20`, 200_000n],
+      [`${pre} 6001 63ffffffff 6000 5e`, 200_000n], // an MCOPY source past the memory limit
+      [`${pre} 6001 6000 6000 5e`, 106n + 9n + 8n], // MCOPY short of its memory expansion
+      [`${pre} 6021 6000 20`, 106n + 6n + 47n], // KECCAK256 short of its expansion
+      [`${pre} 6040 6000 6000 37`, 106n + 9n + 8n], // CALLDATACOPY short of its copy gas
+      [`${pre} 6040 6000 6000 39`, 106n + 9n + 13n], // CODECOPY short of its expansion
+    ];
+    for (const [src, gasLeft] of halts) {
+      const t = traceTx(stateWith(asm(src)), callTx(CONTRACT, new Uint8Array(), 21_000n + gasLeft));
+      expect(t.outcome.success, src).toBe(false);
+      const k = stepCount(t) - 1;
+      expect(t.kinds[k]).toBe('end');
+      expect(COPY_OPS.has(t.ops[k]!), src).toBe(true);
+      const w = stepWitness(t, k);
+      expect(await onChain(w.state, w.preimages), `halt of ${src}`).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
+    }
   }, 120_000);
 
   it('proves exceptional halts of the top-level call: INVALID, stack underflow and overflow, invalid jump, out of gas', async () => {
@@ -356,7 +435,7 @@ describe('MetisStepVerifier against the reference verifier', () => {
   it('a tampered or incomplete witness reverts or gives the honest answer, never another post-state', async () => {
     // The post-state is a function of the pre-state: a preimage that is changed is a different
     // preimage (under another hash), so the verifier either misses what it needs or did not need it.
-    const code = asm(`6002 6003 01 6000 52 6020 6000 51 6001 57 00`);
+    const code = asm(`6002 6003 01 6000 52 6010 6004 6023 37 6030 6001 20 50 6008 6002 6011 5e 6020 6000 51 6001 57 00`);
     const t = traceTx(stateWith(code), callTx(CONTRACT, new Uint8Array()));
     let reverted = 0;
     for (let k = 0; k < stepCount(t); k++) {

@@ -22,7 +22,9 @@ uint256 constant F_REFUND = 20;
 ///         and checked against the TypeScript reference verifier (vm/step/execute.ts) step by step.
 ///         This version proves the instructions that stay inside one frame: arithmetic,
 ///         comparison, bitwise, stack, control flow, memory words, calldata, the frame,
-///         transaction and block context, storage (SLOAD, SSTORE), transient storage (TLOAD,
+///         transaction and block context (BLOCKHASH from the ancestor tree), KECCAK256, the
+///         copies into memory (CALLDATACOPY, CODECOPY, RETURNDATACOPY, MCOPY), RETURNDATASIZE,
+///         storage (SLOAD, SSTORE), transient storage (TLOAD,
 ///         TSTORE), account reads (BALANCE, SELFBALANCE, EXTCODESIZE, EXTCODEHASH) and LOG0-LOG4,
 ///         and the end of the top-level call (STOP, RETURN, REVERT, and the exceptional halts of
 ///         these instructions). Every other step reverts with UnsupportedStep(op): it is not
@@ -39,6 +41,9 @@ uint256 constant F_REFUND = 20;
 ///           BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE     ~300k
 ///           LOG0-LOG4                                          ~570k
 ///           end of the call (STOP/RETURN/REVERT, halts)        ~430k
+///           BLOCKHASH                                          ~120k
+///           KECCAK256, copies: a walk per chunk read, one per chunk written; ~690k for a
+///           48-byte CALLDATACOPY, ~1.5M for a KECCAK256 of 18 chunks (see the test's table)
 ///         On tries of 4,000 accounts and 1,000 slots: SLOAD ~450k, SSTORE ~870k, account reads
 ///         ~330k (each trie level adds a node to the witness's calldata and to the walks).
 contract MetisStepVerifier is IStepVerifier {
@@ -73,6 +78,8 @@ contract MetisStepVerifier is IStepVerifier {
     uint256 internal constant F_STACK_SIZE = 15;
     uint256 internal constant F_MEMORY_ROOT = 16;
     uint256 internal constant F_MEMORY_SIZE = 17;
+    uint256 internal constant F_RETURNDATA_ROOT = 18;
+    uint256 internal constant F_RETURNDATA_SIZE = 19;
 
     /// @dev The witness's preimages, keyed by their hashes (computed once).
     struct Witness {
@@ -82,7 +89,7 @@ contract MetisStepVerifier is IStepVerifier {
         bytes32[] zero; // ZERO[h] of the byte trees, h = 0..TREE_DEPTH
     }
 
-    /// @dev Room for the tree nodes one step creates: at most two chunk writes of TREE_DEPTH nodes.
+    /// @dev Room first made for the tree nodes one step creates (two chunk writes); copies grow it.
     uint256 internal constant SCRATCH = 2 * TREE_DEPTH;
 
     /// @dev The frame being stepped, and the stack items the instruction reads.
@@ -154,8 +161,9 @@ contract MetisStepVerifier is IStepVerifier {
         if (op >= 0x01 && op <= 0x0b) return 2;
         if (op == 0x15 || op == 0x19) return 1;
         if (op >= 0x10 && op <= 0x1d) return 2;
-        if (op == 0x50 || op == 0x56 || op == 0x51 || op == 0x35) return 1;
-        if (op == 0x57 || op == 0x52 || op == 0x53) return 2;
+        if (op == 0x50 || op == 0x56 || op == 0x51 || op == 0x35 || op == 0x40) return 1;
+        if (op == 0x57 || op == 0x52 || op == 0x53 || op == 0x20) return 2;
+        if (op == 0x37 || op == 0x39 || op == 0x3e || op == 0x5e) return 3;
         return 0;
     }
 
@@ -273,9 +281,10 @@ contract MetisStepVerifier is IStepVerifier {
         // A linear scan without bounds checks: byte-tree walks call this 24 times per chunk.
         assembly ("memory-safe") {
             let p := add(hashes, 32)
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                if eq(mload(add(p, mul(i, 32))), h) {
-                    idx := i
+            // Newest first: a walk after a write meets the nodes that write created.
+            for { let i := n } gt(i, 0) { i := sub(i, 1) } {
+                if eq(mload(add(p, mul(sub(i, 1), 32))), h) {
+                    idx := sub(i, 1)
                     break
                 }
             }
@@ -330,13 +339,25 @@ contract MetisStepVerifier is IStepVerifier {
         for (uint256 h = 1; h <= TREE_DEPTH; h++) {
             bytes memory pair = ((index >> (h - 1)) & 1) == 1 ? abi.encodePacked(sib[h - 1], acc) : abi.encodePacked(acc, sib[h - 1]);
             acc = keccak256(pair);
-            if (w.n < w.hashes.length) {
-                w.hashes[w.n] = acc;
-                w.data[w.n] = pair;
-                w.n++;
-            }
+            if (w.n == w.hashes.length) _grow(w);
+            w.hashes[w.n] = acc;
+            w.data[w.n] = pair;
+            w.n++;
         }
         return acc;
+    }
+
+    /// @dev Doubles the room for created nodes: a copy writes TREE_DEPTH nodes per chunk.
+    function _grow(Witness memory w) internal pure {
+        uint256 cap = 2 * w.hashes.length + TREE_DEPTH;
+        bytes32[] memory hashes = new bytes32[](cap);
+        bytes[] memory data = new bytes[](cap);
+        for (uint256 i = 0; i < w.n; i++) {
+            hashes[i] = w.hashes[i];
+            data[i] = w.data[i];
+        }
+        w.hashes = hashes;
+        w.data = data;
     }
 
     /// @dev 32 bytes of a byte tree at `offset` (zero past `size`); only chunks below `size` are read.
@@ -403,6 +424,7 @@ contract MetisStepVerifier is IStepVerifier {
         }
         if (op == 0x56 || op == 0x57) return _jump(w, c);
         if (op == 0x51 || op == 0x52 || op == 0x53) return _memory(w, c);
+        if (op == 0x20 || op == 0x37 || op == 0x39 || op == 0x3e || op == 0x5e) return _copy(w, c);
         if (op == 0x35) {
             _pop(w, c, 1);
             c.gasCost = 3;
@@ -580,6 +602,67 @@ contract MetisStepVerifier is IStepVerifier {
         return bytes32(b);
     }
 
+    /// @dev KECCAK256 and the copies into memory (CALLDATACOPY, CODECOPY, RETURNDATACOPY, MCOPY):
+    ///      every exceptional halt is judged before memory is read (the witness holds only the
+    ///      ranges the frame can pay for, vm/step/access.ts).
+    function _copy(Witness memory w, Ctx memory c) internal pure {
+        uint8 op = c.op;
+        bool hash = op == 0x20;
+        _pop(w, c, hash ? 2 : 3);
+        c.gasCost = hash ? 30 : 3;
+        uint256 dst = c.items[0];
+        uint256 src = hash ? 0 : c.items[1];
+        uint256 size = c.items[hash ? 1 : 2];
+        if (op == 0x3e && (src > c.f[F_RETURNDATA_SIZE] || size > c.f[F_RETURNDATA_SIZE] - src)) return _haltNow(c);
+        if (size == 0) {
+            if (hash) _push1(c, uint256(KECCAK_EMPTY));
+            return;
+        }
+        if (size > MEMORY_LIMIT) return _haltNow(c);
+        c.gasCost += (hash ? 6 : 3) * ((size + 31) / 32);
+        if (_outOfGas(c)) return;
+        // MCOPY grows memory over both ranges: to the end of the higher one.
+        uint256 hi = op == 0x5e && src > dst ? src : dst;
+        if (hi > MEMORY_LIMIT - size) return _haltNow(c);
+        uint256 oldSize = c.f[F_MEMORY_SIZE];
+        _expand(c, hi, size);
+        if (_outOfGas(c)) return;
+        bytes memory data;
+        if (hash || op == 0x5e) data = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, hash ? dst : src, size);
+        else if (op == 0x39) data = _slice(c.code, src, size);
+        else {
+            uint256 root = c.f[op == 0x37 ? F_CALLDATA_ROOT : F_RETURNDATA_ROOT];
+            uint256 have = c.f[op == 0x37 ? F_CALLDATA_SIZE : F_RETURNDATA_SIZE];
+            // Past its end the data reads as zeros (RETURNDATACOPY never gets there).
+            data = src >= have ? new bytes(size) : _readBytes(w, bytes32(root), have, src, size);
+        }
+        if (hash) return _push1(c, uint256(keccak256(data)));
+        for (uint256 ch = dst / 32; ch <= (dst + size - 1) / 32; ch++) _copyChunk(w, c, ch, oldSize, dst, data);
+    }
+
+    /// @dev `size` bytes of `code` from `src`, zero past its end.
+    function _slice(bytes memory code, uint256 src, uint256 size) internal pure returns (bytes memory out) {
+        out = new bytes(size);
+        if (src >= code.length) return out;
+        uint256 n = code.length - src < size ? code.length - src : size;
+        for (uint256 i = 0; i < n; i++) out[i] = code[src + i];
+    }
+
+    /// @dev Writes the part of `data` (copied to `dst`) that falls into chunk `ch`; a chunk the
+    ///      copy covers only in part keeps its other bytes.
+    function _copyChunk(Witness memory w, Ctx memory c, uint256 ch, uint256 oldSize, uint256 dst, bytes memory data) internal pure {
+        bytes32 root = bytes32(c.f[F_MEMORY_ROOT]);
+        uint256 base = ch * 32;
+        uint256 from = dst > base ? dst : base;
+        uint256 to = dst + data.length < base + 32 ? dst + data.length : base + 32;
+        bool whole = from == base && to == base + 32;
+        bytes32 before = !whole && base < oldSize ? _readChunk(w, root, ch) : bytes32(0);
+        bytes memory b = abi.encodePacked(before);
+        for (uint256 p = from; p < to; p++) b[p - base] = data[p - dst];
+        bytes32 next = bytes32(b);
+        if (whole || next != before) c.f[F_MEMORY_ROOT] = uint256(_writeChunk(w, root, ch, next));
+    }
+
     function _env(Witness memory w, Ctx memory c) internal pure {
         uint8 op = c.op;
         c.gasCost = 2;
@@ -590,6 +673,7 @@ contract MetisStepVerifier is IStepVerifier {
         if (op == 0x38) return _push1(c, c.code.length);
         if (op == 0x58) return _push1(c, c.f[F_PC]);
         if (op == 0x59) return _push1(c, c.f[F_MEMORY_SIZE]);
+        if (op == 0x3d) return _push1(c, c.f[F_RETURNDATA_SIZE]);
         if (op == 0x5a) return _push1(c, c.f[F_GAS] < 2 ? 0 : c.f[F_GAS] - 2); // out of gas is judged later
         if (op == 0x32 || op == 0x3a) {
             uint256[9] memory t = abi.decode(_get(w, bytes32(c.s[S_TX])), (uint256[9])); // DESIGN §2.4: origin, gasPrice, blobHashesHash first
@@ -605,9 +689,15 @@ contract MetisStepVerifier is IStepVerifier {
         else if (op == 0x45) field = 6;
         else if (op == 0x46) field = 1;
         else if (op == 0x48) field = 7;
-        else revert UnsupportedStep(op);
+        else if (op != 0x40) revert UnsupportedStep(op);
         uint256[12] memory b = abi.decode(_get(w, bytes32(c.s[S_BLOCK])), (uint256[12]));
-        _push1(c, b[field]);
+        if (op != 0x40) return _push1(c, b[field]);
+        // BLOCKHASH: chunk d-1 of ancestorsRoot holds the hash of block number-d (zero if unknown).
+        _pop(w, c, 1);
+        c.gasCost = 20;
+        uint256 n = c.items[0];
+        uint256 number = b[3];
+        _push1(c, n < number && number - n <= 256 ? uint256(_readChunk(w, bytes32(b[10]), number - n - 1)) : 0);
     }
 
     // ---- instructions that touch the world (their trie work runs in MetisWorldStep) -------
