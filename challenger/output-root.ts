@@ -7,9 +7,7 @@ import { replayBlock, type ReplayOptions } from '../vm/replay/replay.js';
 import type { ReplaySource } from '../vm/replay/source.js';
 import type { Rpc } from '../vm/rpc/client.js';
 import { verifyAccountProof } from '../vm/rpc/prestate.js';
-import type { Address } from '../vm/util/address.js';
-import { bytesToHex, concatBytes, type Hex } from '../vm/util/bytes.js';
-import { keccak256 } from '../vm/util/hash.js';
+import { bytesToHex, type Hex } from '../vm/util/bytes.js';
 
 export { MESSAGE_PASSER, OUTPUT_VERSION_V0, outputRootOf } from '../vm/block/output-root.js';
 import { MESSAGE_PASSER, outputRootOf } from '../vm/block/output-root.js';

@@ -3,10 +3,8 @@
 // own head and L1 (parent, timestamp, epoch, sequencing window), and re-executes it with MetisVM
 // on its own state built from genesis, never trusting the sequencer. Per L1 block everything it
 // learnt is one level batch; on reopen it resumes, on an L1 reorg it rolls back and re-derives.
-import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { outputRootOf, type VerifiedOutput } from '../challenger/output-root.js';
+import type { VerifiedOutput } from '../challenger/output-root.js';
 import { BlobFetcher } from '../da/blob/fetcher.js';
 import { DerivationPipeline, type DerivedBatch } from '../da/derivation/index.js';
 import { fetchL1Block, retrieveBatcherData, type L1Block } from '../da/retrieval/index.js';
@@ -16,9 +14,9 @@ import { hash32, obj, quantity, quantityHex } from '../vm/rpc/validate.js';
 import type { PersistentState } from '../vm/state/persistent.js';
 import type { Address } from '../vm/util/address.js';
 import { bytesToHex, equalBytes, hexToBytes } from '../vm/util/bytes.js';
-import { DEVNET_BLOCK_TIME, DEVNET_CHAIN_ID, devnetAlloc, genesisHeader, type BlockAttributes } from './chain.js';
-import { buildBlock, hashLookup, InvalidBlockError, openOrCreateState, sealedGenesis, statePreimage } from './state.js';
-import { BlockStore, type L1Ref, type StoredBlock } from './store.js';
+import { DEVNET_BLOCK_TIME, DEVNET_CHAIN_ID, type BlockAttributes } from './chain.js';
+import { buildBlock, hashLookup, InvalidBlockError, statePreimage } from './state.js';
+import { openChainDir, type BlockStore, type L1Ref, type StoredBlock } from './store.js';
 
 export interface DevnetNodeOptions {
   readonly l1RpcUrl: string;
@@ -98,23 +96,8 @@ export class DevnetNode {
 
   /** Opens (or creates from genesis) the node's data directory and resumes from what it stored. */
   static async open(opts: DevnetNodeOptions): Promise<DevnetNode> {
-    await mkdir(opts.dataDir, { recursive: true });
-    const store = await BlockStore.open(join(opts.dataDir, 'chain'), outputRootOf);
-    let state: PersistentState | undefined;
+    const { store, state, tip } = await openChainDir(opts.dataDir, 'chain', opts.genesisTimestamp, (m) => new DevnetNodeError(m));
     try {
-      state = await openOrCreateState(join(opts.dataDir, 'state'), devnetAlloc());
-      const genesis = await sealedGenesis(state, genesisHeader(opts.genesisTimestamp));
-      const stored = await store.block(0n);
-      if (stored === null) await store.update({ put: [{ ...genesis, derivedFrom: null }], l2Head: 0n });
-      else if (!equalBytes(stored.hash, genesis.hash)) {
-        throw new DevnetNodeError(`${opts.dataDir} holds another chain (genesis ${bytesToHex(stored.hash)}, expected ${bytesToHex(genesis.hash)})`);
-      }
-      const headNumber = (await store.l2Head()) ?? 0n;
-      const tip = await store.block(headNumber);
-      if (tip === null) throw new DevnetNodeError(`head block ${headNumber} is missing from ${opts.dataDir}`);
-      // The state may be ahead of the store (killed between an L2 commit and its L1 block's batch).
-      const sh = state.head();
-      if (sh === null || sh.blockNumber !== tip.number || !equalBytes(sh.stateRoot, tip.stateRoot)) await state.setHead(tip.number, tip.stateRoot);
       const rpc = new RpcClient(opts.l1RpcUrl);
       const blobs = new BlobFetcher({
         endpoints: [{ url: opts.beaconUrl ?? opts.l1RpcUrl, kind: 'beacon', blockId: 'execution-number' }],
@@ -128,7 +111,7 @@ export class DevnetNode {
       opts.logger.info({ l2Head: tip.number, l1Cursor: node.cursor }, 'devnet node opened');
       return node;
     } catch (e) {
-      await state?.close();
+      await state.close();
       await store.close();
       throw e;
     }

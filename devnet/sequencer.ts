@@ -1,15 +1,11 @@
 // The devnet sequencer: builds L2 blocks from signed raw transactions on its own level-backed
 // state, from genesis, and keeps them (restart-safe) for the batcher and the proposer.
-import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { outputRootOf } from '../challenger/output-root.js';
 import type { PersistentState } from '../vm/state/persistent.js';
 import type { Receipt } from '../vm/block/receipt.js';
-import { bytesToHex, equalBytes } from '../vm/util/bytes.js';
-import { DEVNET_BLOCK_TIME, devnetAlloc, genesisHeader, type BlockAttributes } from './chain.js';
-import { buildBlock, hashLookup, InvalidBlockError, openOrCreateState, sealedGenesis, statePreimage, type SealedBlock } from './state.js';
-import { BlockStore, type L1Ref } from './store.js';
+import { DEVNET_BLOCK_TIME, type BlockAttributes } from './chain.js';
+import { buildBlock, hashLookup, InvalidBlockError, statePreimage, type SealedBlock } from './state.js';
+import { openChainDir, type BlockStore, type L1Ref } from './store.js';
 
 export interface SequencerOptions {
   readonly dataDir: string;
@@ -39,23 +35,9 @@ export class Sequencer {
 
   /** Opens (or creates from genesis) the sequencer's data directory and resumes from its head. */
   static async open(opts: SequencerOptions): Promise<Sequencer> {
-    await mkdir(opts.dataDir, { recursive: true });
-    const store = await BlockStore.open(join(opts.dataDir, 'blocks'), outputRootOf);
-    let state: PersistentState | undefined;
+    const { store, state, tip } = await openChainDir(opts.dataDir, 'blocks', opts.genesisTimestamp, (m) => new SequencerError(m));
+    const headNumber = tip.number;
     try {
-      state = await openOrCreateState(join(opts.dataDir, 'state'), devnetAlloc());
-      const genesis = await sealedGenesis(state, genesisHeader(opts.genesisTimestamp));
-      const stored = await store.block(0n);
-      if (stored === null) await store.update({ put: [{ ...genesis, derivedFrom: null }], l2Head: 0n });
-      else if (!equalBytes(stored.hash, genesis.hash)) {
-        throw new SequencerError(`${opts.dataDir} holds another chain (genesis ${bytesToHex(stored.hash)}, expected ${bytesToHex(genesis.hash)})`);
-      }
-      const headNumber = (await store.l2Head()) ?? 0n;
-      const tip = await store.block(headNumber);
-      if (tip === null) throw new SequencerError(`head block ${headNumber} is missing from ${opts.dataDir}`);
-      // A crash between the state commit and the store write leaves the state one block ahead.
-      const sh = state.head();
-      if (sh === null || sh.blockNumber !== tip.number || !equalBytes(sh.stateRoot, tip.stateRoot)) await state.setHead(tip.number, tip.stateRoot);
       const seq = new Sequencer(state, store, tip, opts.logger);
       for (let n = headNumber; n >= 0n && n + 256n > headNumber; n--) {
         const b = await store.block(n);
@@ -63,7 +45,7 @@ export class Sequencer {
       }
       return seq;
     } catch (e) {
-      await state?.close();
+      await state.close();
       await store.close();
       throw e;
     }

@@ -5,8 +5,13 @@
 import { Level } from 'level';
 import { decodeHeader, encodeHeader, headerHash } from '../vm/block/header.js';
 import { rlpDecode, rlpEncode, rlpToBigInt, rlpToBytes, rlpToList, RlpError, type RlpInput } from '../vm/rlp/rlp.js';
-import { bigIntToBytes, equalBytes } from '../vm/util/bytes.js';
-import type { SealedBlock } from './state.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { outputRootOf } from '../challenger/output-root.js';
+import type { PersistentState } from '../vm/state/persistent.js';
+import { bigIntToBytes, bytesToHex, equalBytes } from '../vm/util/bytes.js';
+import { devnetAlloc, genesisHeader } from './chain.js';
+import { openOrCreateState, sealedGenesis, type SealedBlock } from './state.js';
 
 export interface L1Ref {
   readonly number: bigint;
@@ -170,4 +175,42 @@ function bytesToU64(b: Uint8Array): bigint {
   let n = 0n;
   for (const x of b) n = (n << 8n) | BigInt(x);
   return n;
+}
+
+/** An opened chain directory: its block store, its state, and the head block they agree on. */
+export interface OpenedChain {
+  readonly store: BlockStore;
+  readonly state: PersistentState;
+  readonly tip: StoredBlock;
+}
+
+/**
+ * Opens (or creates from the devnet genesis) the block store `blocks` and the state under
+ * `dataDir`, checks the genesis is this devnet's, and moves the state head back to the stored
+ * head when a crash left it one block ahead. `fail` makes the caller's error type.
+ */
+export async function openChainDir(dataDir: string, blocks: string, genesisTimestamp: bigint, fail: (message: string) => Error): Promise<OpenedChain> {
+  await mkdir(dataDir, { recursive: true });
+  const store = await BlockStore.open(join(dataDir, blocks), outputRootOf);
+  let state: PersistentState | undefined;
+  try {
+    state = await openOrCreateState(join(dataDir, 'state'), devnetAlloc());
+    const genesis = await sealedGenesis(state, genesisHeader(genesisTimestamp));
+    const stored = await store.block(0n);
+    if (stored === null) await store.update({ put: [{ ...genesis, derivedFrom: null }], l2Head: 0n });
+    else if (!equalBytes(stored.hash, genesis.hash)) {
+      throw fail(`${dataDir} holds another chain (genesis ${bytesToHex(stored.hash)}, expected ${bytesToHex(genesis.hash)})`);
+    }
+    const headNumber = (await store.l2Head()) ?? 0n;
+    const tip = await store.block(headNumber);
+    if (tip === null) throw fail(`head block ${headNumber} is missing from ${dataDir}`);
+    // A crash between the state commit and the store write leaves the state one block ahead.
+    const sh = state.head();
+    if (sh === null || sh.blockNumber !== tip.number || !equalBytes(sh.stateRoot, tip.stateRoot)) await state.setHead(tip.number, tip.stateRoot);
+    return { store, state, tip };
+  } catch (e) {
+    await state?.close();
+    await store.close();
+    throw e;
+  }
 }

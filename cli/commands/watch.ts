@@ -96,13 +96,9 @@ export function registerWatchCommand(program: Command): void {
         log.info({ url: server.url }, 'metrics served');
       }
       log.info({ factory: opts.factory, chain: chain.name, chainId: Number(chainId), mode: opts.mode }, 'watching');
-      const stop = new AbortController();
-      const onSignal = (): void => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
       let invalid = 0;
       try {
-        for (;;) {
+        await passes(opts.once === true, () => watcher.nextDelayMs(opts.pollInterval), async () => {
           try {
             const verdicts = await watcher.tick();
             invalid += verdicts.filter((v) => v.verdict !== 'valid').length;
@@ -113,16 +109,8 @@ export function registerWatchCommand(program: Command): void {
             metrics.errors.inc({ kind: e instanceof Error ? e.name : 'unknown' });
             log.warn({ err: e instanceof Error ? e.message : String(e) }, 'watch pass failed: retrying with backoff');
           }
-          if (opts.once === true || stop.signal.aborted) break;
-          await new Promise<void>((r) => {
-            const t = setTimeout(r, watcher.nextDelayMs(opts.pollInterval));
-            stop.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
-          });
-          if (stop.signal.aborted) break;
-        }
+        });
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
         server?.server.close();
       }
       if (opts.once === true && invalid > 0) process.exitCode = 1;
@@ -177,13 +165,9 @@ async function runChallenge(opts: WatchOpts, log: Logger): Promise<void> {
     log.info({ url: server.url }, 'metrics served');
   }
   log.info({ factory: rollup.factory, sender: clients.wallet.account.address, dataDir: opts.dataDir }, 'challenging');
-  const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   let failures = 0;
   try {
-    for (;;) {
+    await passes(opts.once === true, () => Math.min(opts.pollInterval * 2 ** Math.min(failures, 6), 300_000), async () => {
       try {
         const { play } = await daemon.tick();
         failures = 0;
@@ -194,19 +178,32 @@ async function runChallenge(opts: WatchOpts, log: Logger): Promise<void> {
         failures++;
         log.warn({ err: e instanceof Error ? e.message : String(e), failures }, 'challenge pass failed: retrying with backoff');
       }
-      if (opts.once === true || stop.signal.aborted) break;
-      const delay = Math.min(opts.pollInterval * 2 ** Math.min(failures, 6), 300_000);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, delay);
-        stop.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
-      });
-      if (stop.signal.aborted) break;
-    }
+    });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     server?.server.close();
     await daemon.close();
   }
   log.info('challenger stopped');
+}
+
+/** Runs `pass` until SIGINT or SIGTERM (or once), waiting `delayMs()` between passes. */
+async function passes(once: boolean, delayMs: () => number, pass: () => Promise<void>): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    for (;;) {
+      await pass();
+      if (once || stop.signal.aborted) return;
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, delayMs());
+        stop.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+      });
+      if (stop.signal.aborted) return;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

@@ -61,47 +61,62 @@ export async function traceBlock(source: ReplaySource, chain: ChainRules, number
   if (number === 0n) throw new BlockTraceError('block 0 is genesis: there is nothing to trace');
   const [block, parent] = await Promise.all([source.block(number), source.header(number - 1n)]);
   const pre = await source.preState(number);
-  const nodes = [...pre.nodes];
-  const codes = [...pre.codes];
   const wanted: bigint[] = [];
   for (let d = 1n; d <= 256n && d <= number; d++) wanted.push(number - d);
   const got = await source.blockHashes(wanted);
   const hashes = new Map<bigint, bigint>();
   for (const [n, h] of got) hashes.set(n, bytesToWord(h, 0));
   const env = blockEnvOf(block.header, chain, (n) => hashes.get(n) ?? null);
-  const maxRefetches = options.maxRefetches ?? 64;
 
-  for (let refetches = 0; ; refetches++) {
+  return withRefetch(source, number, pre, options.maxRefetches ?? 64, (nodes, codes, refetches) => {
     const witness = witnessFromNodes(parent.header.stateRoot, nodes, codes);
     const store = storeFromWitness(witness);
     const world = new WorldState(new WitnessState(witness));
-    try {
-      if (block.header.parentBeaconBlockRoot !== undefined) systemCall(world, env, BEACON_ROOTS_ADDRESS, block.header.parentBeaconBlockRoot);
-      if (env.rules.isEip2935) systemCall(world, env, HISTORY_STORAGE_ADDRESS, block.header.parentHash);
-      const used = { gasUsed: 0n, blobGasUsed: 0n };
-      const txs: TxTrace[] = [];
-      let steps = 0;
-      for (const [i, raw] of block.transactions.entries()) {
-        const decoded = decodeTransaction(raw);
-        const tx = toTxRequest(decoded);
-        const hash = bytesToHex(transactionHash(decoded));
-        let trace: StepTrace | null = null;
-        if (options.only === undefined || options.only === i) {
-          const t = traceTransaction(store, witness, world, env, tx, used, options.traceOptions?.(i) ?? {});
-          trace = t.commitments.length === 0 ? null : t;
-          used.gasUsed += t.outcome.gasUsed;
-          used.blobGasUsed += t.outcome.blobGasUsed;
-        } else {
-          const o = applyTransaction(world, env, tx, used);
-          used.gasUsed += o.gasUsed;
-          used.blobGasUsed += o.blobGasUsed;
-        }
-        const n = trace === null ? 0 : stepCount(trace);
-        steps += n;
-        options.onTx?.(i, n);
-        txs.push({ index: i, hash, trace });
+    if (block.header.parentBeaconBlockRoot !== undefined) systemCall(world, env, BEACON_ROOTS_ADDRESS, block.header.parentBeaconBlockRoot);
+    if (env.rules.isEip2935) systemCall(world, env, HISTORY_STORAGE_ADDRESS, block.header.parentHash);
+    const used = { gasUsed: 0n, blobGasUsed: 0n };
+    const txs: TxTrace[] = [];
+    let steps = 0;
+    for (const [i, raw] of block.transactions.entries()) {
+      const decoded = decodeTransaction(raw);
+      const tx = toTxRequest(decoded);
+      const hash = bytesToHex(transactionHash(decoded));
+      let trace: StepTrace | null = null;
+      if (options.only === undefined || options.only === i) {
+        const t = traceTransaction(store, witness, world, env, tx, used, options.traceOptions?.(i) ?? {});
+        trace = t.commitments.length === 0 ? null : t;
+        used.gasUsed += t.outcome.gasUsed;
+        used.blobGasUsed += t.outcome.blobGasUsed;
+      } else {
+        const o = applyTransaction(world, env, tx, used);
+        used.gasUsed += o.gasUsed;
+        used.blobGasUsed += o.blobGasUsed;
       }
-      return { number, txs, steps, refetches };
+      const n = trace === null ? 0 : stepCount(trace);
+      steps += n;
+      options.onTx?.(i, n);
+      txs.push({ index: i, hash, trace });
+    }
+    return Promise.resolve({ number, txs, steps, refetches });
+  });
+}
+
+/**
+ * Runs `attempt` over the pre-state witness of block `number`, and whenever it needs state the
+ * witness lacks, fetches a proof of that key and runs it again (at most `maxRefetches` times).
+ */
+export async function withRefetch<T>(
+  source: ReplaySource,
+  number: bigint,
+  pre: { readonly nodes: readonly Uint8Array[]; readonly codes: readonly Uint8Array[] },
+  maxRefetches: number,
+  attempt: (nodes: readonly Uint8Array[], codes: readonly Uint8Array[], refetches: number) => Promise<T>,
+): Promise<T> {
+  const nodes = [...pre.nodes];
+  const codes = [...pre.codes];
+  for (let refetches = 0; ; refetches++) {
+    try {
+      return await attempt(nodes, codes, refetches);
     } catch (e) {
       const missing = missingOf(e);
       if (missing === null) throw e;

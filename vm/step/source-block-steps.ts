@@ -12,7 +12,7 @@ import type { ReplaySource } from '../replay/source.js';
 import type { Rpc } from '../rpc/client.js';
 import { verifyAccountProof } from '../rpc/prestate.js';
 import { witnessFromNodes } from '../state/witness.js';
-import { BlockTraceError, missingOf } from './block-trace.js';
+import { BlockTraceError, withRefetch } from './block-trace.js';
 import { traceBlockSteps, type BlockStepsInput, type BlockStepTrace, type ParentOutput } from './block-steps.js';
 import { recordBlockTrace, type BlockCheckpoints } from './checkpoints.js';
 import { storeFromWitness } from './trace.js';
@@ -51,8 +51,6 @@ export async function traceSourceBlockSteps(source: ReplaySource, rpc: Rpc, chai
   if (number === 0n) throw new BlockTraceError('block 0 is genesis: there is nothing to trace');
   const [block, parentOut, own] = await Promise.all([source.block(number), provenOutput(source, rpc, number - 1n), provenOutput(source, rpc, number)]);
   const pre = await source.preState(number);
-  const nodes = [...pre.nodes];
-  const codes = [...pre.codes];
   const wanted: bigint[] = [];
   for (let d = 1n; d <= 256n && d <= number; d++) wanted.push(number - d);
   const hashes = new Map<bigint, bigint>();
@@ -64,25 +62,15 @@ export async function traceSourceBlockSteps(source: ReplaySource, rpc: Rpc, chai
     parent: parentOut,
     disputedOutputRoot: options.disputedOutputRoot ?? own.outputRoot,
   };
-  const maxRefetches = options.maxRefetches ?? 64;
-  for (let refetches = 0; ; refetches++) {
+  return withRefetch(source, number, pre, options.maxRefetches ?? 64, async (nodes, codes, refetches) => {
     const store = storeFromWitness(witnessFromNodes(parentOut.stateRoot, nodes, codes));
-    try {
-      if (options.checkpoints !== undefined) {
-        // A refetch starts over: nothing of a failed attempt stays in the checkpoint store.
-        await rm(options.checkpoints.path, { recursive: true, force: true });
-        const cps = await recordBlockTrace(store, input, options.checkpoints.path, options.checkpoints.every, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-        return { input, trace: null, checkpoints: cps, refetches };
-      }
-      const trace = traceBlockSteps(store, input, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-      return { input, trace, checkpoints: null, refetches };
-    } catch (e) {
-      const missing = missingOf(e);
-      if (missing === null) throw e;
-      if (refetches >= maxRefetches) throw new BlockTraceError(`block ${number}: still missing state after ${refetches} refetches: ${missing.message}`);
-      const more = await source.missing(number, missing);
-      nodes.push(...more.nodes);
-      codes.push(...more.codes);
+    const progress = options.onProgress === undefined ? {} : { onProgress: options.onProgress };
+    if (options.checkpoints !== undefined) {
+      // A refetch starts over: nothing of a failed attempt stays in the checkpoint store.
+      await rm(options.checkpoints.path, { recursive: true, force: true });
+      const cps = await recordBlockTrace(store, input, options.checkpoints.path, options.checkpoints.every, progress);
+      return { input, trace: null, checkpoints: cps, refetches };
     }
-  }
+    return { input, trace: traceBlockSteps(store, input, progress), checkpoints: null, refetches };
+  });
 }

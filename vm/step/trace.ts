@@ -18,6 +18,7 @@ import { buildTree } from './bintree.js';
 import { INFERENCE_PRECOMPILE } from '../precompiles/inference.js';
 import { encodeModel, type IntModel } from '../../ai/model.js';
 import { EMPTY_CHAIN } from './chain.js';
+import { BOOT_STATE } from './boundary.js';
 import { StepError, enteredFrameState, executeStep, updateTrie, type StepResult } from './execute.js';
 import { PreimageStore, RecordingPreimages, type Preimages } from './preimages.js';
 import { reachablePreimages } from './reachable.js';
@@ -90,7 +91,6 @@ export function blockContextOf(pre: Preimages, env: BlockEnv): BlockContext {
 }
 
 const ONE = Uint8Array.of(1);
-const ZERO32 = new Uint8Array(32);
 
 /** The registered models as a secure trie; each model's encoding becomes the preimage of its id. */
 function modelsRootOf(pre: Preimages, env: BlockEnv): Uint8Array {
@@ -190,8 +190,10 @@ export function traceTransaction(
       }),
     );
     const frame = enteredFrameState(store, f, topSnapshot);
+    // A transaction-only trace has no block inputs (the boot state's zero block fields): it ends
+    // with its message.
     const state: StepState = {
-      status: STATUS_UNFINISHED,
+      ...BOOT_STATE,
       blockHash,
       txHash,
       worldRoot: worldRootOf(m.world),
@@ -201,19 +203,8 @@ export function traceTransaction(
       createdRoot: secureSet(EMPTY_TRIE_ROOT, [...m.world.createdAccounts].map((a) => keccak256(hexToBytes(a)))),
       selfdestructRoot: EMPTY_TRIE_ROOT,
       logsHash: EMPTY_CHAIN,
-      logCount: 0,
       frameStackHash: EMPTY_CHAIN,
-      frameCount: 0,
       frameHash: store.put(encodeFrame(frame)),
-      resultHash: ZERO32,
-      // A transaction-only trace has no block inputs: it ends with its message.
-      inputsHash: ZERO32,
-      txIndex: 0,
-      gasUsed: 0n,
-      blobGasUsed: 0n,
-      receiptsRoot: ZERO32,
-      bloomHash: ZERO32,
-      outputRoot: ZERO32,
     };
     step0 = encodeStepState(state);
     store.put(step0);
