@@ -39,6 +39,7 @@ export interface PostedBatcherTx {
   readonly txHash: Hex;
   readonly l1Block: bigint;
   readonly blobs: number;
+  readonly versionedHashes: readonly Hex[];
 }
 
 export interface PostedChannel {
@@ -89,7 +90,7 @@ export async function postBlocks(blocks: readonly SealedBlock[], opts: BatcherOp
 }
 
 /** viem's `kzg` parameter wants c-kzg 1.x/2.x's call shape; c-kzg 4.x (mainnet setup loaded) fits it. */
-function viemKzg(): Kzg {
+export function viemKzg(): Kzg {
   const lib = ckzg();
   return {
     blobToKzgCommitment: (blob) => lib.blobToKzgCommitment(blob),
@@ -114,5 +115,6 @@ export async function sendBlobs(l1RpcUrl: string, privateKey: Hex, to: Address, 
   });
   const receipt = await client.waitForTransactionReceipt({ hash: txHash, pollingInterval: 50 });
   if (receipt.status !== 'success') throw new BatcherError(`batcher transaction ${txHash} reverted`);
-  return { txHash, l1Block: receipt.blockNumber, blobs: blobs.length };
+  const tx = await client.getTransaction({ hash: txHash });
+  return { txHash, l1Block: receipt.blockNumber, blobs: blobs.length, versionedHashes: (tx.blobVersionedHashes ?? []) as Hex[] };
 }

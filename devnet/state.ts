@@ -10,20 +10,14 @@ import { EMPTY_TRIE_ROOT } from '../vm/trie/index.js';
 import type { Address } from '../vm/util/address.js';
 import { bytesToHex, equalBytes } from '../vm/util/bytes.js';
 import { outputRootOf } from '../challenger/output-root.js';
+import type { L2BlockRecord } from '../prover/metis/chain-view.js';
 import { DEVNET_RULES, MESSAGE_PASSER, nextHeaderTemplate, sealHeader, type BlockAttributes } from './chain.js';
 
 export { InvalidBlockError };
 
 /** One L2 block as the devnet keeps it: what the batcher posts and what the output root commits to. */
-export interface SealedBlock {
-  readonly number: bigint;
-  readonly hash: Uint8Array;
-  readonly header: BlockHeader;
-  /** Raw signed transactions in block order. */
-  readonly transactions: readonly Uint8Array[];
-  readonly stateRoot: Uint8Array;
-  readonly messagePasserStorageRoot: Uint8Array;
-  readonly outputRoot: Uint8Array;
+/** A sequenced or derived L2 block with its output (what MetisVM trace providers read), and its L1 origin. */
+export interface SealedBlock extends L2BlockRecord {
   /** The block's L1 origin (epoch); null for genesis. */
   readonly l1Origin: { readonly number: bigint; readonly hash: Uint8Array } | null;
 }
