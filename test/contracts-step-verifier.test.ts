@@ -189,6 +189,31 @@ describe('MetisStepVerifier against the reference verifier', () => {
     expect(r.proven).toBe(stepCount(t) - 2);
   }, 120_000);
 
+  it('records the gas of KECCAK256, the copies and BLOCKHASH by size (32, 256, 1,024 bytes)', async () => {
+    const table: Record<string, number> = {};
+    const names: Record<number, string> = { 0x20: 'KECCAK256', 0x37: 'CALLDATACOPY', 0x39: 'CODECOPY', 0x3e: 'RETURNDATACOPY', 0x5e: 'MCOPY', 0x40: 'BLOCKHASH' };
+    for (const size of [32, 256, 1024]) {
+      const n = size.toString(16).padStart(4, '0');
+      const unaligned = (size + 7).toString(16).padStart(4, '0');
+      const code = asm(`61${n} 6000 6000 37 61${n} 6000 20 50 61${n} 6000 61${unaligned} 5e 61${n} 6000 6003 39 61012b 40 50 00`);
+      const input = Uint8Array.from({ length: size }, (_, i) => (i * 7 + 1) & 0xff);
+      const t = traceTx(stateWith(code), callTx(CONTRACT, input));
+      expect(t.outcome.success).toBe(true);
+      for (let k = 0; k < stepCount(t); k++) {
+        const op = t.ops[k]!;
+        if (names[op] === undefined) continue;
+        const w = stepWitness(t, k);
+        expect(await onChain(w.state, w.preimages)).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
+        const g = await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account });
+        table[op === 0x40 ? 'BLOCKHASH' : `${names[op]} ${size}`] = Number(g);
+      }
+    }
+    process.stdout.write(`step verifier gas by size: ${JSON.stringify(table)}\n`);
+    // A longer range costs more: a walk per chunk.
+    expect(table['KECCAK256 1024']).toBeGreaterThan(table['KECCAK256 32']!);
+    expect(table['MCOPY 1024']).toBeGreaterThan(table['MCOPY 32']!);
+  }, 300_000);
+
   it('proves exceptional halts of KECCAK256 and the copies in the top-level call (out of gas, past the memory limit, return data out of bounds)', async () => {
     const pre = '6001 6000 5d';
     const halts: [string, bigint][] = [

@@ -39,11 +39,13 @@ uint256 constant F_REFUND = 20;
 ///           SSTORE                                             ~530k
 ///           TLOAD, TSTORE                                      ~210k
 ///           BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE     ~300k
-///           LOG0-LOG4                                          ~570k
-///           end of the call (STOP/RETURN/REVERT, halts)        ~430k
-///           BLOCKHASH                                          ~120k
-///           KECCAK256, copies: a walk per chunk read, one per chunk written; ~690k for a
-///           48-byte CALLDATACOPY, ~1.5M for a KECCAK256 of 18 chunks (see the test's table)
+///           LOG0-LOG4                                          ~270k
+///           end of the call (STOP/RETURN/REVERT, halts)        ~280k
+///           BLOCKHASH                                          ~85k-190k
+///           KECCAK256 of 32 / 256 / 1,024 bytes                ~215k / ~320k / ~650k
+///           CALLDATACOPY, MCOPY of 32 / 256 / 1,024 bytes      ~315k / ~515k / ~1.2M
+///           CODECOPY of 32 / 256 / 1,024 bytes                 ~240k / ~370k / ~750k
+///         Byte ranges are read and written in one walk over their paths (each node once).
 ///         On tries of 4,000 accounts and 1,000 slots: SLOAD ~450k, SSTORE ~870k, account reads
 ///         ~330k (each trie level adds a node to the witness's calldata and to the walks).
 contract MetisStepVerifier is IStepVerifier {
@@ -227,15 +229,77 @@ contract MetisStepVerifier is IStepVerifier {
     function _readBytes(Witness memory w, bytes32 root, uint256 size, uint256 offset, uint256 len) internal pure returns (bytes memory out) {
         out = new bytes(len);
         if (len == 0) return out;
-        uint256 first = offset / 32;
-        uint256 last = (offset + len - 1) / 32;
-        for (uint256 ch = first; ch <= last; ch++) {
-            bytes32 chunk = ch * 32 < size ? _readChunk(w, root, ch) : bytes32(0);
-            for (uint256 i = 0; i < 32; i++) {
-                uint256 pos = ch * 32 + i;
-                if (pos >= offset && pos < offset + len) out[pos - offset] = chunk[i];
-            }
+        _readRange(w, Span(offset, size, out), root, TREE_DEPTH, 0);
+    }
+
+    /// @dev A byte range of a tree: where it starts, the tree's data size, the bytes.
+    struct Span {
+        uint256 offset;
+        uint256 size;
+        bytes data;
+    }
+
+    /// @dev Reads the chunks of `s` under `node` (height h, first chunk lo) into s.data, walking
+    ///      each node of the range's paths once; chunks at or past the data size read as zero.
+    function _readRange(Witness memory w, Span memory s, bytes32 node, uint256 h, uint256 lo) internal pure {
+        uint256 base = lo * 32;
+        uint256 from = s.offset > base ? s.offset : base;
+        // The part under this node starts past the data: zeros, and the witness has no path there.
+        if (node == w.zero[h] || from >= s.size) return;
+        if (h == 0) {
+            uint256 end = s.offset + s.data.length;
+            uint256 to = end < base + 32 ? end : base + 32;
+            bytes memory out = s.data;
+            for (uint256 p = from; p < to; p++) out[p - s.offset] = node[p - base];
+            return;
         }
+        (bytes32 l, bytes32 r) = _pair(w, node);
+        uint256 mid = lo + (1 << (h - 1));
+        if (s.offset / 32 < mid) _readRange(w, s, l, h - 1, lo);
+        if ((s.offset + s.data.length - 1) / 32 >= mid) _readRange(w, s, r, h - 1, mid);
+    }
+
+    /// @dev Whether the part of the range under the subtree (height h, first chunk lo) starts at or
+    ///      past the old size s.size and writes only zeros.
+    function _zerosPastSize(Span memory s, uint256 lo, uint256 h) internal pure returns (bool) {
+        uint256 base = lo * 32;
+        uint256 from = s.offset > base ? s.offset : base;
+        if (from < s.size) return false;
+        uint256 end = s.offset + s.data.length;
+        uint256 top = base + (32 << h);
+        uint256 to = end < top ? end : top;
+        bytes memory data = s.data;
+        for (uint256 p = from; p < to; p++) if (data[p - s.offset] != 0) return false;
+        return true;
+    }
+
+    /// @dev The root after writing s.data at s.offset into the tree under `node` (height h, first
+    ///      chunk lo): each node of the range's paths is read and rehashed once; chunks the range
+    ///      covers in part keep their other bytes.
+    function _writeRange(Witness memory w, Span memory s, bytes32 node, uint256 h, uint256 lo) internal pure returns (bytes32) {
+        // Zeros written past the old size (s.size) change nothing, and the witness has no path
+        // there (the reference walks only to the chunks that change).
+        if (_zerosPastSize(s, lo, h)) return node;
+        if (h == 0) {
+            uint256 base = lo * 32;
+            uint256 from = s.offset > base ? s.offset : base;
+            uint256 end = s.offset + s.data.length;
+            uint256 to = end < base + 32 ? end : base + 32;
+            bytes memory b = abi.encodePacked(node);
+            bytes memory data = s.data;
+            for (uint256 p = from; p < to; p++) b[p - base] = data[p - s.offset];
+            return bytes32(b);
+        }
+        bytes32 l;
+        bytes32 r;
+        if (node == w.zero[h]) {
+            l = w.zero[h - 1];
+            r = l;
+        } else (l, r) = _pair(w, node);
+        uint256 mid = lo + (1 << (h - 1));
+        if (s.offset / 32 < mid) l = _writeRange(w, s, l, h - 1, lo);
+        if ((s.offset + s.data.length - 1) / 32 >= mid) r = _writeRange(w, s, r, h - 1, mid);
+        return keccak256(abi.encodePacked(l, r));
     }
 
     /// @dev The byte tree root of `data` (DESIGN §3.2).
@@ -637,7 +701,7 @@ contract MetisStepVerifier is IStepVerifier {
             data = src >= have ? new bytes(size) : _readBytes(w, bytes32(root), have, src, size);
         }
         if (hash) return _push1(c, uint256(keccak256(data)));
-        for (uint256 ch = dst / 32; ch <= (dst + size - 1) / 32; ch++) _copyChunk(w, c, ch, oldSize, dst, data);
+        c.f[F_MEMORY_ROOT] = uint256(_writeRange(w, Span(dst, oldSize, data), bytes32(c.f[F_MEMORY_ROOT]), TREE_DEPTH, 0));
     }
 
     /// @dev `size` bytes of `code` from `src`, zero past its end.
@@ -646,21 +710,6 @@ contract MetisStepVerifier is IStepVerifier {
         if (src >= code.length) return out;
         uint256 n = code.length - src < size ? code.length - src : size;
         for (uint256 i = 0; i < n; i++) out[i] = code[src + i];
-    }
-
-    /// @dev Writes the part of `data` (copied to `dst`) that falls into chunk `ch`; a chunk the
-    ///      copy covers only in part keeps its other bytes.
-    function _copyChunk(Witness memory w, Ctx memory c, uint256 ch, uint256 oldSize, uint256 dst, bytes memory data) internal pure {
-        bytes32 root = bytes32(c.f[F_MEMORY_ROOT]);
-        uint256 base = ch * 32;
-        uint256 from = dst > base ? dst : base;
-        uint256 to = dst + data.length < base + 32 ? dst + data.length : base + 32;
-        bool whole = from == base && to == base + 32;
-        bytes32 before = !whole && base < oldSize ? _readChunk(w, root, ch) : bytes32(0);
-        bytes memory b = abi.encodePacked(before);
-        for (uint256 p = from; p < to; p++) b[p - base] = data[p - dst];
-        bytes32 next = bytes32(b);
-        if (whole || next != before) c.f[F_MEMORY_ROOT] = uint256(_writeChunk(w, root, ch, next));
     }
 
     function _env(Witness memory w, Ctx memory c) internal pure {
