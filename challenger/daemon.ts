@@ -108,6 +108,7 @@ export class ChallengeDaemon {
     readonly node: DevnetNode,
     readonly challenger: Challenger,
     private readonly logger: Logger,
+    private readonly metrics: ChallengerMetrics,
   ) {}
 
   static async open(o: DaemonOptions): Promise<ChallengeDaemon> {
@@ -138,11 +139,15 @@ export class ChallengeDaemon {
         accessorFor: async (game) => {
           if (node.head().number < game.params.l2BlockNumber) return null;
           return metisAccessor(game.params, view, {
-            onTrace: (block, steps, ms) => logger.info({ game: game.address, block: Number(block), steps, ms }, 'traced the disputed block'),
+            onTrace: (block, steps, ms) => {
+              o.metrics.tracesBuilt.inc();
+              o.metrics.traceSteps.inc(steps);
+              logger.info({ game: game.address, block: Number(block), steps, ms }, 'traced the disputed block');
+            },
           });
         },
       });
-      return new ChallengeDaemon(node, challenger, logger);
+      return new ChallengeDaemon(node, challenger, logger, o.metrics);
     } catch (e) {
       await node.close();
       throw e;
@@ -151,6 +156,9 @@ export class ChallengeDaemon {
 
   async tick(): Promise<DaemonTick> {
     const sync = await this.node.sync();
+    this.metrics.l2VerifiedHead.set(Number(sync.l2Head));
+    this.metrics.l2BlocksDerived.inc(sync.derived);
+    this.metrics.l1Reorgs.inc(sync.reorgs);
     if (sync.derived > 0 || sync.reorgs > 0) this.logger.info({ l1Head: Number(sync.l1Head), l2Head: Number(sync.l2Head), derived: sync.derived, reorgs: sync.reorgs }, 'followed L1');
     const play = await this.challenger.tick();
     return { sync, play };

@@ -46,6 +46,12 @@ export interface ChallengerMetrics {
   /** Wei of credit claimed. */
   readonly bondsClaimed: Counter;
   readonly errors: Counter<'kind'>;
+  /** The challenge daemon's own L2 chain: derived and re-executed head, blocks derived, L1 reorgs followed, traces built. */
+  readonly l2VerifiedHead: Gauge;
+  readonly l2BlocksDerived: Counter;
+  readonly l1Reorgs: Counter;
+  readonly tracesBuilt: Counter;
+  readonly traceSteps: Counter;
 }
 
 export function challengerMetrics(registry: Registry = new Registry()): ChallengerMetrics {
@@ -64,6 +70,11 @@ export function challengerMetrics(registry: Registry = new Registry()): Challeng
     bondsAtStake: g('hyperion_challenger_bonds_at_stake_wei', 'bonds our claimants have posted in unresolved games (wei)'),
     bondsClaimed: c('hyperion_challenger_bonds_claimed_wei_total', 'credit claimed from resolved games (wei)'),
     errors: new Counter({ name: 'hyperion_challenger_errors_total', help: 'errors by kind (retried with backoff)', labelNames: ['kind'], registers: [registry] }),
+    l2VerifiedHead: g('hyperion_challenger_l2_verified_head', 'newest L2 block derived from L1 and re-executed with MetisVM'),
+    l2BlocksDerived: c('hyperion_challenger_l2_blocks_derived_total', 'L2 blocks derived from L1 data and re-executed'),
+    l1Reorgs: c('hyperion_challenger_l1_reorgs_total', 'L1 reorgs the L2 node rolled back'),
+    tracesBuilt: c('hyperion_challenger_traces_built_total', 'MetisVM block step traces built for disputes'),
+    traceSteps: c('hyperion_challenger_trace_steps_total', 'MetisVM steps committed in those traces (rate: tracing speed)'),
   };
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Address, Hex } from 'viem';
 import { ChallengeDaemon, formatRollupConfig, type RollupConfig } from '../challenger/daemon.js';
-import { challengerMetrics } from '../challenger/metrics.js';
+import { challengerMetrics, type ChallengerMetrics } from '../challenger/metrics.js';
 import { l1Clients, type L1Clients } from '../contracts/deploy.js';
 import { GameAgent } from '../prover/game/agent.js';
 import { GameSolver } from '../prover/game/solver.js';
@@ -39,6 +39,8 @@ export interface ScenarioOptions {
    * Run the honest watcher as something else than the in-process daemon, once per round (e.g.
    * `watch --mode challenge --once` as a child process on the same data dir).
    */
+  /** The in-process watcher's metrics (default: its own registry). */
+  readonly metrics?: ChallengerMetrics;
   readonly externalWatcher?: (w: { readonly rollupFile: string; readonly dataDir: string; readonly l1RpcUrl: string; readonly privateKey: Hex }) => Promise<void>;
   readonly logger: Logger;
 }
@@ -85,7 +87,7 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
     const liarKey = c.freeKeys[1];
     if (honestKey === undefined || liarKey === undefined) throw new Error('the devnet needs two free L1 keys (challenger, liar)');
     const honest = l1Clients(c.l1RpcUrl, honestKey, { pollingIntervalMs: 20 });
-    const metrics = challengerMetrics();
+    const metrics = o.metrics ?? challengerMetrics();
     const open = (): Promise<ChallengeDaemon> =>
       ChallengeDaemon.open({ l1RpcUrl: c.l1RpcUrl, rollup, dataDir: join(dataDir, 'watcher'), l1: honest, logger: log.child({ actor: 'watcher' }), metrics });
     const external = o.externalWatcher;

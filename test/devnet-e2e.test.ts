@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { runScenario } from '../devnet/scenario.js';
+import { challengerMetrics } from '../challenger/metrics.js';
 import type { DevnetSummary } from '../devnet/runner.js';
 import { runCli } from './support/cli.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -26,9 +27,18 @@ function expectHonestOutcome(s: DevnetSummary): void {
 
 describe('devnet end to end', () => {
   it('the watcher counters every invalid root and wins, and leaves every valid one alone, across restarts', async () => {
-    const s = await runScenario({ blocks: 12, faultyProposer: true, exitWhenResolved: true, seed: 5, restartWatcherEvery: 3, logger: pino({ level: 'warn' }) });
+    const metrics = challengerMetrics();
+    const s = await runScenario({ blocks: 12, faultyProposer: true, exitWhenResolved: true, seed: 5, restartWatcherEvery: 3, metrics, logger: pino({ level: 'warn' }) });
     expectHonestOutcome(s);
     expect(s.gamesCreated).toBe(3);
+    // The watcher derived every block from L1, traced the disputed one, and won by a step on L1.
+    const value = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
+      const m = (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
+      return m?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+    };
+    expect(await value('hyperion_challenger_l2_verified_head')).toBe(12);
+    expect(await value('hyperion_challenger_traces_built_total')).toBeGreaterThanOrEqual(1);
+    expect(await value('hyperion_challenger_moves_sent_total', { type: 'step' })).toBeGreaterThanOrEqual(1);
   }, 900_000);
 
   it('every watcher pass a fresh `watch --mode challenge --once` process on the same data dir', async () => {
