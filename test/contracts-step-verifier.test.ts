@@ -338,10 +338,12 @@ describe('MetisStepVerifier against the reference verifier', () => {
     process.stdout.write(`step verifier gas on state-sized tries: ${JSON.stringify(Object.fromEntries(deep))}\n`);
   }, 300_000);
 
-  it('agrees on every world step and call end of ethereum/tests state tests (SSTORE, SLOAD, LOG, EIP-1153, EXTCODEHASH, SELFBALANCE, EIP-2930)', async () => {
+  // Traces ethereum/tests state tests of `dirs` with MetisVM; checks on chain the first 10 steps
+  // of each whose instruction is in `ops`, and every end of the top-level call.
+  async function stateTests(dirs: readonly string[], ops: ReadonlySet<number>): Promise<{ cases: number; worldSteps: number; childSteps: number; proven: number }> {
     const root = new URL('../../shared/fixtures/ethereum-tests/GeneralStateTests/', import.meta.url);
     const cases: StateTestCase[] = [];
-    for (const dir of ['stSStoreTest', 'stSLoadTest', 'stLogTests', 'Cancun/stEIP1153-transientStorage', 'stExtCodeHash', 'stSelfBalance', 'stEIP2930']) {
+    for (const dir of dirs) {
       const inDir: StateTestCase[] = [];
       // The tstoreCannotBeDosd cases loop until a 30M-gas budget is spent: millions of steps.
       const skip = /CannotBeDosd/;
@@ -394,17 +396,31 @@ describe('MetisStepVerifier against the reference verifier', () => {
       };
       const witness = fullWitness(state);
       const trace = traceTransaction(storeFromWitness(witness), witness, new WorldState(new WitnessState(witness)), env, tx);
-      // The first 10 world steps of a trace (gas-measuring loops repeat one pattern), and its end.
-      const picked = new Set(trace.ops.flatMap((op, k) => (WORLD_OPS.has(op) ? [k] : [])).slice(0, 10));
+      // The first 10 steps of a trace of the instructions checked (gas-measuring loops repeat one pattern), and its end.
+      const picked = new Set(trace.ops.flatMap((op, k) => (ops.has(op) ? [k] : [])).slice(0, 10));
       const only = (k: number) => picked.has(k) || trace.kinds[k] === 'end';
       worldSteps += picked.size;
       for (const k of picked) if (decodeStepState(trace.encodings[k]!).frameCount > 0) childSteps++;
       proven += (await checkTrace(trace, null, only)).proven;
     }
-    process.stdout.write(`state tests: ${cases.length} cases, ${worldSteps} world steps checked (${childSteps} in child frames), ${proven} steps proven on chain (ends included)\n`);
-    expect(cases.length).toBeGreaterThan(80);
+    return { cases: cases.length, worldSteps, childSteps, proven };
+  }
+
+  it('agrees on every world step and call end of ethereum/tests state tests (SSTORE, SLOAD, LOG, EIP-1153, EXTCODEHASH, SELFBALANCE, EIP-2930)', async () => {
+    const { cases, worldSteps, childSteps, proven } = await stateTests(['stSStoreTest', 'stSLoadTest', 'stLogTests', 'Cancun/stEIP1153-transientStorage', 'stExtCodeHash', 'stSelfBalance', 'stEIP2930'], WORLD_OPS);
+    process.stdout.write(`state tests: ${cases} cases, ${worldSteps} world steps checked (${childSteps} in child frames), ${proven} steps proven on chain (ends included)\n`);
+    expect(cases).toBeGreaterThan(80);
     expect(childSteps).toBeGreaterThan(100);
     expect(proven).toBeGreaterThan(0.95 * worldSteps);
+  }, 600_000);
+
+  it('agrees on every KECCAK256, copy, RETURNDATASIZE and BLOCKHASH step and call end of ethereum/tests state tests (code copies, memory, return data, EIP-5656)', async () => {
+    const ops = new Set<number>([...COPY_OPS, 0x3d, 0x40]);
+    const { cases, worldSteps, childSteps, proven } = await stateTests(['stCodeCopyTest', 'stMemoryTest', 'stReturnDataTest', 'Cancun/stEIP5656-MCOPY'], ops);
+    process.stdout.write(`copy state tests: ${cases} cases, ${worldSteps} copy steps checked (${childSteps} in child frames), ${proven} steps proven on chain (ends included)\n`);
+    expect(cases).toBeGreaterThan(40);
+    expect(worldSteps).toBeGreaterThan(40);
+    expect(proven).toBeGreaterThan(0.9 * worldSteps);
   }, 600_000);
 
   it('proves exceptional halts of world instructions in the top-level call (out of gas before the read, the SSTORE sentry, a full stack)', async () => {
