@@ -64,8 +64,8 @@ const COVERED = new Set<number>([
   0x31, 0x3b, 0x3f, 0x47, 0x54, 0x55, 0x5c, 0x5d, ...range(0xa0, 0xa4),
   // KECCAK256 and the copies into memory.
   0x20, 0x37, 0x39, 0x3e, 0x5e,
-  // Return data size and the ancestor hashes.
-  0x3d, 0x40,
+  // Return data size, the ancestor hashes, and EXTCODECOPY (its account access by MetisWorldStep).
+  0x3d, 0x40, 0x3c,
 ]);
 const COPY_OPS = new Set<number>([0x20, 0x37, 0x39, 0x3e, 0x5e]);
 const WORLD_OPS = new Set<number>([0x31, 0x3b, 0x3f, 0x47, 0x54, 0x55, 0x5c, 0x5d, ...range(0xa0, 0xa4)]);
@@ -88,7 +88,7 @@ async function checkTrace(t: StepTrace, gas: Map<string, number> | null, only: (
       proven++;
       const cls = opClass(op);
       // Every world and copy step is measured: their gas depends on the trie depths and sizes met.
-      if (gas !== null && (!gas.has(cls) || WORLD_OPS.has(op) || COPY_OPS.has(op) || Math.random() < 0.05)) {
+      if (gas !== null && (!gas.has(cls) || WORLD_OPS.has(op) || COPY_OPS.has(op) || op === 0x3c || Math.random() < 0.05)) {
         const g = await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account });
         gas.set(cls, Math.max(gas.get(cls) ?? 0, Number(g)));
       }
@@ -124,6 +124,7 @@ function opClass(op: number): string {
   if (op === 0x35) return 'calldata';
   if (op === 0x20) return 'KECCAK256';
   if (op === 0x40) return 'BLOCKHASH';
+  if (op === 0x3c) return 'EXTCODECOPY';
   if (COPY_OPS.has(op)) return 'copy';
   return 'context';
 }
@@ -414,14 +415,46 @@ describe('MetisStepVerifier against the reference verifier', () => {
     expect(proven).toBeGreaterThan(0.95 * worldSteps);
   }, 600_000);
 
-  it('agrees on every KECCAK256, copy, RETURNDATASIZE and BLOCKHASH step and call end of ethereum/tests state tests (code copies, memory, return data, EIP-5656)', async () => {
-    const ops = new Set<number>([...COPY_OPS, 0x3d, 0x40]);
+  it('agrees on every KECCAK256, copy (EXTCODECOPY too), RETURNDATASIZE and BLOCKHASH step and call end of ethereum/tests state tests (code copies, memory, return data, EIP-5656)', async () => {
+    const ops = new Set<number>([...COPY_OPS, 0x3d, 0x40, 0x3c]);
     const { cases, worldSteps, childSteps, proven } = await stateTests(['stCodeCopyTest', 'stMemoryTest', 'stReturnDataTest', 'Cancun/stEIP5656-MCOPY'], ops);
     process.stdout.write(`copy state tests: ${cases} cases, ${worldSteps} copy steps checked (${childSteps} in child frames), ${proven} steps proven on chain (ends included)\n`);
     expect(cases).toBeGreaterThan(40);
     expect(worldSteps).toBeGreaterThan(40);
     expect(proven).toBeGreaterThan(0.9 * worldSteps);
   }, 600_000);
+
+  it('agrees on EXTCODECOPY: cold and warm, an absent and an empty account, itself, zero sizes, unaligned ranges past the code end; and its top-level halts', async () => {
+    const big = asm('7f' + '5b'.repeat(32) + ' 6001 6002 01'.repeat(40) + ' 00');
+    const copy = (a: string, size: string, src: string, dst: string) => `${size} ${src} ${dst} ${pushAddr(a)} 3c`;
+    const code = asm(`
+      ${copy(OTHER, '6005', '6000', '6000')} ${copy(OTHER, '6040', '6001', '601d')} ${copy(OTHER, '6000', '7f' + 'ff'.repeat(32), '7f' + 'ff'.repeat(32))}
+      ${copy(NOBODY, '6020', '6000', '6003')} ${copy(EMPTY_ACCOUNT, '6021', '6000', '6050')} ${copy(CONTRACT, '6030', '6010', '6071')}
+      ${copy(OTHER, '6010', '61ffff', '610100')} ${copy('0x0000000000000000000000000000000000000b1b', '6050', '6007', '6033')} 00`);
+    const st = worldState(code);
+    st.put(toAddress('0x0000000000000000000000000000000000000b1b'), { code: big });
+    const t = traceTx(st, callTx(CONTRACT, new Uint8Array()));
+    expect(t.outcome.success).toBe(true);
+    expect(t.ops.filter((op, k) => op === 0x3c && t.kinds[k] === 'instruction').length).toBe(8);
+    const r = await checkTrace(t, gas);
+    expect(r.proven).toBe(stepCount(t));
+    const pre = '6001 6000 5d';
+    const halts: [string, bigint][] = [
+      [`${pre} ${copy(OTHER, '6001', '6000', '6000')}`, 106n + 12n + 2599n], // cold access
+      [`${pre} ${copy(OTHER, '6040', '6000', '6000')}`, 106n + 12n + 2600n + 5n], // copy gas
+      [`${pre} ${copy(OTHER, '6040', '6000', '6000')}`, 106n + 12n + 2600n + 6n + 5n], // expansion
+      [`${pre} ${copy(OTHER, '6001', '6000', '63ffffffff')}`, 200_000n], // past the memory limit
+    ];
+    for (const [src, gasLeft] of halts) {
+      const h = traceTx(worldState(asm(src)), callTx(CONTRACT, new Uint8Array(), 21_000n + gasLeft));
+      expect(h.outcome.success, src).toBe(false);
+      const k = stepCount(h) - 1;
+      expect(h.kinds[k]).toBe('end');
+      expect(h.ops[k]).toBe(0x3c);
+      const w = stepWitness(h, k);
+      expect(await onChain(w.state, w.preimages), `halt of ${src}`).toEqual({ ok: true, post: bytesToHex(h.commitments[k + 1]!) });
+    }
+  }, 120_000);
 
   it('proves exceptional halts of world instructions in the top-level call (out of gas before the read, the SSTORE sentry, a full stack)', async () => {
     // TSTORE first (106 gas), so the halt must restore the transient root from the snapshot.

@@ -23,7 +23,8 @@ uint256 constant F_REFUND = 20;
 ///         This version proves the instructions that stay inside one frame: arithmetic,
 ///         comparison, bitwise, stack, control flow, memory words, calldata, the frame,
 ///         transaction and block context (BLOCKHASH from the ancestor tree), KECCAK256, the
-///         copies into memory (CALLDATACOPY, CODECOPY, RETURNDATACOPY, MCOPY), RETURNDATASIZE,
+///         copies into memory (CALLDATACOPY, CODECOPY, EXTCODECOPY, RETURNDATACOPY, MCOPY),
+///         RETURNDATASIZE,
 ///         storage (SLOAD, SSTORE), transient storage (TLOAD,
 ///         TSTORE), account reads (BALANCE, SELFBALANCE, EXTCODESIZE, EXTCODEHASH) and LOG0-LOG4,
 ///         and the end of the top-level call (STOP, RETURN, REVERT, and the exceptional halts of
@@ -45,6 +46,7 @@ uint256 constant F_REFUND = 20;
 ///           KECCAK256 of 32 / 256 / 1,024 bytes                ~215k / ~320k / ~650k
 ///           CALLDATACOPY, MCOPY of 32 / 256 / 1,024 bytes      ~315k / ~515k / ~1.2M
 ///           CODECOPY of 32 / 256 / 1,024 bytes                 ~240k / ~370k / ~750k
+///           EXTCODECOPY (account access, up to 80 bytes)       ~560k
 ///         Byte ranges are read and written in one walk over their paths (each node once).
 ///         On tries of 4,000 accounts and 1,000 slots: SLOAD ~450k, SSTORE ~870k, account reads
 ///         ~330k (each trie level adds a node to the witness's calldata and to the walks).
@@ -109,7 +111,8 @@ contract MetisStepVerifier is IStepVerifier {
         bool top; // the running frame is the top-level call's (an exceptional halt ends the message)
     }
 
-    /// @dev The trie half (SLOAD, SSTORE, TLOAD, TSTORE, BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE).
+    /// @dev The trie half (SLOAD, SSTORE, TLOAD, TSTORE, BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE,
+    ///      EXTCODECOPY's account access).
     MetisWorldStep public immutable WORLD;
 
     constructor() {
@@ -166,6 +169,7 @@ contract MetisStepVerifier is IStepVerifier {
         if (op == 0x50 || op == 0x56 || op == 0x51 || op == 0x35 || op == 0x40) return 1;
         if (op == 0x57 || op == 0x52 || op == 0x53 || op == 0x20) return 2;
         if (op == 0x37 || op == 0x39 || op == 0x3e || op == 0x5e) return 3;
+        if (op == 0x3c) return 4;
         return 0;
     }
 
@@ -495,7 +499,7 @@ contract MetisStepVerifier is IStepVerifier {
             uint256 off = c.items[0];
             return _push1(c, off >= c.f[F_CALLDATA_SIZE] ? 0 : _readWord(w, bytes32(c.f[F_CALLDATA_ROOT]), c.f[F_CALLDATA_SIZE], off));
         }
-        if (op == 0x54 || op == 0x55 || op == 0x5c || op == 0x5d || op == 0x31 || op == 0x3b || op == 0x3f || op == 0x47) return _world(w, c);
+        if (op == 0x54 || op == 0x55 || op == 0x5c || op == 0x5d || op == 0x31 || op == 0x3b || op == 0x3f || op == 0x47 || op == 0x3c) return _world(w, c);
         if (op >= 0xa0 && op <= 0xa4) return _log(w, c);
         _env(w, c);
     }
@@ -682,6 +686,7 @@ contract MetisStepVerifier is IStepVerifier {
             if (hash) _push1(c, uint256(KECCAK_EMPTY));
             return;
         }
+        if (op == 0x39) return _copyInto(w, c, dst, src, size, c.code);
         if (size > MEMORY_LIMIT) return _haltNow(c);
         c.gasCost += (hash ? 6 : 3) * ((size + 31) / 32);
         if (_outOfGas(c)) return;
@@ -693,7 +698,6 @@ contract MetisStepVerifier is IStepVerifier {
         if (_outOfGas(c)) return;
         bytes memory data;
         if (hash || op == 0x5e) data = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, hash ? dst : src, size);
-        else if (op == 0x39) data = _slice(c.code, src, size);
         else {
             uint256 root = c.f[op == 0x37 ? F_CALLDATA_ROOT : F_RETURNDATA_ROOT];
             uint256 have = c.f[op == 0x37 ? F_CALLDATA_SIZE : F_RETURNDATA_SIZE];
@@ -702,6 +706,20 @@ contract MetisStepVerifier is IStepVerifier {
         }
         if (hash) return _push1(c, uint256(keccak256(data)));
         c.f[F_MEMORY_ROOT] = uint256(_writeRange(w, Span(dst, oldSize, data), bytes32(c.f[F_MEMORY_ROOT]), TREE_DEPTH, 0));
+    }
+
+    /// @dev CODECOPY and EXTCODECOPY (after the account access): `size` bytes of `code` from `src`
+    ///      to memory at `dst`, zero past the code's end.
+    function _copyInto(Witness memory w, Ctx memory c, uint256 dst, uint256 src, uint256 size, bytes memory code) internal pure {
+        if (size == 0) return;
+        if (size > MEMORY_LIMIT) return _haltNow(c);
+        c.gasCost += 3 * ((size + 31) / 32);
+        if (_outOfGas(c)) return;
+        if (dst > MEMORY_LIMIT - size) return _haltNow(c);
+        uint256 oldSize = c.f[F_MEMORY_SIZE];
+        _expand(c, dst, size);
+        if (_outOfGas(c)) return;
+        c.f[F_MEMORY_ROOT] = uint256(_writeRange(w, Span(dst, oldSize, _slice(code, src, size)), bytes32(c.f[F_MEMORY_ROOT]), TREE_DEPTH, 0));
     }
 
     /// @dev `size` bytes of `code` from `src`, zero past its end.
@@ -776,7 +794,7 @@ contract MetisStepVerifier is IStepVerifier {
         if (op == 0x47) {
             // SELFBALANCE on a full stack halts before the balance is read.
             if (c.f[F_STACK_SIZE] >= 1024) return _haltNow(c);
-        } else _pop(w, c, op == 0x55 || op == 0x5d ? 2 : 1);
+        } else _pop(w, c, op == 0x3c ? 4 : op == 0x55 || op == 0x5d ? 2 : 1);
         (bool ok, bytes memory ret) = address(WORLD).staticcall(abi.encodeCall(MetisWorldStep.run, (op, c.top, c.s, c.f, c.items, w.hashes, w.data, w.n)));
         if (!ok) {
             assembly ("memory-safe") {
@@ -789,6 +807,11 @@ contract MetisStepVerifier is IStepVerifier {
         c.gasCost = out.gasCost;
         c.halt = out.halt;
         if (out.push) _push1(c, out.value);
+        // EXTCODECOPY: the account is accessed (and its code hash read) before the copy's checks.
+        if (op == 0x3c && !out.halt) {
+            bytes memory code = bytes32(out.value) == KECCAK_EMPTY ? bytes("") : _get(w, bytes32(out.value));
+            _copyInto(w, c, c.items[1], c.items[2], c.items[3], code);
+        }
     }
 
     /// @dev LOG0..LOG4: appends keccak(rlp([address, topics, data])) to the logs hash chain.
@@ -946,10 +969,15 @@ contract MetisWorldStep {
             if (_outOfGas(o)) return;
             return _push(o, LibMPT.accountAt(o.mpt, bytes32(s[S_WORLD]), self).balance);
         }
-        if (op == 0x31 || op == 0x3b || op == 0x3f) {
+        if (op == 0x31 || op == 0x3b || op == 0x3f || op == 0x3c) {
             address a = address(uint160(o.items[0]));
             if (!_access(o, _addressKey(a), GAS_COLD_ACCOUNT_ACCESS)) return;
             LibMPT.Account memory acct = LibMPT.accountAt(o.mpt, bytes32(s[S_WORLD]), a);
+            // EXTCODECOPY: the code hash for the copy the verifier makes (nothing pushed).
+            if (op == 0x3c) {
+                o.out.value = uint256(acct.codeHash);
+                return;
+            }
             if (op == 0x31) return _push(o, acct.balance);
             // EIP-1052 with EIP-161: zero for an account that does not exist or is empty.
             if (op == 0x3f) return _push(o, acct.exists && !LibMPT.isEmpty(acct) ? uint256(acct.codeHash) : 0);
