@@ -27,13 +27,10 @@ export function provableOnL1(op: number): boolean {
   return (
     (op >= 0x01 && op <= 0x0b) ||
     (op >= 0x10 && op <= 0x1d) ||
-    (op >= 0x30 && op <= 0x36) ||
-    op === 0x38 ||
-    op === 0x3a ||
-    op === 0x3b ||
-    op === 0x3f ||
-    (op >= 0x41 && op <= 0x48) ||
-    (op >= 0x50 && op <= 0x5d) ||
+    op === 0x20 ||
+    (op >= 0x30 && op <= 0x3f) ||
+    (op >= 0x40 && op <= 0x48) ||
+    (op >= 0x50 && op <= 0x5e) ||
     (op >= 0x5f && op <= 0xa4)
   );
 }
