@@ -7,24 +7,19 @@ import { BaseError, ContractFunctionRevertedError, type Hex } from 'viem';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { contractArtifact } from '../contracts/artifacts.js';
 import { deployContract, l1Clients, type L1Clients } from '../contracts/deploy.js';
-import { bytesToHex, concatBytes } from '../vm/util/bytes.js';
-import { keccak256 } from '../vm/util/hash.js';
+import { bytesToHex } from '../vm/util/bytes.js';
 import { toAddress } from '../vm/util/address.js';
-import { rlpDecode, rlpToBigInt } from '../vm/rlp/rlp.js';
-import { word32 } from '../vm/interpreter/instructions/words.js';
-import { chainTop } from '../vm/step/chain.js';
-import { commitmentOf, decodeFrame, decodeStepState, encodeFrame, encodeStepState } from '../vm/step/state.js';
+import { decodeStepState } from '../vm/step/state.js';
 import { stepCount, stepWitness, type StepTrace } from '../vm/step/trace.js';
 import { readFileSync, readdirSync } from 'node:fs';
-import { ethereumRules } from '../vm/chain/chain.js';
-import { forkRules, parseFork } from '../vm/chain/forks.js';
-import type { TxRequest } from '../vm/execution/request.js';
+import { parseFork } from '../vm/chain/forks.js';
 import { MemoryState } from '../vm/state/memory.js';
 import { WitnessState } from '../vm/state/witness.js';
 import { WorldState } from '../vm/state/world.js';
 import { fullWitness } from '../vm/step/full-witness.js';
 import { storeFromWitness, traceTransaction } from '../vm/step/trace.js';
 import { parseStateTestFile, type StateTestCase } from '../vm/statetest/fixture.js';
+import { stateTestBlockEnv, stateTestTransaction } from '../vm/statetest/runner.js';
 import { generateProgram } from './support/bytecode-gen.js';
 import { CONTRACT, OTHER, asm, callTx, stateWith, traceTx } from './support/step-traces.js';
 
@@ -365,36 +360,8 @@ describe('MetisStepVerifier against the reference verifier', () => {
       const fork = parseFork(c.fork);
       const state = new MemoryState();
       for (const [address, a] of c.pre) state.put(address, a);
-      const t = c.tx;
-      const price = t.gasPrice ?? 0n;
-      const tx: TxRequest = {
-        type: t.type,
-        sender: t.sender,
-        nonce: t.nonce,
-        gasLimit: t.gasLimit[c.index.gas]!,
-        to: t.to,
-        value: t.value[c.index.value]!,
-        data: t.data[c.index.data]!,
-        gasPrice: price,
-        maxFeePerGas: t.maxFeePerGas ?? price,
-        maxPriorityFeePerGas: t.maxPriorityFeePerGas ?? price,
-        accessList: t.accessLists[c.index.data] ?? [],
-        blobVersionedHashes: t.blobVersionedHashes,
-        maxFeePerBlobGas: t.maxFeePerBlobGas ?? 0n,
-        authorizationList: [],
-      };
-      const env = {
-        chain: ethereumRules(fork, 1n),
-        rules: forkRules(fork),
-        number: c.env.number,
-        timestamp: c.env.timestamp,
-        coinbase: c.env.coinbase,
-        gasLimit: c.env.gasLimit,
-        baseFee: c.env.baseFee,
-        prevRandao: c.env.prevRandao,
-        excessBlobGas: c.env.excessBlobGas,
-        blockHash: () => null,
-      };
+      const tx = stateTestTransaction(c);
+      const env = stateTestBlockEnv(c, fork);
       const witness = fullWitness(state);
       const trace = traceTransaction(storeFromWitness(witness), witness, new WorldState(new WitnessState(witness)), env, tx);
       // The first 10 steps of a trace of the instructions checked (gas-measuring loops repeat one pattern), and its end.

@@ -4,7 +4,7 @@ import { keccak256 } from '../util/hash.js';
 import { bytesToHex } from '../util/bytes.js';
 import { addressToBytes } from '../util/address.js';
 import { rlpEncode, type RlpInput } from '../rlp/rlp.js';
-import { parseFork, forkRules } from '../chain/forks.js';
+import { parseFork, forkRules, type Fork } from '../chain/forks.js';
 import { ethereumRules } from '../chain/chain.js';
 import { MemoryState } from '../state/memory.js';
 import { WorldState } from '../state/world.js';
@@ -40,21 +40,11 @@ function stateTestBlockHash(n: bigint): bigint {
   return BigInt(bytesToHex(keccak256(new TextEncoder().encode(n.toString(10)))));
 }
 
-export function runStateTestCase(c: StateTestCase): StateTestResult {
-  const base = { name: c.name, fork: c.fork, index: c.index, expectedRoot: c.expectedRoot };
-  let fork;
-  try {
-    fork = parseFork(c.fork);
-  } catch (e) {
-    return { ...base, pass: false, skipped: true, actualRoot: null, error: (e as Error).message };
-  }
-  const rules = forkRules(fork);
-  const chain = ethereumRules(fork, 1n);
-  const state = new MemoryState();
-  for (const [address, a] of c.pre) state.put(address, a);
-  const block: BlockEnv = {
-    chain,
-    rules,
+/** The block environment of a state test case at `fork`. */
+export function stateTestBlockEnv(c: StateTestCase, fork: Fork): BlockEnv {
+  return {
+    chain: ethereumRules(fork, 1n),
+    rules: forkRules(fork),
     number: c.env.number,
     timestamp: c.env.timestamp,
     coinbase: c.env.coinbase,
@@ -64,8 +54,11 @@ export function runStateTestCase(c: StateTestCase): StateTestResult {
     excessBlobGas: c.env.excessBlobGas,
     blockHash: stateTestBlockHash,
   };
+}
+
+/** The transaction of a state test case (its data, gas and value variant). */
+export function stateTestTransaction(c: StateTestCase): TxRequest {
   const t = c.tx;
-  const accessList = t.accessLists[c.index.data] ?? [];
   const price = t.gasPrice ?? 0n;
   const authorizationList: Authorization[] = (t.authorizationList ?? []).map((a) => ({
     chainId: a.chainId,
@@ -73,7 +66,7 @@ export function runStateTestCase(c: StateTestCase): StateTestResult {
     nonce: a.nonce,
     authority: recoverAuthority({ chainId: a.chainId, address: a.address, nonce: a.nonce, yParity: a.v, r: a.r, s: a.s }),
   }));
-  const tx: TxRequest = {
+  return {
     type: t.type,
     sender: t.sender,
     nonce: t.nonce,
@@ -84,11 +77,25 @@ export function runStateTestCase(c: StateTestCase): StateTestResult {
     gasPrice: price,
     maxFeePerGas: t.maxFeePerGas ?? price,
     maxPriorityFeePerGas: t.maxPriorityFeePerGas ?? price,
-    accessList,
+    accessList: t.accessLists[c.index.data] ?? [],
     blobVersionedHashes: t.blobVersionedHashes,
     maxFeePerBlobGas: t.maxFeePerBlobGas ?? 0n,
     authorizationList,
   };
+}
+
+export function runStateTestCase(c: StateTestCase): StateTestResult {
+  const base = { name: c.name, fork: c.fork, index: c.index, expectedRoot: c.expectedRoot };
+  let fork;
+  try {
+    fork = parseFork(c.fork);
+  } catch (e) {
+    return { ...base, pass: false, skipped: true, actualRoot: null, error: (e as Error).message };
+  }
+  const state = new MemoryState();
+  for (const [address, a] of c.pre) state.put(address, a);
+  const block = stateTestBlockEnv(c, fork);
+  const tx = stateTestTransaction(c);
   const world = new WorldState(state);
   let logs: readonly Log[] = [];
   let invalid: string | null = null;
