@@ -60,7 +60,13 @@ describe.each(['prague', 'osaka'] as const)('block encodings against anvil (%s)'
     const account = privateKeyToAccount(node.privateKeys[0]!);
     const wallet = createWalletClient({ account, chain: foundry, transport: http(node.rpcUrl) });
     const deployHash = await wallet.sendTransaction({ data: EMITTER_INIT as Hex });
-    const receipt = await rpc<Json>(node.rpcUrl, 'eth_getTransactionReceipt', [deployHash]);
+    // On a busy machine the receipt can trail the send: wait for it.
+    let receipt: Json | null = null;
+    for (let i = 0; i < 600 && receipt === null; i++) {
+      receipt = await rpc<Json | null>(node.rpcUrl, 'eth_getTransactionReceipt', [deployHash]);
+      if (receipt === null) await new Promise((r) => setTimeout(r, 50));
+    }
+    if (receipt === null) throw new Error(`no receipt for ${deployHash}`);
     const emitter = receipt['contractAddress'] as Hex;
     await rpc(node.rpcUrl, 'evm_setAutomine', [false]);
     await wallet.sendTransaction({ to: emitter, data: '0x' });

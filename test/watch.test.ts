@@ -112,7 +112,8 @@ describe('watch-only mode', () => {
     expect(allowed.code).toBe(0);
     expect(allowed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { game: string }).game.toLowerCase())).toEqual([games.rightA.toLowerCase()]);
     const challenge = await run(['watch', '--once', '--mode', 'challenge', '--l1-rpc', l1.rpcUrl, '--l2-rpc', l2.rpcUrl, '--factory', factory]);
+    // Challenge mode derives the chain itself: it needs the rollup config and a data dir, and says so.
     expect(challenge.code).toBe(2);
-    expect(challenge.stderr).toMatch(/not available yet/);
+    expect(challenge.stderr).toMatch(/--mode challenge needs --rollup-config/);
   }, 300_000);
 });
