@@ -27,7 +27,9 @@ import { foundry } from 'viem/chains';
 import {
   alphabetVerifierArtifact,
   bisectionGameArtifact,
+  contractArtifact,
   disputeGameFactoryArtifact,
+  type ContractName,
 } from './artifacts.js';
 import type { CompiledContract } from './solc.js';
 
@@ -118,6 +120,29 @@ export async function deployContract(
     throw new DeployError(`deploying ${artifact.contractName} failed in ${hash}`);
   }
   return { address: getAddress(receipt.contractAddress), receipt };
+}
+
+/** What MetisStepVerifier routes each step class to (contracts/src/MetisStepBase.sol, IMetisStepPart); null: not provable on L1 yet. */
+export interface MetisStepParts {
+  /** CALL, CALLCODE, DELEGATECALL, STATICCALL, and the end of a call frame that has a caller. */
+  readonly calls: ContractName | null;
+  /** CREATE, CREATE2, SELFDESTRUCT, and the end of a creation frame. */
+  readonly creates: ContractName | null;
+  /** The boundary steps: block start, transaction begin and end, block end. */
+  readonly transactions: ContractName | null;
+}
+
+export const METIS_STEP_PARTS: MetisStepParts = { calls: null, creates: null, transactions: null };
+
+const ZERO_ADDRESS: Address = '0x0000000000000000000000000000000000000000';
+
+/** Deploys the parts MetisStepVerifier routes to, then the verifier over them; returns its address. */
+export async function deployMetisStepVerifier(clients: L1Clients, parts: MetisStepParts = METIS_STEP_PARTS): Promise<Address> {
+  const part = async (name: ContractName | null): Promise<Address> => (name === null ? ZERO_ADDRESS : (await deployContract(clients, contractArtifact(name))).address);
+  const calls = await part(parts.calls);
+  const creates = await part(parts.creates);
+  const transactions = await part(parts.transactions);
+  return (await deployContract(clients, contractArtifact('MetisStepVerifier'), [calls, creates, transactions])).address;
 }
 
 export interface FactoryOptions {

@@ -3,8 +3,7 @@
 // BisectionGame implementation with devnet depths, short clocks and small bonds is registered
 // as DEVNET_GAME_TYPE.
 import { bytesToHex as viemBytesToHex, parseEther, type Address, type Hex } from 'viem';
-import { contractArtifact } from '../contracts/artifacts.js';
-import { deployContract, deployDisputeSystem, type GameParams, type L1Clients } from '../contracts/deploy.js';
+import { deployDisputeSystem, deployMetisStepVerifier, type GameParams, type L1Clients } from '../contracts/deploy.js';
 import { ABSOLUTE_PRESTATE } from '../vm/step/boundary.js';
 
 /** The MetisVM game type id on the devnet factory. */
@@ -69,7 +68,7 @@ export async function deployDevnetL1(clients: L1Clients, params: DevnetL1Params)
   }
   const base = { ...DEVNET_GAME_PARAMS, ...params.game };
   if (base.maxGameDepth <= base.splitDepth + 1) throw new DevnetL1Error(`maxGameDepth ${base.maxGameDepth} leaves no execution bisection below split depth ${base.splitDepth}`);
-  const { address: verifier } = await deployContract(clients, contractArtifact('MetisStepVerifier'));
+  const verifier = await deployMetisStepVerifier(clients);
   const game: GameParams = { ...base, verifier };
   const anchorL2BlockNumber = params.anchorL2BlockNumber ?? 0n;
   const initBond = params.initBond ?? DEVNET_INIT_BOND;

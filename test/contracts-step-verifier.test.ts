@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaseError, ContractFunctionRevertedError, type Hex } from 'viem';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { contractArtifact } from '../contracts/artifacts.js';
-import { deployContract, l1Clients, type L1Clients } from '../contracts/deploy.js';
+import { deployMetisStepVerifier, l1Clients, type L1Clients } from '../contracts/deploy.js';
 import { bytesToHex } from '../vm/util/bytes.js';
 import { toAddress } from '../vm/util/address.js';
 import { decodeStepState } from '../vm/step/state.js';
@@ -31,7 +31,7 @@ const abi = () => contractArtifact('MetisStepVerifier').abi;
 beforeAll(async () => {
   anvil = await startAnvil({ hardfork: 'prague' });
   clients = l1Clients(anvil.rpcUrl, anvil.privateKeys[0]!, { pollingIntervalMs: 50 });
-  verifier = (await deployContract(clients, contractArtifact('MetisStepVerifier'))).address;
+  verifier = await deployMetisStepVerifier(clients);
 }, 120_000);
 
 afterAll(async () => {

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { createTestClient, http, parseEther, type Address, type Hex } from 'viem';
 import { foundry } from 'viem/chains';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
-import { contractArtifact } from '../contracts/artifacts.js';
-import { deployContract, deployDisputeSystem, l1Clients, type L1Clients } from '../contracts/deploy.js';
+import { deployDisputeSystem, deployMetisStepVerifier, l1Clients, type L1Clients } from '../contracts/deploy.js';
 import { DEVNET_RULES } from '../devnet/chain.js';
 import { LoadGenerator } from '../devnet/load.js';
 import { Sequencer } from '../devnet/sequencer.js';
@@ -63,7 +62,7 @@ describe('MetisVM dispute games on anvil', () => {
     deployer = l1Clients(node.rpcUrl, keys[0]!, { pollingIntervalMs: 20 });
     honest = l1Clients(node.rpcUrl, keys[1]!, { pollingIntervalMs: 20 });
     liar = l1Clients(node.rpcUrl, keys[2]!, { pollingIntervalMs: 20 });
-    const verifier = (await deployContract(deployer, contractArtifact('MetisStepVerifier'))).address;
+    const verifier = await deployMetisStepVerifier(deployer);
     const genesis = (await seq.blockAt(0n))!;
     const sys = await deployDisputeSystem(deployer, {
       anchorRoot: bytesToHex(genesis.outputRoot),

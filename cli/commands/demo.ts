@@ -17,7 +17,7 @@ import { traceBlock, type BlockTrace } from '../../vm/step/block-trace.js';
 import { stepWitness } from '../../vm/step/trace.js';
 import { checkTrace } from './trace.js';
 import { contractArtifact } from '../../contracts/artifacts.js';
-import { deployContract, l1Clients } from '../../contracts/deploy.js';
+import { deployMetisStepVerifier, l1Clients } from '../../contracts/deploy.js';
 import type { ReplaySource } from '../../vm/replay/source.js';
 import type { ChainRules } from '../../vm/chain/chain.js';
 import { runScenario } from '../../devnet/scenario.js';
@@ -160,7 +160,7 @@ async function stepDemo(log: Logger, node: AnvilNode, source: ReplaySource, chai
   process.stdout.write('  deploying the on-chain step verifier (MetisStepVerifier) to the anvil L1...\n');
   const clients = l1Clients(node.rpcUrl, node.privateKeys[0]!, { pollingIntervalMs: 50 });
   const artifact = contractArtifact('MetisStepVerifier');
-  const { address } = await deployContract(clients, artifact);
+  const address = await deployMetisStepVerifier(clients);
   let onChain = 0;
   let onChainFailed = 0;
   let uncovered = 0;

@@ -5,18 +5,7 @@ import {IStepVerifier} from "./IStepVerifier.sol";
 import {LibMPT} from "./LibMPT.sol";
 import {LibRLP} from "./LibRLP.sol";
 
-// Record words both contracts of this file read (prover/DESIGN.md §2.1, §2.2).
-uint256 constant S_WORLD = 3;
-uint256 constant S_TX_START = 4;
-uint256 constant S_ACCESS = 5;
-uint256 constant S_TRANSIENT = 6;
-uint256 constant S_CREATED = 7;
-uint256 constant S_LOGS = 9;
-uint256 constant S_LOG_COUNT = 10;
-uint256 constant F_STATIC = 1;
-uint256 constant F_ADDRESS = 6;
-uint256 constant F_GAS = 13;
-uint256 constant F_REFUND = 20;
+import "./MetisStepBase.sol";
 
 /// @notice The on-chain MetisVM one-step verifier (prover/DESIGN.md §4), written from the design
 ///         and checked against the TypeScript reference verifier (vm/step/execute.ts) step by step.
@@ -50,73 +39,25 @@ uint256 constant F_REFUND = 20;
 ///         Byte ranges are read and written in one walk over their paths (each node once).
 ///         On tries of 4,000 accounts and 1,000 slots: SLOAD ~450k, SSTORE ~870k, account reads
 ///         ~330k (each trie level adds a node to the witness's calldata and to the walks).
-contract MetisStepVerifier is IStepVerifier {
-    error UnsupportedStep(uint8 op);
-    error MissingPreimage(bytes32 hash);
-    error BadPreimage(bytes32 hash);
-    error BadStateData();
-    /// @dev Block start, transaction begin and end, block end (frameHash = 0): not provable on L1 yet.
-    error BoundaryStep();
-
-    uint256 internal constant TREE_DEPTH = 24;
-    uint8 internal constant STATUS_UNFINISHED = 3;
-    bytes32 internal constant KECCAK_EMPTY = 0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470;
-
-    // State record word indices (DESIGN §2.1).
-    uint256 internal constant S_STATUS = 0;
-    uint256 internal constant S_BLOCK = 1;
-    uint256 internal constant S_TX = 2;
-    uint256 internal constant S_FRAME_COUNT = 12;
-    uint256 internal constant S_FRAME = 13;
-    uint256 internal constant S_RESULT = 14;
-    uint256 internal constant F_KIND = 0;
-    uint256 internal constant F_SNAPSHOT = 23;
-    // Frame record word indices (DESIGN §2.2).
-    uint256 internal constant F_CALLER = 5;
-    uint256 internal constant F_VALUE = 8;
-    uint256 internal constant F_CODE = 9;
-    uint256 internal constant F_CALLDATA_ROOT = 10;
-    uint256 internal constant F_CALLDATA_SIZE = 11;
-    uint256 internal constant F_PC = 12;
-    uint256 internal constant F_STACK = 14;
-    uint256 internal constant F_STACK_SIZE = 15;
-    uint256 internal constant F_MEMORY_ROOT = 16;
-    uint256 internal constant F_MEMORY_SIZE = 17;
-    uint256 internal constant F_RETURNDATA_ROOT = 18;
-    uint256 internal constant F_RETURNDATA_SIZE = 19;
-
-    /// @dev The witness's preimages, keyed by their hashes (computed once).
-    struct Witness {
-        bytes32[] hashes;
-        bytes[] data;
-        uint256 n; // entries in use: the witness's, then nodes this step creates (read back by later writes)
-        bytes32[] zero; // ZERO[h] of the byte trees, h = 0..TREE_DEPTH
-    }
-
-    /// @dev Room first made for the tree nodes one step creates (two chunk writes); copies grow it.
-    uint256 internal constant SCRATCH = 2 * TREE_DEPTH;
-
-    /// @dev The frame being stepped, and the stack items the instruction reads.
-    struct Ctx {
-        uint256[22] s; // the 22-word state record (DESIGN §2.1)
-        uint256[24] f;
-        bytes code;
-        uint8 op;
-        uint256[] items; // items[0] is the top
-        bytes32 below; // chain head below the items read
-        uint256 gasCost;
-        uint256[] pushes; // values pushed, in push order
-        uint256 nextPc;
-        bool halt; // an exceptional halt found while executing (top-level call only)
-        bool top; // the running frame is the top-level call's (an exceptional halt ends the message)
-    }
-
+contract MetisStepVerifier is IStepVerifier, MetisStepBase {
     /// @dev The trie half (SLOAD, SSTORE, TLOAD, TSTORE, BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE,
     ///      EXTCODECOPY's account access).
     MetisWorldStep public immutable WORLD;
 
-    constructor() {
+    /// @dev The parts other step classes are routed to (each a full verifier of its class, over
+    ///      the same state and preimages); a zero address leaves that class unprovable (it reverts).
+    ///      CALLS: CALL, CALLCODE, DELEGATECALL, STATICCALL, and the end of a call frame that has a
+    ///      caller. CREATES: CREATE, CREATE2, SELFDESTRUCT, and the end of a creation frame.
+    ///      TRANSACTIONS: the boundary steps (frameHash = 0).
+    IMetisStepPart public immutable CALLS;
+    IMetisStepPart public immutable CREATES;
+    IMetisStepPart public immutable TRANSACTIONS;
+
+    constructor(IMetisStepPart calls, IMetisStepPart creates, IMetisStepPart transactions) {
         WORLD = new MetisWorldStep();
+        CALLS = calls;
+        CREATES = creates;
+        TRANSACTIONS = transactions;
     }
 
     function step(bytes calldata stateData, bytes calldata proof, bytes32, bytes32, uint256) external view returns (bytes32) {
@@ -135,7 +76,10 @@ contract MetisStepVerifier is IStepVerifier {
             if (c.s[S_STATUS] > STATUS_UNFINISHED) revert BadStateData();
             return bytes32((uint256(keccak256(stateData)) & ~(uint256(0xff) << 248)) | (c.s[S_STATUS] << 248));
         }
-        if (c.s[S_FRAME] == 0) revert BoundaryStep();
+        if (c.s[S_FRAME] == 0) {
+            if (address(TRANSACTIONS) == address(0)) revert BoundaryStep();
+            return TRANSACTIONS.verify(stateData, preimages);
+        }
         bytes memory frame = _get(w, bytes32(c.s[S_FRAME]));
         if (frame.length != 24 * 32) revert BadPreimage(bytes32(c.s[S_FRAME]));
         c.f = abi.decode(frame, (uint256[24]));
@@ -143,16 +87,29 @@ contract MetisStepVerifier is IStepVerifier {
         uint256 pc = c.f[F_PC];
         c.op = pc < c.code.length ? uint8(c.code[pc]) : 0;
         c.nextPc = pc + 1;
-        // The end of the top-level message of a call: STOP, RETURN or REVERT with no caller.
         bool topCall = c.s[S_FRAME_COUNT] == 0 && c.f[F_KIND] == 0;
-        c.top = topCall;
-        if ((c.op == 0x00 || c.op == 0xf3 || c.op == 0xfd) && topCall) return _end(w, c);
-        // Exceptional halts this verifier can judge exactly end a top-level call: INVALID, and a
-        // stack underflow of a covered instruction.
-        if (topCall && (c.op == 0xfe || c.f[F_STACK_SIZE] < _pops(c.op))) return _failEnd(w, c);
+        // The frame's own end with a caller or as a creation, and the instructions that enter or
+        // leave frames, are the parts' (DESIGN §4.1 steps 5-7).
+        bool ends = c.op == 0x00 || c.op == 0xf3 || c.op == 0xfd;
+        if (ends && !topCall) return _route(c.f[F_KIND] == 0 ? CALLS : CREATES, c.op, stateData, preimages);
+        if (c.op == 0xf1 || c.op == 0xf2 || c.op == 0xf4 || c.op == 0xfa) return _route(CALLS, c.op, stateData, preimages);
+        if (c.op == 0xf0 || c.op == 0xf5 || c.op == 0xff) return _route(CREATES, c.op, stateData, preimages);
+        // The end of the top-level message of a call: STOP, RETURN or REVERT with no caller.
+        if (ends) return _end(w, c);
+        // An exceptional halt is judged here; the frame's end is this verifier's for the
+        // top-level call and the part's for any other frame (the caller gets the failure).
+        IMetisStepPart haltPart = topCall ? IMetisStepPart(address(0)) : c.f[F_KIND] == 0 ? CALLS : CREATES;
+        c.top = topCall || address(haltPart) != address(0);
+        // INVALID, and a stack underflow of a covered instruction.
+        if (c.top && (c.op == 0xfe || c.f[F_STACK_SIZE] < _pops(c.op))) return topCall ? _failEnd(w, c) : haltPart.verifyHalt(stateData, preimages);
         _execute(w, c);
-        if (topCall && (c.halt || _overflows(c) || c.f[F_GAS] < c.gasCost)) return _failEnd(w, c);
+        if (c.top && (c.halt || _overflows(c) || c.f[F_GAS] < c.gasCost)) return topCall ? _failEnd(w, c) : haltPart.verifyHalt(stateData, preimages);
         return _commit(c);
+    }
+
+    function _route(IMetisStepPart part, uint8 op, bytes memory stateData, bytes[] memory preimages) internal view returns (bytes32) {
+        if (address(part) == address(0)) revert UnsupportedStep(op);
+        return part.verify(stateData, preimages);
     }
 
     /// @dev Stack items a covered instruction reads (0 for uncovered ones: they revert later anyway).
@@ -186,18 +143,6 @@ contract MetisStepVerifier is IStepVerifier {
         return _sealed(c);
     }
 
-    function _restore(Witness memory w, Ctx memory c) internal pure {
-        bytes memory snap = _get(w, bytes32(c.f[F_SNAPSHOT]));
-        if (snap.length != 6 * 32) revert BadPreimage(bytes32(c.f[F_SNAPSHOT]));
-        uint256[6] memory r = abi.decode(snap, (uint256[6]));
-        c.s[3] = r[0];
-        c.s[5] = r[1];
-        c.s[6] = r[2];
-        c.s[8] = r[3];
-        c.s[9] = r[4];
-        c.s[10] = r[5];
-    }
-
     // ---- the end of the message (DESIGN §4 step 6: frameHash = 0, the result record; still unfinished) ----
 
     function _end(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
@@ -223,252 +168,7 @@ contract MetisStepVerifier is IStepVerifier {
         return _sealed(c);
     }
 
-    /// @dev The commitment of an unfinished state: only the block-end step sets a final status.
-    function _sealed(Ctx memory c) internal pure returns (bytes32) {
-        c.s[S_STATUS] = STATUS_UNFINISHED;
-        return bytes32((uint256(keccak256(abi.encode(c.s))) & ~(uint256(0xff) << 248)) | (uint256(STATUS_UNFINISHED) << 248));
-    }
-
-    /// @dev `len` bytes of a byte tree from `offset` (zero past `size`).
-    function _readBytes(Witness memory w, bytes32 root, uint256 size, uint256 offset, uint256 len) internal pure returns (bytes memory out) {
-        out = new bytes(len);
-        if (len == 0) return out;
-        _readRange(w, Span(offset, size, out), root, TREE_DEPTH, 0);
-    }
-
-    /// @dev A byte range of a tree: where it starts, the tree's data size, the bytes.
-    struct Span {
-        uint256 offset;
-        uint256 size;
-        bytes data;
-    }
-
-    /// @dev Reads the chunks of `s` under `node` (height h, first chunk lo) into s.data, walking
-    ///      each node of the range's paths once; chunks at or past the data size read as zero.
-    function _readRange(Witness memory w, Span memory s, bytes32 node, uint256 h, uint256 lo) internal pure {
-        uint256 base = lo * 32;
-        uint256 from = s.offset > base ? s.offset : base;
-        // The part under this node starts past the data: zeros, and the witness has no path there.
-        if (node == w.zero[h] || from >= s.size) return;
-        if (h == 0) {
-            uint256 end = s.offset + s.data.length;
-            uint256 to = end < base + 32 ? end : base + 32;
-            bytes memory out = s.data;
-            for (uint256 p = from; p < to; p++) out[p - s.offset] = node[p - base];
-            return;
-        }
-        (bytes32 l, bytes32 r) = _pair(w, node);
-        uint256 mid = lo + (1 << (h - 1));
-        if (s.offset / 32 < mid) _readRange(w, s, l, h - 1, lo);
-        if ((s.offset + s.data.length - 1) / 32 >= mid) _readRange(w, s, r, h - 1, mid);
-    }
-
-    /// @dev Whether the part of the range under the subtree (height h, first chunk lo) starts at or
-    ///      past the old size s.size and writes only zeros.
-    function _zerosPastSize(Span memory s, uint256 lo, uint256 h) internal pure returns (bool) {
-        uint256 base = lo * 32;
-        uint256 from = s.offset > base ? s.offset : base;
-        if (from < s.size) return false;
-        uint256 end = s.offset + s.data.length;
-        uint256 top = base + (32 << h);
-        uint256 to = end < top ? end : top;
-        bytes memory data = s.data;
-        for (uint256 p = from; p < to; p++) if (data[p - s.offset] != 0) return false;
-        return true;
-    }
-
-    /// @dev The root after writing s.data at s.offset into the tree under `node` (height h, first
-    ///      chunk lo): each node of the range's paths is read and rehashed once; chunks the range
-    ///      covers in part keep their other bytes.
-    function _writeRange(Witness memory w, Span memory s, bytes32 node, uint256 h, uint256 lo) internal pure returns (bytes32) {
-        // Zeros written past the old size (s.size) change nothing, and the witness has no path
-        // there (the reference walks only to the chunks that change).
-        if (_zerosPastSize(s, lo, h)) return node;
-        if (h == 0) {
-            uint256 base = lo * 32;
-            uint256 from = s.offset > base ? s.offset : base;
-            uint256 end = s.offset + s.data.length;
-            uint256 to = end < base + 32 ? end : base + 32;
-            bytes memory b = abi.encodePacked(node);
-            bytes memory data = s.data;
-            for (uint256 p = from; p < to; p++) b[p - base] = data[p - s.offset];
-            return bytes32(b);
-        }
-        bytes32 l;
-        bytes32 r;
-        if (node == w.zero[h]) {
-            l = w.zero[h - 1];
-            r = l;
-        } else (l, r) = _pair(w, node);
-        uint256 mid = lo + (1 << (h - 1));
-        if (s.offset / 32 < mid) l = _writeRange(w, s, l, h - 1, lo);
-        if ((s.offset + s.data.length - 1) / 32 >= mid) r = _writeRange(w, s, r, h - 1, mid);
-        return keccak256(abi.encodePacked(l, r));
-    }
-
-    /// @dev The byte tree root of `data` (DESIGN §3.2).
-    function _buildTree(Witness memory w, bytes memory data) internal pure returns (bytes32) {
-        uint256 n = (data.length + 31) / 32;
-        if (n == 0) return w.zero[TREE_DEPTH];
-        bytes32[] memory level = new bytes32[](n);
-        for (uint256 i = 0; i < n; i++) {
-            bytes32 chunk;
-            for (uint256 j = 0; j < 32 && i * 32 + j < data.length; j++) chunk |= bytes32(data[i * 32 + j]) >> (8 * j);
-            level[i] = chunk;
-        }
-        for (uint256 h = 1; h <= TREE_DEPTH; h++) {
-            uint256 m = (n + 1) / 2;
-            for (uint256 i = 0; i < m; i++) {
-                bytes32 l = level[2 * i];
-                bytes32 r = 2 * i + 1 < n ? level[2 * i + 1] : w.zero[h - 1];
-                level[i] = keccak256(abi.encodePacked(l, r));
-            }
-            n = m;
-        }
-        return level[0];
-    }
-
-    // ---- witness ------------------------------------------------------------------------
-
-    function _witness(bytes[] memory preimages) internal pure returns (Witness memory w) {
-        w.data = new bytes[](preimages.length + SCRATCH);
-        w.hashes = new bytes32[](preimages.length + SCRATCH);
-        for (uint256 i = 0; i < preimages.length; i++) {
-            w.data[i] = preimages[i];
-            w.hashes[i] = keccak256(preimages[i]);
-        }
-        w.n = preimages.length;
-        w.zero = new bytes32[](TREE_DEPTH + 1);
-        for (uint256 h = 1; h <= TREE_DEPTH; h++) w.zero[h] = keccak256(abi.encodePacked(w.zero[h - 1], w.zero[h - 1]));
-    }
-
-    function _get(Witness memory w, bytes32 h) internal pure returns (bytes memory) {
-        bytes32[] memory hashes = w.hashes;
-        uint256 n = w.n;
-        uint256 idx = n;
-        // A linear scan without bounds checks: byte-tree walks call this 24 times per chunk.
-        assembly ("memory-safe") {
-            let p := add(hashes, 32)
-            // Newest first: a walk after a write meets the nodes that write created.
-            for { let i := n } gt(i, 0) { i := sub(i, 1) } {
-                if eq(mload(add(p, mul(sub(i, 1), 32))), h) {
-                    idx := sub(i, 1)
-                    break
-                }
-            }
-        }
-        if (idx == n) revert MissingPreimage(h);
-        return w.data[idx];
-    }
-
-    /// @dev The two words of a 64-byte preimage (a tree node or a chain link).
-    function _pair(Witness memory w, bytes32 h) internal pure returns (bytes32 l, bytes32 r) {
-        bytes memory pair = _get(w, h);
-        if (pair.length != 64) revert BadPreimage(h);
-        assembly ("memory-safe") {
-            l := mload(add(pair, 32))
-            r := mload(add(pair, 64))
-        }
-    }
-
-    // ---- structures (DESIGN §3) ------------------------------------------------------------
-
-    function _link(Witness memory w, bytes32 head) internal pure returns (bytes32 below, uint256 item) {
-        bytes32 v;
-        (below, v) = _pair(w, head);
-        item = uint256(v);
-    }
-
-    function _readChunk(Witness memory w, bytes32 root, uint256 index) internal pure returns (bytes32) {
-        bytes32 node = root;
-        for (uint256 h = TREE_DEPTH; h > 0; h--) {
-            if (node == w.zero[h]) return bytes32(0);
-            (bytes32 l, bytes32 r) = _pair(w, node);
-            node = ((index >> (h - 1)) & 1) == 0 ? l : r;
-        }
-        return node;
-    }
-
-    function _writeChunk(Witness memory w, bytes32 root, uint256 index, bytes32 chunk) internal pure returns (bytes32) {
-        bytes32[] memory sib = new bytes32[](TREE_DEPTH);
-        bytes32 node = root;
-        for (uint256 h = TREE_DEPTH; h > 0; h--) {
-            bytes32 l;
-            bytes32 r;
-            if (node == w.zero[h]) {
-                l = w.zero[h - 1];
-                r = l;
-            } else (l, r) = _pair(w, node);
-            bool right = ((index >> (h - 1)) & 1) == 1;
-            sib[h - 1] = right ? l : r;
-            node = right ? r : l;
-        }
-        bytes32 acc = chunk;
-        for (uint256 h = 1; h <= TREE_DEPTH; h++) {
-            bytes memory pair = ((index >> (h - 1)) & 1) == 1 ? abi.encodePacked(sib[h - 1], acc) : abi.encodePacked(acc, sib[h - 1]);
-            acc = keccak256(pair);
-            if (w.n == w.hashes.length) _grow(w);
-            w.hashes[w.n] = acc;
-            w.data[w.n] = pair;
-            w.n++;
-        }
-        return acc;
-    }
-
-    /// @dev Doubles the room for created nodes: a copy writes TREE_DEPTH nodes per chunk.
-    function _grow(Witness memory w) internal pure {
-        uint256 cap = 2 * w.hashes.length + TREE_DEPTH;
-        bytes32[] memory hashes = new bytes32[](cap);
-        bytes[] memory data = new bytes[](cap);
-        for (uint256 i = 0; i < w.n; i++) {
-            hashes[i] = w.hashes[i];
-            data[i] = w.data[i];
-        }
-        w.hashes = hashes;
-        w.data = data;
-    }
-
-    /// @dev 32 bytes of a byte tree at `offset` (zero past `size`); only chunks below `size` are read.
-    function _readWord(Witness memory w, bytes32 root, uint256 size, uint256 offset) internal pure returns (uint256) {
-        uint256 c = offset / 32;
-        uint256 shift = (offset % 32) * 8;
-        uint256 a = c * 32 < size ? uint256(_readChunk(w, root, c)) : 0;
-        if (shift == 0) return a;
-        uint256 b = (c + 1) * 32 < size ? uint256(_readChunk(w, root, c + 1)) : 0;
-        return (a << shift) | (b >> (256 - shift));
-    }
-
     // ---- the instruction ----------------------------------------------------------------------
-
-    function _pop(Witness memory w, Ctx memory c, uint256 n) internal pure {
-        if (c.f[F_STACK_SIZE] < n) revert UnsupportedStep(c.op); // stack underflow: an exceptional halt
-        c.items = new uint256[](n);
-        bytes32 h = bytes32(c.f[F_STACK]);
-        for (uint256 i = 0; i < n; i++) (h, c.items[i]) = _link(w, h);
-        c.below = h;
-    }
-
-    function _push1(Ctx memory c, uint256 v) internal pure {
-        c.pushes = new uint256[](1);
-        c.pushes[0] = v;
-    }
-
-    function _memCost(uint256 words) internal pure returns (uint256) {
-        return 3 * words + (words * words) / 512;
-    }
-
-    /// @dev Charges memory expansion to cover [offset, offset+size) and grows the committed size.
-    function _expand(Ctx memory c, uint256 offset, uint256 size) internal pure {
-        if (size == 0) return;
-        if (offset > 0xffffffff || size > 0xffffffff) revert UnsupportedStep(c.op); // out of gas
-        uint256 end = offset + size;
-        uint256 words = (end + 31) / 32;
-        uint256 old = c.f[F_MEMORY_SIZE] / 32;
-        if (words > old) {
-            c.gasCost += _memCost(words) - _memCost(old);
-            c.f[F_MEMORY_SIZE] = words * 32;
-        }
-    }
 
     function _execute(Witness memory w, Ctx memory c) internal view {
         uint8 op = c.op;
@@ -627,17 +327,6 @@ contract MetisStepVerifier is IStepVerifier {
         c.nextPc = dest;
     }
 
-    /// @dev A JUMPDEST byte that is not PUSH data (the code is at most 49,152 bytes).
-    function _isJumpdest(bytes memory code, uint256 dest) internal pure returns (bool) {
-        if (dest >= code.length || uint8(code[dest]) != 0x5b) return false;
-        uint256 i = 0;
-        while (i < dest) {
-            uint8 b = uint8(code[i]);
-            i += (b >= 0x60 && b <= 0x7f) ? b - 0x5e : 1;
-        }
-        return i == dest;
-    }
-
     function _memory(Witness memory w, Ctx memory c) internal pure {
         uint8 op = c.op;
         bool load = op == 0x51;
@@ -769,12 +458,8 @@ contract MetisStepVerifier is IStepVerifier {
 
     // ---- instructions that touch the world (their trie work runs in MetisWorldStep) -------
 
-    uint256 internal constant GAS_LOG = 375;
-    uint256 internal constant GAS_LOG_DATA = 8;
-    uint256 internal constant MEMORY_LIMIT = 0xffffffff;
-
-    /// @dev An exceptional halt found before the instruction reads anything more: it ends a
-    ///      top-level call (verify judges it); in a child frame it is not provable yet.
+    /// @dev An exceptional halt found before the instruction reads anything more: verify ends the
+    ///      frame with it (c.top: a frame whose end is provable), else it is not provable.
     function _haltNow(Ctx memory c) internal pure {
         if (!c.top) revert UnsupportedStep(c.op);
         c.halt = true;
@@ -841,25 +526,6 @@ contract MetisStepVerifier is IStepVerifier {
         c.s[S_LOG_COUNT] += 1;
     }
 
-    // ---- the post-state -------------------------------------------------------------------------
-
-    /// @dev The post-state of an instruction within the frame: it needs no new preimages on chain.
-    function _commit(Ctx memory c) internal pure returns (bytes32) {
-        uint256 popped = c.items.length;
-        uint256 size = c.f[F_STACK_SIZE] - popped + c.pushes.length;
-        if (size > 1024) revert UnsupportedStep(c.op); // stack overflow: an exceptional halt
-        if (c.f[F_GAS] < c.gasCost) revert UnsupportedStep(c.op); // out of gas: an exceptional halt
-        bytes32 head = popped == 0 ? bytes32(c.f[F_STACK]) : c.below;
-        for (uint256 i = 0; i < c.pushes.length; i++) head = keccak256(abi.encodePacked(head, c.pushes[i]));
-        c.f[F_STACK] = uint256(head);
-        c.f[F_STACK_SIZE] = size;
-        c.f[F_GAS] -= c.gasCost;
-        c.f[F_PC] = c.nextPc;
-        c.s[S_FRAME] = uint256(keccak256(abi.encode(c.f)));
-        c.s[S_STATUS] = STATUS_UNFINISHED;
-        bytes32 h = keccak256(abi.encode(c.s));
-        return bytes32((uint256(h) & ~(uint256(0xff) << 248)) | (uint256(STATUS_UNFINISHED) << 248));
-    }
 }
 
 /// @notice The trie half of MetisStepVerifier, deployed by it (one contract holding both would
