@@ -7,7 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { compileSolidity, contractNamed, type CompiledContract, type CompileOutput, type SolcOptions } from './solc.js';
 
 /** The contracts deployable from contracts/src. */
-export type ContractName = 'BisectionGame' | 'DisputeGameFactory' | 'AlphabetVerifier' | 'MetisStepVerifier';
+export type ContractName =
+  | 'BisectionGame'
+  | 'DisputeGameFactory'
+  | 'AlphabetVerifier'
+  | 'MetisStepVerifier'
+  // The parts MetisStepVerifier routes step classes to (contracts/deploy.ts METIS_STEP_PARTS).
+  | 'MetisCallStep'
+  | 'MetisCreateStep'
+  | 'MetisTxStep'
+  // The inference dispute (issue 8).
+  | 'InferenceChunkVerifier'
+  | 'InferenceGame';
 
 /** Settings every artifact is built with: what `deploy.ts` and the tests run on anvil. */
 export const CONTRACT_COMPILE_OPTIONS: SolcOptions = { evmVersion: 'cancun', optimizer: { enabled: true, runs: 200 } };

@@ -132,7 +132,11 @@ export interface MetisStepParts {
   readonly transactions: ContractName | null;
 }
 
-export const METIS_STEP_PARTS: MetisStepParts = { calls: null, creates: null, transactions: null };
+export const METIS_STEP_PARTS: MetisStepParts = {
+  calls: null,
+  creates: null,
+  transactions: null,
+};
 
 const ZERO_ADDRESS: Address = '0x0000000000000000000000000000000000000000';
 
