@@ -16,6 +16,7 @@ export type ContractName =
   | 'MetisCallStep'
   | 'MetisCreateStep'
   | 'MetisTxStep'
+  | 'MetisPrecompiles'
   // The inference dispute (issue 8).
   | 'InferenceChunkVerifier'
   | 'InferenceGame';
