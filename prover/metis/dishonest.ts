@@ -45,6 +45,8 @@ export function corruptibleSteps(t: Pick<BlockStepTrace, 'kinds' | 'ops'>): numb
 }
 
 export interface CorruptedTrace extends SubgameTrace {
+  /** Every commitment of the liar's trace (its output root's block end last). */
+  readonly commitments: readonly Uint8Array[];
   /** The step whose result is wrong. */
   readonly at: number;
   /** The output root the liar's execution ends with (what it claims). */
@@ -89,11 +91,13 @@ export function corruptTrace(honest: BlockStepTrace, at: number): CorruptedTrace
     at,
     outputRoot,
     commitments,
+    steps: commitments.length - 1,
+    commitment: (i) => Promise.resolve(commitments[i]!),
     finalEncoding: last.encoding,
     witness: (k) => {
       const rec = new RecordingPreimages(store);
       executeStep(encodings[k]!, rec, local);
-      return { state: encodings[k]!, preimages: rec.witness() };
+      return Promise.resolve({ state: encodings[k]!, preimages: rec.witness() });
     },
   };
 }
@@ -110,7 +114,8 @@ export function garbageOutput(block: bigint, tag: string): Hex {
 export async function prepareLie(view: MetisChainView, block: bigint, pick: (candidates: readonly number[]) => number): Promise<CorruptedTrace> {
   const b = await view.block(block);
   if (b === null) throw new DishonestTraceError(`block ${block} is not on the chain yet`);
-  const honest = await traceChainBlock(view, block, b.outputRoot);
+  // The liar leaves the honest path after its wrong step: it may read state the honest witness lacks.
+  const honest = await traceChainBlock(view, block, b.outputRoot, { fullState: true });
   const candidates = corruptibleSteps(honest);
   if (candidates.length === 0) throw new DishonestTraceError(`block ${block} runs no instruction the L1 verifier proves: nothing to corrupt`);
   return corruptTrace(honest, pick(candidates));

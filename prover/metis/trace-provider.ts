@@ -2,11 +2,14 @@
 // below it one block's committed step trace (vm/step/block-steps.ts), padded with its final
 // state to the subgame's 2^depth leaves. Steps are served as (pre-state encoding, abi-encoded
 // preimages): exactly what MetisStepVerifier.step takes.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { encodeAbiParameters } from 'viem';
 import { blockEnvOf } from '../../vm/block/execute.js';
 import { bytesToHex, equalBytes, hexToBytes, type Hex } from '../../vm/util/bytes.js';
 import { ABSOLUTE_PRESTATE, BOOT_ENCODING, type LocalContext } from '../../vm/step/boundary.js';
-import { blockStepCount, blockStepWitness, traceBlockSteps, type BlockStepTrace } from '../../vm/step/block-steps.js';
+import { blockStepCount, blockStepWitness, traceBlockSteps, type BlockStepTrace, type BlockStepsInput } from '../../vm/step/block-steps.js';
+import { recordBlockTrace, type BlockCheckpoints } from '../../vm/step/checkpoints.js';
 import { executeStep } from '../../vm/step/execute.js';
 import { PreimageStore } from '../../vm/step/preimages.js';
 import { STATUS_UNFINISHED, commitmentOf } from '../../vm/step/state.js';
@@ -14,20 +17,44 @@ import { OutputRootTraceProvider, SplitTraceAccessor, TraceProviderError, type E
 import type { GameParams } from '../game/types.js';
 import type { Position } from '../game/position.js';
 import { collectState, type MetisChainView } from './chain-view.js';
+import { blockWitness, withViewWitness, witnessStore, type ViewWitness } from './view-witness.js';
 
 /** A committed trace as a subgame reads it: commitments by step and a witness for any step. */
 export interface SubgameTrace {
-  readonly commitments: readonly Uint8Array[];
+  /** Steps in the trace: commitments run from 0 (the absolute prestate) to `steps` (the final state). */
+  readonly steps: number;
+  commitment(i: number): Promise<Uint8Array>;
   /** The pre-state encoding and preimages of step k (k < steps). */
-  witness(k: number): { state: Uint8Array; preimages: readonly Uint8Array[] };
+  witness(k: number): Promise<{ readonly state: Uint8Array; readonly preimages: readonly Uint8Array[] }>;
   /** The final state's encoding (it steps to itself). */
   readonly finalEncoding: Uint8Array;
 }
 
+/** A trace held in memory with its state encodings. */
 export function blockSubgameTrace(t: BlockStepTrace): SubgameTrace {
   const last = t.encodings.at(-1);
   if (last === undefined) throw new TraceProviderError('a subgame trace needs its state encodings (trace without checkpoints)');
-  return { commitments: t.commitments, witness: (k) => blockStepWitness(t, k), finalEncoding: last };
+  return {
+    steps: blockStepCount(t),
+    commitment: (i) => Promise.resolve(t.commitments[i]!),
+    witness: (k) => Promise.resolve(blockStepWitness(t, k)),
+    finalEncoding: last,
+  };
+}
+
+/** A trace served from level checkpoints (bounded memory: any step re-executed from the nearest checkpoint). */
+export async function checkpointedSubgameTrace(cps: BlockCheckpoints): Promise<SubgameTrace> {
+  const steps = cps.summary.steps;
+  const { encoding } = await cps.stateAt(steps);
+  return {
+    steps,
+    commitment: (i) => cps.commitmentAt(i),
+    witness: async (k) => {
+      const { witness } = await cps.witnessAt(k);
+      return { state: witness.state, preimages: witness.preimages };
+    },
+    finalEncoding: encoding,
+  };
 }
 
 /** Claim i is the state after step i (the final state past the end); step i starts from state i. */
@@ -36,7 +63,7 @@ export class MetisTraceProvider implements TraceProvider {
     private readonly trace: SubgameTrace,
     private readonly depth: number,
   ) {
-    const steps = trace.commitments.length - 1;
+    const steps = trace.steps;
     if (BigInt(steps) > 1n << BigInt(depth)) {
       throw new TraceProviderError(`the block trace has ${steps} steps, more than the ${2n ** BigInt(depth)} leaves of an execution subgame of depth ${depth}`);
     }
@@ -45,23 +72,21 @@ export class MetisTraceProvider implements TraceProvider {
   private index(position: Position): number {
     if (position.depth > this.depth) throw new TraceProviderError(`position depth ${position.depth} exceeds the subgame depth ${this.depth}`);
     const i = position.traceIndex(this.depth);
-    const last = this.trace.commitments.length - 1;
+    const last = this.trace.steps;
     return i >= BigInt(last) ? last : Number(i);
   }
 
-  get(position: Position): Promise<Hex> {
+  async get(position: Position): Promise<Hex> {
     const i = this.index(position);
-    const c = this.trace.commitments[Math.min(i + 1, this.trace.commitments.length - 1)]!;
-    return Promise.resolve(bytesToHex(c));
+    return bytesToHex(await this.trace.commitment(Math.min(i + 1, this.trace.steps)));
   }
 
-  getStepData(position: Position): Promise<StepData> {
+  async getStepData(position: Position): Promise<StepData> {
     const i = this.index(position);
-    const steps = this.trace.commitments.length - 1;
     // Past the end the final state steps to itself and reads nothing.
-    const { state, preimages } = i >= steps ? { state: this.trace.finalEncoding, preimages: [] as Uint8Array[] } : this.trace.witness(i);
+    const { state, preimages } = i >= this.trace.steps ? { state: this.trace.finalEncoding, preimages: [] as Uint8Array[] } : await this.trace.witness(i);
     const proof = encodeAbiParameters([{ type: 'bytes[]' }], [preimages.map((p) => bytesToHex(p))]);
-    return Promise.resolve({ preState: state, proof: hexToBytes(proof) });
+    return { preState: state, proof: hexToBytes(proof) };
   }
 
   absolutePrestateHash(): Promise<Hex> {
@@ -73,9 +98,11 @@ export class MetisTraceProvider implements TraceProvider {
 export function noBlockTrace(local: LocalContext): SubgameTrace {
   const store = new PreimageStore();
   const r = executeStep(BOOT_ENCODING, store, local);
+  const commitments = [commitmentOf(BOOT_ENCODING, STATUS_UNFINISHED), r.commitment];
   return {
-    commitments: [commitmentOf(BOOT_ENCODING, STATUS_UNFINISHED), r.commitment],
-    witness: () => ({ state: BOOT_ENCODING, preimages: [] }),
+    steps: 1,
+    commitment: (i) => Promise.resolve(commitments[i]!),
+    witness: () => Promise.resolve({ state: BOOT_ENCODING, preimages: [] }),
     finalEncoding: r.encoding,
   };
 }
@@ -83,6 +110,11 @@ export function noBlockTrace(local: LocalContext): SubgameTrace {
 export interface MetisExecOptions {
   /** Progress of long traces. */
   readonly onTrace?: (block: bigint, steps: number, ms: number) => void;
+  /**
+   * Keep each disputed block's trace in level checkpoints under this directory (one store per
+   * block and disputed root) instead of in memory: bounded memory for blocks of any size.
+   */
+  readonly checkpoints?: { readonly dir: string; readonly every: number };
 }
 
 /**
@@ -91,7 +123,7 @@ export interface MetisExecOptions {
  * refused (an honest player never needs it).
  */
 export function metisExecCreator(view: MetisChainView, options: MetisExecOptions = {}): ExecProviderCreator {
-  const traces = new Map<string, Promise<BlockStepTrace>>();
+  const traces = new Map<string, Promise<SubgameTrace>>();
   return async (sub: ExecSubgame) => {
     const depth = sub.depth;
     if (sub.postBlock <= sub.preBlock) {
@@ -115,35 +147,72 @@ export function metisExecCreator(view: MetisChainView, options: MetisExecOptions
     if (trace === undefined) {
       trace = (async () => {
         const started = Date.now();
-        const t = await traceChainBlock(view, block.number, hexToBytes(sub.postOutputRoot));
-        options.onTrace?.(block.number, blockStepCount(t), Date.now() - started);
+        const disputed = hexToBytes(sub.postOutputRoot);
+        let t: SubgameTrace;
+        if (options.checkpoints === undefined) t = blockSubgameTrace(await traceChainBlock(view, block.number, disputed));
+        else {
+          const path = join(options.checkpoints.dir, `block-${block.number}-${sub.postOutputRoot.slice(2, 18).toLowerCase()}`);
+          t = await checkpointedSubgameTrace(await recordChainBlock(view, block.number, disputed, path, options.checkpoints.every));
+        }
+        options.onTrace?.(block.number, t.steps, Date.now() - started);
         return t;
       })();
       traces.set(key, trace);
       trace.catch(() => traces.delete(key));
     }
-    return new MetisTraceProvider(blockSubgameTrace(await trace), depth);
+    return new MetisTraceProvider(await trace, depth);
   };
 }
 
-/** The committed step trace of block `n` of `view` from its parent's output, against `disputed`. */
-export async function traceChainBlock(view: MetisChainView, n: bigint, disputed: Uint8Array): Promise<BlockStepTrace> {
+export interface ChainBlockTraceOptions {
+  /** Trace over a copy of the whole parent state (devnet-sized states: a liar that leaves the honest path needs it). */
+  readonly fullState?: boolean;
+  /** Rounds of fetching state the block or a step lacks (default: plenty for any block). */
+  readonly maxFetchRounds?: number;
+  /** Called when a trace needed state beyond the block's witness and runs again (a sibling a deletion collapses onto). */
+  readonly onRetrace?: (missing: string) => void;
+}
+
+/** What tracing block `n` of `view` needs: its inputs and the witness of its parent state (or all of it). */
+async function chainBlockInput(view: MetisChainView, n: bigint, disputed: Uint8Array, fullState: boolean): Promise<{ input: BlockStepsInput; witness: ViewWitness | null; store: PreimageStore | null }> {
   const [parent, block] = await Promise.all([view.block(n - 1n), view.block(n)]);
   if (parent === null || block === null) throw new TraceProviderError(`block ${n} or its parent is not on this chain yet`);
-  const store = await collectState(view, parent.stateRoot);
   const ancestors = new Map<bigint, bigint>();
   for (let d = 1n; d <= 256n && d <= n; d++) {
     const b = d === 1n ? parent : await view.block(n - d);
     if (b === null) break;
     ancestors.set(b.number, BigInt(bytesToHex(b.hash)));
   }
-  return traceBlockSteps(store, {
+  const blockHash = (k: bigint): bigint | null => ancestors.get(k) ?? null;
+  const input: BlockStepsInput = {
     header: block.header,
     transactions: block.transactions,
-    env: blockEnvOf(block.header, view.chain, (k) => ancestors.get(k) ?? null),
+    env: blockEnvOf(block.header, view.chain, blockHash),
     parent: { stateRoot: parent.stateRoot, messagePasserStorageRoot: parent.messagePasserStorageRoot, blockHash: parent.hash },
     disputedOutputRoot: disputed,
-  });
+  };
+  if (fullState) return { input, witness: null, store: await collectState(view, parent.stateRoot) };
+  const witness = await blockWitness(view, view.chain, parent.stateRoot, { header: block.header, transactions: block.transactions }, blockHash);
+  return { input, witness, store: null };
+}
+
+/** The committed step trace of block `n` of `view` from its parent's output, against `disputed`, in memory. */
+export async function traceChainBlock(view: MetisChainView, n: bigint, disputed: Uint8Array, options: ChainBlockTraceOptions = {}): Promise<BlockStepTrace> {
+  const { input, witness, store } = await chainBlockInput(view, n, disputed, options.fullState === true);
+  if (witness === null) return traceBlockSteps(store!, input);
+  return withViewWitness(view, witness, options.maxFetchRounds ?? 10_000, (w) => traceBlockSteps(witnessStore(w), input), options.onRetrace);
+}
+
+/** traceChainBlock into level checkpoints at `path` (every `every` steps): the trace is never held in memory. */
+export async function recordChainBlock(view: MetisChainView, n: bigint, disputed: Uint8Array, path: string, every: number, options: ChainBlockTraceOptions = {}): Promise<BlockCheckpoints> {
+  const { input, witness, store } = await chainBlockInput(view, n, disputed, options.fullState === true);
+  const record = async (s: PreimageStore): Promise<BlockCheckpoints> => {
+    // A round that fetched more starts over: nothing of a failed attempt stays in the store.
+    await rm(path, { recursive: true, force: true });
+    return recordBlockTrace(s, input, path, every);
+  };
+  if (witness === null) return record(store!);
+  return withViewWitness(view, witness, options.maxFetchRounds ?? 10_000, (w) => record(witnessStore(w)), options.onRetrace);
 }
 
 /** The full accessor of a player believing `view`: its outputs above the split, its traces below. */
