@@ -1,12 +1,15 @@
-// The challenge-mode daemon: an L2 node of our own (derived from L1 data availability and
-// re-executed with MetisVM in level under the data dir) feeds MetisVM trace providers, and the
-// challenger plays every reachable dispute game with them. One tick: follow L1, then play.
-import { readFile } from 'node:fs/promises';
+// The challenge-mode daemon: an L2 node of our own (derived from L1 data availability: blobs,
+// calldata, EigenDA certificates through a proxy; re-executed with MetisVM in level under the
+// data dir) feeds MetisVM trace providers, and the challenger plays every reachable dispute game
+// with them. One tick: follow L1, then play. A DA outage stops only the following: games already
+// judgeable are still played.
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from 'viem';
 import { DEVNET_RULES } from '../devnet/chain.js';
-import { DevnetNode, type SyncResult } from '../devnet/node.js';
+import { DevnetNode, type DevnetNodeObserver, type SyncResult } from '../devnet/node.js';
+import { EigenDASrsError, loadSrs, type G1Srs } from '../da/eigenda/index.js';
 import { metisAccessor } from '../prover/metis/trace-provider.js';
 import type { L2BlockRecord, MetisChainView } from '../prover/metis/chain-view.js';
 import { hexToBytes } from '../vm/util/bytes.js';
@@ -26,9 +29,25 @@ export interface RollupConfig {
   readonly l1Start: bigint;
   readonly genesisTimestamp: bigint;
   readonly factory: Address;
+  /** Where the chain's EigenDA certificates are served (the devnet's own proxy) and the SRS that checks them; command-line flags override. */
+  readonly eigendaProxy?: readonly string[];
+  readonly eigendaSrs?: string;
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+/** SRS points an EigenDA blob of the largest size (16 MiB, 2^19 symbols) needs. */
+const MAX_EIGENDA_SRS_POINTS = 1 << 19;
+
+/** The EigenDA G1 SRS from a gnark-compressed file: at most what the largest blob uses (a full SRS is gigabytes). */
+export async function loadEigenDASrs(path: string): Promise<G1Srs> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (e) {
+    throw new EigenDASrsError(`cannot open SRS file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return loadSrs(path, Math.min(Math.floor(size / 32), MAX_EIGENDA_SRS_POINTS));
+}
 
 export function parseRollupConfig(text: string, source = 'rollup config'): RollupConfig {
   let doc: unknown;
@@ -49,7 +68,27 @@ export function parseRollupConfig(text: string, source = 'rollup config'): Rollu
     if ((typeof v !== 'string' && typeof v !== 'number') || !/^\d+$/.test(String(v))) throw new RollupConfigError(`${source}: ${k} must be a non-negative integer`);
     return BigInt(v);
   };
-  return { l2ChainId: int('l2ChainId'), inbox: address('inbox'), batcher: address('batcher'), l1Start: int('l1Start'), genesisTimestamp: int('genesisTimestamp'), factory: address('factory') };
+  const eigenda: Pick<RollupConfig, 'eigendaProxy' | 'eigendaSrs'> = {};
+  if (o.eigendaProxy !== undefined) {
+    const v = o.eigendaProxy;
+    if (!Array.isArray(v) || v.length === 0 || !v.every((u) => typeof u === 'string' && /^https?:\/\//.test(u))) {
+      throw new RollupConfigError(`${source}: eigendaProxy must be a non-empty list of http(s) URLs`);
+    }
+    Object.assign(eigenda, { eigendaProxy: v as string[] });
+  }
+  if (o.eigendaSrs !== undefined) {
+    if (typeof o.eigendaSrs !== 'string' || o.eigendaSrs.length === 0) throw new RollupConfigError(`${source}: eigendaSrs must be a file path`);
+    Object.assign(eigenda, { eigendaSrs: o.eigendaSrs });
+  }
+  return {
+    l2ChainId: int('l2ChainId'),
+    inbox: address('inbox'),
+    batcher: address('batcher'),
+    l1Start: int('l1Start'),
+    genesisTimestamp: int('genesisTimestamp'),
+    factory: address('factory'),
+    ...eigenda,
+  };
 }
 
 export function formatRollupConfig(c: RollupConfig): string {
@@ -84,9 +123,23 @@ export function nodeChainView(node: DevnetNode): MetisChainView {
   };
 }
 
+/** The L2 node's reports as challenger metrics: DA fetch errors and skipped data by source, replay gas and seconds. */
+export function nodeMetricsObserver(metrics: ChallengerMetrics): DevnetNodeObserver {
+  return {
+    daFetchFailed: (source) => metrics.daFetchErrors.inc({ source }),
+    payloadSkipped: (source) => metrics.daPayloadsSkipped.inc({ source }),
+    blockExecuted: (_block, gasUsed, seconds) => {
+      metrics.replayGas.inc(Number(gasUsed));
+      metrics.replaySeconds.inc(seconds);
+    },
+  };
+}
+
 export interface DaemonOptions {
   readonly l1RpcUrl: string;
   readonly beaconUrl?: string;
+  /** EigenDA proxies and the SRS for the chain's alt-DA certificates (none: they are skipped, each logged). */
+  readonly eigenda?: { readonly proxyUrls: readonly string[]; readonly srs: G1Srs };
   readonly rollup: RollupConfig;
   readonly dataDir: string;
   readonly l1: { readonly public: PublicClient; readonly wallet: WalletClient<Transport, Chain, Account> };
@@ -121,6 +174,8 @@ export class ChallengeDaemon {
       dataDir: join(o.dataDir, 'l2'),
       genesisTimestamp: o.rollup.genesisTimestamp,
       logger: o.logger.child({ part: 'l2-node' }),
+      ...(o.eigenda === undefined ? {} : { eigenda: o.eigenda }),
+      observer: nodeMetricsObserver(o.metrics),
     });
     const view = nodeChainView(node);
     const logger = o.logger;
@@ -160,6 +215,8 @@ export class ChallengeDaemon {
     this.metrics.l2BlocksDerived.inc(sync.derived);
     this.metrics.l1Reorgs.inc(sync.reorgs);
     if (sync.derived > 0 || sync.reorgs > 0) this.logger.info({ l1Head: Number(sync.l1Head), l2Head: Number(sync.l2Head), derived: sync.derived, reorgs: sync.reorgs }, 'followed L1');
+    // The node logged the failure; games on blocks already derived are still played.
+    if (sync.daFailure !== null) this.logger.warn({ source: sync.daFailure.source, l1Block: Number(sync.daFailure.l1Block), l2Head: Number(sync.l2Head) }, 'L2 derivation stalled on DA: retrying next tick');
     const play = await this.challenger.tick();
     return { sync, play };
   }

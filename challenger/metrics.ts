@@ -52,12 +52,20 @@ export interface ChallengerMetrics {
   readonly l1Reorgs: Counter;
   readonly tracesBuilt: Counter;
   readonly traceSteps: Counter;
+  /** Replay speed: gas and seconds of L2 blocks re-executed (rate(gas) / rate(seconds) = gas/s). */
+  readonly replayGas: Counter;
+  readonly replaySeconds: Counter;
+  /** L1 blocks whose batcher data could not be fetched (retried), by source: beacon, eigenda, l1. */
+  readonly daFetchErrors: Counter<'source'>;
+  /** Batcher data dropped for good (invalid blob, data not matching its certificate, wrong sender), by source. */
+  readonly daPayloadsSkipped: Counter<'source'>;
 }
 
 export function challengerMetrics(registry: Registry = new Registry()): ChallengerMetrics {
   const g = (name: string, help: string): Gauge => new Gauge({ name, help, registers: [registry] });
   const c = (name: string, help: string): Counter => new Counter({ name, help, registers: [registry] });
   const byType = (name: string, help: string): Counter<'type'> => new Counter({ name, help, labelNames: ['type'], registers: [registry] });
+  const bySource = (name: string, help: string): Counter<'source'> => new Counter({ name, help, labelNames: ['source'], registers: [registry] });
   return {
     registry,
     l1Head: g('hyperion_challenger_l1_head', 'latest L1 block the challenger has seen'),
@@ -75,6 +83,10 @@ export function challengerMetrics(registry: Registry = new Registry()): Challeng
     l1Reorgs: c('hyperion_challenger_l1_reorgs_total', 'L1 reorgs the L2 node rolled back'),
     tracesBuilt: c('hyperion_challenger_traces_built_total', 'MetisVM block step traces built for disputes'),
     traceSteps: c('hyperion_challenger_trace_steps_total', 'MetisVM steps committed in those traces (rate: tracing speed)'),
+    replayGas: c('hyperion_challenger_replay_gas_total', 'gas of the L2 blocks re-executed by the L2 node (rate over rate of the seconds: replay gas/s)'),
+    replaySeconds: c('hyperion_challenger_replay_seconds_total', 'seconds MetisVM spent re-executing those L2 blocks'),
+    daFetchErrors: bySource('hyperion_challenger_da_fetch_errors_total', 'L1 blocks whose batcher data could not be fetched, retried on the next sync (source: beacon, eigenda, l1)'),
+    daPayloadsSkipped: bySource('hyperion_challenger_da_payloads_skipped_total', 'batcher data dropped for good, each logged with its reason (source: beacon, eigenda, l1)'),
   };
 }
 

@@ -1,7 +1,12 @@
 // The devnet batcher: a run of sequenced L2 blocks → batches (span by default) → one compressed
 // channel → frames → blobs, posted to the batch inbox on L1 as type-3 transactions from the
-// batcher key, each waited for. The node's derivation reads them back from the inbox.
+// batcher key, each waited for. With EigenDA, each frame payload is dispersed through an
+// eigenda-proxy instead and its certificate goes to the inbox as calldata (`0x01 ‖ commitment`,
+// OP alt-DA). The node's derivation reads them back from the inbox.
 import { createPublicClient, createWalletClient, http, type Kzg } from 'viem';
+import { DERIVATION_VERSION_ALT_DA } from '../da/retrieval/batcher.js';
+import { BYTES_PER_CHUNK } from '../da/eigenda/codec.js';
+import type { EigenDAClient } from '../da/eigenda/client.js';
 import { privateKeyToAccount } from 'viem/accounts';
 import { encodeBlob, MAX_BLOB_DATA_SIZE } from '../da/blob/codec.js';
 import { ckzg } from '../da/blob/kzg.js';
@@ -40,6 +45,15 @@ export interface PostedBatcherTx {
   readonly l1Block: bigint;
   readonly blobs: number;
   readonly versionedHashes: readonly Hex[];
+  /** EigenDA: the proxy commitment sent as calldata (after the 0x01 alt-DA byte). */
+  readonly commitment?: Hex;
+}
+
+export interface EigenDABatcherOptions extends BatcherOptions {
+  /** The proxy client; it checks every certificate it gets against the payload sent. */
+  readonly eigenda: EigenDAClient;
+  /** SRS points the watchers load: a blob may not have more symbols than that. */
+  readonly srsPoints: number;
 }
 
 export interface PostedChannel {
@@ -62,6 +76,12 @@ export function toL2BlockInput(block: SealedBlock): L2BlockInput {
 
 /** The blobs (131072 bytes each) carrying `blocks` as one channel. */
 export function channelBlobs(blocks: readonly SealedBlock[], opts: Omit<BatcherOptions, 'l1RpcUrl' | 'privateKey' | 'inbox'>): { channelId: Uint8Array; blobs: Uint8Array[] } {
+  const { channelId, payloads } = channelPayloads(blocks, opts);
+  return { channelId, blobs: payloads.map((p) => encodeBlob(p)) };
+}
+
+/** The batcher payloads (version byte 0, then frames) carrying `blocks` as one channel. */
+export function channelPayloads(blocks: readonly SealedBlock[], opts: Omit<BatcherOptions, 'l1RpcUrl' | 'privateKey' | 'inbox'>): { channelId: Uint8Array; payloads: Uint8Array[] } {
   if (blocks.length === 0) throw new BatcherError('nothing to batch');
   for (let i = 1; i < blocks.length; i++) {
     if (blocks[i]!.number !== blocks[i - 1]!.number + 1n) throw new BatcherError(`blocks ${blocks[i - 1]!.number} and ${blocks[i]!.number} are not consecutive`);
@@ -75,7 +95,46 @@ export function channelBlobs(blocks: readonly SealedBlock[], opts: Omit<BatcherO
     maxPayloadSize: opts.maxPayloadSize ?? MAX_BLOB_DATA_SIZE,
     span: { genesisTimestamp: opts.genesisTimestamp, blockTime: DEVNET_BLOCK_TIME, chainId: DEVNET_CHAIN_ID, firstOriginChanged: false },
   });
-  return { channelId, blobs: out.payloads.map((p) => encodeBlob(p)) };
+  return { channelId, payloads: [...out.payloads] };
+}
+
+/** The largest payload an EigenDA blob of at most `srsPoints` symbols carries (one symbol is the header). */
+export function maxEigenDAPayload(srsPoints: number): number {
+  let symbols = 1;
+  while (symbols * 2 <= srsPoints) symbols *= 2;
+  if (symbols < 2) throw new BatcherError(`an SRS of ${srsPoints} point(s) cannot commit to any EigenDA payload`);
+  return (symbols - 1) * BYTES_PER_CHUNK;
+}
+
+/**
+ * Posts `blocks` as one channel through EigenDA: each frame payload dispersed through the proxy,
+ * each certificate sent to the inbox as alt-DA calldata; returns where they landed.
+ */
+export async function postBlocksEigenDA(blocks: readonly SealedBlock[], opts: EigenDABatcherOptions): Promise<PostedChannel> {
+  const limit = maxEigenDAPayload(opts.srsPoints);
+  const { channelId, payloads } = channelPayloads(blocks, { ...opts, maxPayloadSize: Math.min(opts.maxPayloadSize ?? limit, limit) });
+  const transactions: PostedBatcherTx[] = [];
+  for (const payload of payloads) {
+    const commitment = await opts.eigenda.put(payload, { mode: 'op-generic' });
+    const calldata = new Uint8Array(1 + commitment.length);
+    calldata[0] = DERIVATION_VERSION_ALT_DA;
+    calldata.set(commitment, 1);
+    const tx = await sendCalldata(opts.l1RpcUrl, opts.privateKey, opts.inbox ?? DEVNET_BATCH_INBOX, calldata);
+    transactions.push({ ...tx, commitment: bytesToHex(commitment) });
+  }
+  return { channelId: bytesToHex(channelId), frames: payloads.length, transactions };
+}
+
+/** One plain (type-2) transaction carrying `data` to `to`, waited for. */
+export async function sendCalldata(l1RpcUrl: string, privateKey: Hex, to: Address, data: Uint8Array): Promise<PostedBatcherTx> {
+  const account = privateKeyToAccount(privateKey);
+  const transport = http(l1RpcUrl, { timeout: 120_000 });
+  const wallet = createWalletClient({ account, transport });
+  const client = createPublicClient({ transport });
+  const txHash = await wallet.sendTransaction({ chain: null, to, data: bytesToHex(data) });
+  const receipt = await client.waitForTransactionReceipt({ hash: txHash, pollingInterval: 50 });
+  if (receipt.status !== 'success') throw new BatcherError(`batcher transaction ${txHash} reverted`);
+  return { txHash, l1Block: receipt.blockNumber, blobs: 0, versionedHashes: [] };
 }
 
 /** Posts `blocks` as one channel in blob transactions to the inbox; returns where they landed. */

@@ -1,15 +1,16 @@
 // The devnet's verifier node, what the watcher runs: it walks L1, reads the batcher's blobs from
-// the inbox (KZG-checked), derives L2 blocks with the OP pipeline, checks each batch against its
+// the inbox (KZG-checked) or its EigenDA certificates (commitment-checked), derives L2 blocks with the OP pipeline, checks each batch against its
 // own head and L1 (parent, timestamp, epoch, sequencing window), and re-executes it with MetisVM
 // on its own state built from genesis, never trusting the sequencer. Per L1 block everything it
 // learnt is one level batch; on reopen it resumes, on an L1 reorg it rolls back and re-derives.
 import type { Logger } from 'pino';
 import type { VerifiedOutput } from '../challenger/output-root.js';
-import { BlobFetcher } from '../da/blob/fetcher.js';
+import { BlobFetcher, BlobNotFoundError } from '../da/blob/fetcher.js';
+import { EigenDAClient, EigenDARequestError, EigenDAUnavailableError, type G1Srs } from '../da/eigenda/index.js';
 import { DerivationPipeline, type DerivedBatch } from '../da/derivation/index.js';
-import { fetchL1Block, retrieveBatcherData, type L1Block } from '../da/retrieval/index.js';
+import { fetchL1Block, retrieveBatcherData, type L1Block, type SkippedBatcherData } from '../da/retrieval/index.js';
 import type { BlockHeader } from '../vm/block/header.js';
-import { RpcClient, type Rpc } from '../vm/rpc/client.js';
+import { RpcClient, RpcUnavailableError, type Rpc } from '../vm/rpc/client.js';
 import { hash32, obj, quantity, quantityHex } from '../vm/rpc/validate.js';
 import type { PersistentState } from '../vm/state/persistent.js';
 import type { Address } from '../vm/util/address.js';
@@ -34,6 +35,29 @@ export interface DevnetNodeOptions {
   readonly channelTimeout?: number;
   /** SEQUENCING_WINDOW: a batch must land within this many L1 blocks of its epoch. Default 3600. */
   readonly sequencingWindow?: bigint;
+  /** eigenda-proxy URLs (tried in order) and the SRS to check certificates with; without it alt-DA commitments are skipped. */
+  readonly eigenda?: { readonly proxyUrls: readonly string[]; readonly srs: G1Srs };
+  readonly observer?: DevnetNodeObserver;
+}
+
+/** Where batcher data comes from: the beacon API (blobs), an EigenDA proxy, the L1 RPC (blocks, calldata). */
+export type DaSource = 'beacon' | 'eigenda' | 'l1';
+
+/** What the node reports as it goes (the challenge daemon turns it into metrics). */
+export interface DevnetNodeObserver {
+  /** Data of an L1 block could not be had; the block is retried on the next sync. */
+  daFetchFailed?(source: DaSource, l1Block: bigint, error: Error): void;
+  /** Batcher data dropped for good (logged with the reason too). */
+  payloadSkipped?(source: DaSource, skipped: SkippedBatcherData): void;
+  /** One L2 block re-executed: its gas and the seconds MetisVM took. */
+  blockExecuted?(l2Block: bigint, gasUsed: bigint, seconds: number): void;
+}
+
+/** A DA fetch failure that stopped a sync at an L1 block (retried by the next sync). */
+export interface DaFetchFailure {
+  readonly source: DaSource;
+  readonly l1Block: bigint;
+  readonly message: string;
 }
 
 /** An L2 block as the step prover wants it: its header, raw transactions and its parent's header. */
@@ -59,6 +83,8 @@ export interface SyncResult {
   readonly derived: number;
   /** L1 reorgs this call rolled back. */
   readonly reorgs: number;
+  /** Set when the sync stopped early because an L1 block's data could not be fetched. */
+  readonly daFailure: DaFetchFailure | null;
 }
 
 export class DevnetNodeError extends Error {
@@ -84,6 +110,7 @@ export class DevnetNode {
     private readonly opts: DevnetNodeOptions,
     private readonly rpc: Rpc,
     private readonly blobs: BlobFetcher,
+    private readonly eigenda: EigenDAClient | null,
     private readonly state: PersistentState,
     private readonly store: BlockStore,
     private tip: StoredBlock,
@@ -105,7 +132,9 @@ export class DevnetNode {
         backoffMs: 200,
         log: opts.logger,
       });
-      const node = new DevnetNode(opts, rpc, blobs, state, store, tip, await store.l1Cursor());
+      // Few retries inside the client: a failed block is retried by the next sync anyway.
+      const eigenda = opts.eigenda === undefined ? null : new EigenDAClient({ proxyUrls: opts.eigenda.proxyUrls, srs: opts.eigenda.srs, retries: 1, backoffMs: 200, log: opts.logger });
+      const node = new DevnetNode(opts, rpc, blobs, eigenda, state, store, tip, await store.l1Cursor());
       await node.loadRecentHashes();
       node.resetPipeline();
       opts.logger.info({ l2Head: tip.number, l1Cursor: node.cursor }, 'devnet node opened');
@@ -188,6 +217,8 @@ export class DevnetNode {
           block = await fetchL1Block(this.rpc, n);
         } catch (e) {
           if (e instanceof Error && e.name === 'L1BlockNotFoundError') break; // the chain shrank under us
+          const failure = this.daFailure(e, n);
+          if (failure !== null) return { l1Head: this.cursor, l2Head: this.tip.number, derived: Number(this.tip.number - derivedFloor), reorgs, daFailure: failure };
           throw e;
         }
         const prev = n > this.opts.l1Start ? await this.store.l1Hash(n - 1n) : null;
@@ -195,11 +226,32 @@ export class DevnetNode {
           reorged = true;
           break;
         }
-        await this.processL1(block);
+        try {
+          await this.processL1(block);
+        } catch (e) {
+          // Nothing of the block was kept (retrieval comes first): the next sync starts again at it.
+          const failure = this.daFailure(e, n);
+          if (failure !== null) return { l1Head: this.cursor, l2Head: this.tip.number, derived: Number(this.tip.number - derivedFloor), reorgs, daFailure: failure };
+          throw e;
+        }
       }
       if (!reorged) break;
     }
-    return { l1Head: this.cursor, l2Head: this.tip.number, derived: Number(this.tip.number - derivedFloor), reorgs };
+    return { l1Head: this.cursor, l2Head: this.tip.number, derived: Number(this.tip.number - derivedFloor), reorgs, daFailure: null };
+  }
+
+  /** A data-availability failure worth retrying (reported and logged), or null for any other error. */
+  private daFailure(e: unknown, l1Block: bigint): DaFetchFailure | null {
+    let source: DaSource;
+    if (e instanceof BlobNotFoundError) source = 'beacon';
+    // A 4xx refusal will likely repeat, but dropping the data would fork us off the chain: retried, loudly.
+    else if (e instanceof EigenDAUnavailableError || e instanceof EigenDARequestError) source = 'eigenda';
+    else if (e instanceof RpcUnavailableError) source = 'l1';
+    else return null;
+    const err = e as Error;
+    this.opts.observer?.daFetchFailed?.(source, l1Block, err);
+    this.opts.logger.warn({ source, l1Block: Number(l1Block), err: err.message }, 'DA fetch failed: the L1 block is retried on the next sync');
+    return { source, l1Block, message: err.message };
   }
 
   /** The newest stored L1 block still on the chain, when the stored cursor no longer is; else null. */
@@ -263,8 +315,14 @@ export class DevnetNode {
   private async processL1(block: L1Block): Promise<void> {
     const log = this.opts.logger;
     const n = block.number;
-    const retrieved = await retrieveBatcherData(block, { inbox: this.opts.inbox, batchers: [this.opts.batcher] }, { blobs: this.blobs });
-    for (const s of retrieved.skipped) log.warn({ l1Block: s.l1Block, tx: s.txHash, reason: s.reason }, 'batcher data skipped');
+    const retrieved = await retrieveBatcherData(block, { inbox: this.opts.inbox, batchers: [this.opts.batcher] }, { blobs: this.blobs, ...(this.eigenda === null ? {} : { eigenda: this.eigenda }) });
+    // A replayed block (restart, reorg) reports its skips again; count them only the first time.
+    const fresh = this.cursor === null || n > this.cursor;
+    for (const s of retrieved.skipped) {
+      const source: DaSource = s.origin === 'alt-da' ? 'eigenda' : s.origin === 'blob' ? 'beacon' : 'l1';
+      log.warn({ l1Block: s.l1Block, tx: s.txHash, source, reason: s.reason }, `batcher data skipped: ${s.reason}`);
+      if (fresh) this.opts.observer?.payloadSkipped?.(source, s);
+    }
     const result = await this.pipeline.addL1Block(Number(n), retrieved.payloads.map((p) => p.data));
     for (const ev of result.events) log.warn({ ...ev }, `derivation dropped data: ${ev.reason}`);
     this.pipelineNext = n + 1n;
@@ -282,6 +340,7 @@ export class DevnetNode {
           continue;
         }
         let built;
+        const started = performance.now();
         try {
           built = await buildBlock(this.state, parent.header, attrs, batch.transactions, hashLookup(this.hashes));
         } catch (e) {
@@ -289,6 +348,7 @@ export class DevnetNode {
           log.warn({ l1Block: n, channel: batch.channelId, reason: e.message }, 'batch dropped: invalid block');
           continue;
         }
+        this.opts.observer?.blockExecuted?.(built.block.number, built.block.header.gasUsed, (performance.now() - started) / 1000);
         for (const w of built.result.warnings) log.warn({ l2Block: built.block.number }, w);
         parent = { ...built.block, derivedFrom: l1 };
         derived.push(parent);

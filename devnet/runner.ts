@@ -1,6 +1,6 @@
 // The whole devnet on one machine, in rounds: anvil (Prague) as L1 with the dispute system; the
 // sequencer builds L2 blocks of the generated load; the batcher posts each round's blocks as one
-// blob channel; the proposer creates a game every K blocks (honest roots, or some lies from a
+// channel (in blobs, or through EigenDA with the certificates as calldata); the proposer creates a game every K blocks (honest roots, or some lies from a
 // faulty proposer); the caller's watcher (the honest challenger, a dishonest actor…) ticks; when
 // a round passes with no move, anvil time is warped past the clocks; expired games are resolved.
 // It stops once every game is resolved (or after a cap) and sums up the games from L1.
@@ -20,7 +20,8 @@ import { bisectionGameArtifact } from '../contracts/artifacts.js';
 import { GAME_STATUSES, l1Clients, sendCall, type GameStatus, type L1Clients } from '../contracts/deploy.js';
 import { addressOfPrivateKey } from '../vm/tx/index.js';
 import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
-import { DEVNET_BATCH_INBOX, postBlocks } from './batcher.js';
+import { EigenDAClient, type G1Srs } from '../da/eigenda/index.js';
+import { DEVNET_BATCH_INBOX, postBlocks, postBlocksEigenDA, type PostedChannel } from './batcher.js';
 import { nextL1Origin, type L1BlockInfo } from './chain.js';
 import { deployDevnetL1, type DevnetGameParams, type DevnetL1 } from './l1.js';
 import { LoadGenerator, type LoadOptions } from './load.js';
@@ -42,6 +43,11 @@ export class DevnetRunError extends Error {
   override readonly name = 'DevnetRunError';
 }
 
+/** Where the batcher puts the channels: EIP-4844 blobs, or EigenDA (certificates as inbox calldata). */
+export type DevnetDa =
+  | { readonly kind: 'blobs' }
+  | { readonly kind: 'eigenda'; readonly proxyUrls: readonly string[]; readonly srs: G1Srs };
+
 /** Something the caller plugs in; `tick` runs once per round, after the proposer. */
 export interface DevnetWatcher {
   tick(): Promise<void>;
@@ -59,6 +65,7 @@ export interface DevnetContext {
   readonly inbox: Address;
   readonly batcher: Address;
   readonly proposer: Address;
+  readonly da: DevnetDa;
   /** Funded L1 keys nobody in the runner uses (for challengers and other actors). */
   readonly freeKeys: readonly Hex[];
   readonly sequencer: Sequencer;
@@ -101,6 +108,8 @@ export interface DevnetRunOptions {
   readonly maxRounds?: number;
   /** Load seed (default 1). */
   readonly seed?: number;
+  /** Default blobs. */
+  readonly da?: DevnetDa;
   readonly load?: Partial<LoadOptions>;
   /** Overrides of the devnet game parameters. */
   readonly game?: Partial<DevnetGameParams>;
@@ -181,6 +190,13 @@ export async function runDevnet(options: DevnetRunOptions, hooks: DevnetHooks = 
     log.info({ factory: l1.factory, implementation: l1.implementation, verifier: l1.verifier, gameType: l1.game.gameType, anchorRoot: genesisRoot }, 'L1 dispute system deployed');
     const l1Start = l1.deployedAt + 1n;
 
+    const da: DevnetDa = options.da ?? { kind: 'blobs' };
+    const eigenda = da.kind === 'eigenda' ? new EigenDAClient({ proxyUrls: da.proxyUrls, srs: da.srs, retries: 2, backoffMs: 200, log }) : null;
+    const post = (blocks: readonly SealedBlock[]): Promise<PostedChannel> => {
+      const common = { l1RpcUrl: rpcUrl, privateKey: keys[BATCHER]!, genesisTimestamp };
+      if (da.kind === 'eigenda') return postBlocksEigenDA(blocks, { ...common, eigenda: eigenda!, srsPoints: da.srs.points.length });
+      return postBlocks(blocks, common);
+    };
     let safeHead = 0n;
     const lie = options.lieFor ?? defaultLie();
     const truth = async (block: bigint): Promise<Hex> => {
@@ -215,6 +231,7 @@ export async function runDevnet(options: DevnetRunOptions, hooks: DevnetHooks = 
       inbox: DEVNET_BATCH_INBOX,
       batcher: addressOfPrivateKey(keys[BATCHER]!),
       proposer: proposerClients.wallet.account.address,
+      da,
       freeKeys: keys.slice(PROPOSER + 1),
       sequencer: seq,
       logger: log,
@@ -236,9 +253,9 @@ export async function runDevnet(options: DevnetRunOptions, hooks: DevnetHooks = 
         built.push(block);
       }
       if (built.length > 0) {
-        const posted = await postBlocks(built, { l1RpcUrl: rpcUrl, privateKey: keys[BATCHER]!, genesisTimestamp });
+        const posted = await post(built);
         safeHead = built[built.length - 1]!.number;
-        log.info({ from: built[0]!.number, to: safeHead, channel: posted.channelId, l1Blocks: posted.transactions.map((t) => t.l1Block), blobs: posted.frames }, 'batch posted');
+        log.info({ from: built[0]!.number, to: safeHead, channel: posted.channelId, da: da.kind, l1Blocks: posted.transactions.map((t) => t.l1Block), frames: posted.frames }, 'batch posted');
       }
 
       await proposer.poll();

@@ -4,10 +4,10 @@
 // `hyperion-verify devnet` and `demo` run.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Address, Hex } from 'viem';
-import { ChallengeDaemon, formatRollupConfig, type RollupConfig } from '../challenger/daemon.js';
+import { ChallengeDaemon, formatRollupConfig, loadEigenDASrs, type RollupConfig } from '../challenger/daemon.js';
 import { challengerMetrics, type ChallengerMetrics } from '../challenger/metrics.js';
 import { l1Clients, type L1Clients } from '../contracts/deploy.js';
 import { GameAgent } from '../prover/game/agent.js';
@@ -18,9 +18,11 @@ import { dishonestAccessor, prepareLie, type CorruptedTrace } from '../prover/me
 import { bigIntToBytes, bytesToHex, concatBytes } from '../vm/util/bytes.js';
 import { keccak256 } from '../vm/util/hash.js';
 import { DEVNET_CHAIN_ID, DEVNET_RULES } from './chain.js';
+import type { G1Srs } from '../da/eigenda/index.js';
+import { startEigenDAMemstore, type Memstore } from './eigenda-memstore.js';
 import { DEVNET_SPLIT_DEPTH } from './l1.js';
 import type { Proposal } from './proposer.js';
-import { runDevnet, type DevnetContext, type DevnetRunOptions, type DevnetSummary, type DevnetWatcher } from './runner.js';
+import { runDevnet, type DevnetDa, type DevnetContext, type DevnetRunOptions, type DevnetSummary, type DevnetWatcher } from './runner.js';
 import type { Sequencer } from './sequencer.js';
 
 export interface ScenarioOptions {
@@ -35,12 +37,18 @@ export interface ScenarioOptions {
   readonly game?: DevnetRunOptions['game'];
   /** Close the watch daemon and open it again on its data dir every N of its ticks (restart testing). */
   readonly restartWatcherEvery?: number;
+  /** The in-process watcher's metrics (default: its own registry). */
+  readonly metrics?: ChallengerMetrics;
+  /** Where batches go (default blobs); eigenda starts the devnet's own EigenDA proxy (memstore) on 127.0.0.1. */
+  readonly da?: 'blobs' | 'eigenda';
+  /** The EigenDA G1 SRS file (gnark-compressed), needed with da eigenda: the proxy commits with it, the watcher checks with it. */
+  readonly eigendaSrs?: string;
+  /** That file's points, when the caller has loaded them already. */
+  readonly srs?: G1Srs;
   /**
    * Run the honest watcher as something else than the in-process daemon, once per round (e.g.
    * `watch --mode challenge --once` as a child process on the same data dir).
    */
-  /** The in-process watcher's metrics (default: its own registry). */
-  readonly metrics?: ChallengerMetrics;
   readonly externalWatcher?: (w: { readonly rollupFile: string; readonly dataDir: string; readonly l1RpcUrl: string; readonly privateKey: Hex }) => Promise<void>;
   readonly logger: Logger;
 }
@@ -56,8 +64,23 @@ function pickStep(seed: number, block: bigint, candidates: readonly number[]): n
   return candidates[Number(BigInt(bytesToHex(h)) % BigInt(candidates.length))]!;
 }
 
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
 export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
   const log = o.logger;
+  if (o.da === 'eigenda' && o.eigendaSrs === undefined) throw new ScenarioError('EigenDA needs an SRS file (eigendaSrs)');
+  if (o.da !== 'eigenda' && o.eigendaSrs !== undefined) throw new ScenarioError('an EigenDA SRS applies to da eigenda only');
+  // Loaded before anything starts: a bad SRS file fails fast.
+  const srsPath = o.eigendaSrs === undefined ? undefined : resolve(o.eigendaSrs);
+  const srs = srsPath === undefined ? undefined : (o.srs ?? (await loadEigenDASrs(srsPath)));
+  let proxy: Memstore | null = null;
+  if (srs !== undefined) {
+    proxy = await startEigenDAMemstore({ srs });
+    log.info({ url: proxy.url, srsPoints: srs.points.length }, 'EigenDA proxy started (memstore: payloads kept in memory, real KZG commitments)');
+  }
+  const da: DevnetDa = proxy === null || srs === undefined ? { kind: 'blobs' } : { kind: 'eigenda', proxyUrls: [proxy.url], srs };
   const tempDir = o.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'hyperion-devnet-')) : null;
   const dataDir = o.dataDir ?? tempDir!;
   await mkdir(dataDir, { recursive: true });
@@ -81,7 +104,16 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
 
   const watcher = async (c: DevnetContext): Promise<DevnetWatcher> => {
     ctx = c;
-    const rollup: RollupConfig = { l2ChainId: DEVNET_CHAIN_ID, inbox: c.inbox, batcher: c.batcher, l1Start: c.l1Start, genesisTimestamp: c.genesisTimestamp, factory: c.l1.factory };
+    const rollup: RollupConfig = {
+      l2ChainId: DEVNET_CHAIN_ID,
+      inbox: c.inbox,
+      batcher: c.batcher,
+      l1Start: c.l1Start,
+      genesisTimestamp: c.genesisTimestamp,
+      factory: c.l1.factory,
+      // A separate `watch` on this devnet finds the proxy (alive while the devnet runs) and the SRS here.
+      ...(da.kind === 'eigenda' && srsPath !== undefined ? { eigendaProxy: [...da.proxyUrls], eigendaSrs: srsPath } : {}),
+    };
     await writeFile(join(dataDir, 'rollup.json'), formatRollupConfig(rollup));
     const honestKey = c.freeKeys[0];
     const liarKey = c.freeKeys[1];
@@ -89,12 +121,20 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
     const honest = l1Clients(c.l1RpcUrl, honestKey, { pollingIntervalMs: 20 });
     const metrics = o.metrics ?? challengerMetrics();
     const open = (): Promise<ChallengeDaemon> =>
-      ChallengeDaemon.open({ l1RpcUrl: c.l1RpcUrl, rollup, dataDir: join(dataDir, 'watcher'), l1: honest, logger: log.child({ actor: 'watcher' }), metrics });
+      ChallengeDaemon.open({
+        l1RpcUrl: c.l1RpcUrl,
+        rollup,
+        dataDir: join(dataDir, 'watcher'),
+        l1: honest,
+        logger: log.child({ actor: 'watcher' }),
+        metrics,
+        ...(da.kind === 'eigenda' ? { eigenda: { proxyUrls: da.proxyUrls, srs: da.srs } } : {}),
+      });
     const external = o.externalWatcher;
     const rollupFile = join(dataDir, 'rollup.json');
     let daemon = external === undefined ? await open() : null;
     let ticks = 0;
-    log.info({ watcher: honest.wallet.account.address, dataDir: join(dataDir, 'watcher') }, 'watch daemon started (challenge mode: its own L2 node from L1 blobs)');
+    log.info({ watcher: honest.wallet.account.address, dataDir: join(dataDir, 'watcher'), da: da.kind }, `watch daemon started (challenge mode: its own L2 node from L1 ${da.kind === 'eigenda' ? 'EigenDA certificates' : 'blobs'})`);
     const liar: L1Clients = l1Clients(c.l1RpcUrl, liarKey, { pollingIntervalMs: 20 });
     const liarAgents = new Map<Address, GameAgent>();
     const liarLog = log.child({ actor: 'faulty-proposer' });
@@ -143,6 +183,7 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
         lieFor,
         exitWhenResolved: o.exitWhenResolved,
         seed: o.seed,
+        da,
         dataDir: join(dataDir, 'run'),
         logger: log,
         ...(o.proposalInterval === undefined ? {} : { proposalInterval: o.proposalInterval }),
@@ -159,6 +200,7 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
       },
     );
   } finally {
+    await proxy?.stop();
     if (tempDir !== null) await rm(tempDir, { recursive: true, force: true });
   }
 }

@@ -1,10 +1,13 @@
 // `hyperion-verify devnet`: a local Hyperion devnet on one machine: anvil as L1 with the dispute
-// contracts, a MetisVM sequencer, a batcher posting blobs, a proposer (optionally faulty) and
+// contracts, a MetisVM sequencer, a batcher posting blobs (or EigenDA certificates through the
+// devnet's own memstore proxy), a proposer (optionally faulty) and
 // the watch daemon in challenge mode, which derives the L2 chain from L1 alone and disputes
 // every wrong output root. Events go to the log as they happen; the summary to stdout.
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { runScenario } from '../../devnet/scenario.js';
+import { loadEigenDASrs } from '../../challenger/daemon.js';
+import { EigenDASrsError, type G1Srs } from '../../da/eigenda/index.js';
 import type { DevnetSummary } from '../../devnet/runner.js';
 import { contextOf } from '../context.js';
 import { parseNonNegativeInt } from '../options.js';
@@ -19,6 +22,8 @@ interface DevnetOpts {
   seed: number;
   proposalInterval: number;
   maxRounds?: number;
+  da: 'blobs' | 'eigenda';
+  eigendaSrs?: string;
 }
 
 /** The summary the issue's scenario runner reads (the per-game list stays in the log). */
@@ -46,16 +51,32 @@ export function registerDevnetCommand(program: Command): void {
     .option('--seed <n>', 'load and lie seed', parseNonNegativeInt, 1)
     .option('--proposal-interval <k>', 'a game every K L2 blocks', parseNonNegativeInt, 4)
     .option('--max-rounds <n>', 'give up after N rounds', parseNonNegativeInt)
+    .addOption(new Option('--da <layer>', 'blobs: EIP-4844 blob transactions; eigenda: each channel dispersed through a local EigenDA memstore proxy, its certificate as inbox calldata').choices(['blobs', 'eigenda']).default('blobs'))
+    .option('--eigenda-srs <path>', 'with --da eigenda: the EigenDA G1 SRS file (gnark-compressed points) the proxy commits with and the watcher checks with')
     .action(async (opts: DevnetOpts, cmd: Command) => {
       const { log } = contextOf(cmd);
       if (opts.blocks < 1) throw new UsageError('--blocks must be at least 1');
       if (opts.proposalInterval < 1) throw new UsageError('--proposal-interval must be at least 1');
+      if (opts.da === 'eigenda' && opts.eigendaSrs === undefined) throw new UsageError('--da eigenda needs --eigenda-srs PATH (the G1 SRS its KZG commitments are made and checked with)');
+      if (opts.da !== 'eigenda' && opts.eigendaSrs !== undefined) throw new UsageError('--eigenda-srs applies to --da eigenda only');
+      let srs: G1Srs | undefined;
+      if (opts.eigendaSrs !== undefined) {
+        try {
+          srs = await loadEigenDASrs(opts.eigendaSrs);
+        } catch (e) {
+          if (e instanceof EigenDASrsError) throw new UsageError(`--eigenda-srs: ${e.message}`);
+          throw e;
+        }
+      }
       const summary = await runScenario({
         blocks: opts.blocks,
         faultyProposer: opts.faultyProposer === true,
         exitWhenResolved: opts.exitWhenResolved === true,
         seed: opts.seed,
         proposalInterval: opts.proposalInterval,
+        da: opts.da,
+        ...(opts.eigendaSrs === undefined ? {} : { eigendaSrs: opts.eigendaSrs }),
+        ...(srs === undefined ? {} : { srs }),
         ...(opts.maxRounds === undefined ? {} : { maxRounds: opts.maxRounds }),
         ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
         logger: log,

@@ -1,8 +1,10 @@
-// `hyperion-verify watch`: the challenger daemon. Today its watch-only mode: follow the L1 dispute
-// game factory and check every game's root claim against the output root of its L2 block,
-// re-executed statelessly here; alert on every invalid one. Logs carry the game id; Prometheus
-// metrics on --metrics-port.
-import { Option, type Command } from 'commander';
+// `hyperion-verify watch`: the challenger daemon, in two modes. watch-only follows the L1 dispute
+// game factory and checks every game's root claim against the output root of its L2 block,
+// re-executed statelessly from an L2 RPC; every invalid one is an alert. challenge derives the L2
+// chain from L1 alone (blobs from a beacon API, EigenDA certificates through eigenda-proxy, both
+// checked) into its own MetisVM state and plays every reachable game on L1, journaling each
+// transaction. Logs carry the game id; Prometheus metrics on --metrics-port.
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createPublicClient, defineChain, http, type Address, type Chain } from 'viem';
 import { foundry } from 'viem/chains';
 import type { Logger } from 'pino';
@@ -13,7 +15,8 @@ import { createRpcReplaySource, isAnvil, rpcChainId } from '../../vm/replay/rpc-
 import { L1Factory } from '../../prover/l1/factory.js';
 import { Watcher } from '../../challenger/watcher.js';
 import { challengerMetrics, serveMetrics, watcherMetrics } from '../../challenger/metrics.js';
-import { ChallengeDaemon, RollupConfigError, readRollupConfig, type RollupConfig } from '../../challenger/daemon.js';
+import { ChallengeDaemon, RollupConfigError, loadEigenDASrs, readRollupConfig, type RollupConfig } from '../../challenger/daemon.js';
+import { EigenDASrsError, type G1Srs } from '../../da/eigenda/index.js';
 import { l1Clients } from '../../contracts/deploy.js';
 import { PRIVATE_KEY_ENV, resolvePrivateKey } from './game.js';
 import { contextOf } from '../context.js';
@@ -26,6 +29,8 @@ interface WatchOpts {
   l2Rpc?: string;
   factory?: Address;
   beacon?: string;
+  eigendaProxy?: string[];
+  eigendaSrs?: string;
   rollupConfig?: string;
   dataDir?: string;
   privateKey?: string;
@@ -53,6 +58,8 @@ export function registerWatchCommand(program: Command): void {
     .addOption(new Option('--mode <mode>', 'watch-only: alerts, no transactions; challenge: derive L2 from L1, play every reachable game').choices(['watch-only', 'challenge']).default('watch-only'))
     .option('--rollup-config <file>', 'challenge: the L2 chain (inbox, batcher, first L1 block, genesis time, factory), as `devnet` writes it')
     .option('--beacon <url>', 'challenge: beacon API for blobs (default: the L1 RPC, as anvil serves it)', parseUrl)
+    .option('--eigenda-proxy <urls>', 'challenge: eigenda-proxy URL(s), comma-separated, for alt-DA certificates (default: from --rollup-config)', parseUrlList)
+    .option('--eigenda-srs <path>', 'challenge: EigenDA G1 SRS file (gnark-compressed points) the certificates are checked with (default: from --rollup-config)')
     .option('--data-dir <dir>', 'challenge: the L2 state, the transaction journal and per-game data (restart-safe)')
     .option('--private-key <hex>', `challenge: signing key (prefer ${PRIVATE_KEY_ENV} or --keystore)`)
     .option('--keystore <file>', 'challenge: V3 keystore with the signing key')
@@ -70,6 +77,7 @@ export function registerWatchCommand(program: Command): void {
       const { log } = contextOf(cmd);
       if (opts.mode === 'challenge') return runChallenge(opts, log);
       if (opts.l2Rpc === undefined || opts.factory === undefined) throw new UsageError('--mode watch-only needs --l2-rpc and --factory');
+      if (opts.eigendaProxy !== undefined || opts.eigendaSrs !== undefined) throw new UsageError('--eigenda-proxy and --eigenda-srs apply to --mode challenge only (watch-only reads blocks from --l2-rpc)');
       const l2Rpc = opts.l2Rpc;
       const chainId = await rpcChainId(l2Rpc);
       const anvil = await isAnvil(l2Rpc);
@@ -118,6 +126,27 @@ export function registerWatchCommand(program: Command): void {
     });
 }
 
+function parseUrlList(value: string): string[] {
+  const urls = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (urls.length === 0) throw new InvalidArgumentError('no URL given');
+  return urls.map(parseUrl);
+}
+
+/** The EigenDA proxies and SRS: flags first, then the rollup config; a proxy without an SRS could verify nothing. */
+async function eigendaOf(opts: WatchOpts, rollup: RollupConfig): Promise<{ proxyUrls: readonly string[]; srs: G1Srs } | undefined> {
+  const proxyUrls = opts.eigendaProxy ?? rollup.eigendaProxy;
+  const srsPath = opts.eigendaSrs ?? rollup.eigendaSrs;
+  if (proxyUrls === undefined && srsPath === undefined) return undefined;
+  if (proxyUrls === undefined) throw new UsageError('--eigenda-srs needs --eigenda-proxy (or eigendaProxy in --rollup-config)');
+  if (srsPath === undefined) throw new UsageError('--eigenda-proxy needs --eigenda-srs PATH: EigenDA certificates are checked against their KZG commitment');
+  try {
+    return { proxyUrls, srs: await loadEigenDASrs(srsPath) };
+  } catch (e) {
+    if (e instanceof EigenDASrsError) throw new UsageError(`--eigenda-srs: ${e.message}`);
+    throw e;
+  }
+}
+
 function parseAddressList(list: string | undefined): Address[] | undefined {
   return list === undefined ? undefined : list.split(',').map((a) => parseAddress(a.trim()));
 }
@@ -141,6 +170,7 @@ async function runChallenge(opts: WatchOpts, log: Logger): Promise<void> {
     throw e;
   }
   if (opts.factory !== undefined) rollup = { ...rollup, factory: opts.factory };
+  const eigenda = await eigendaOf(opts, rollup);
   const key = resolvePrivateKey(opts);
   const clients = l1Clients(opts.l1Rpc, key, { chain: await l1ChainOf(opts.l1Rpc), pollingIntervalMs: 500 });
   const metrics = challengerMetrics();
@@ -149,6 +179,7 @@ async function runChallenge(opts: WatchOpts, log: Logger): Promise<void> {
   const daemon = await ChallengeDaemon.open({
     l1RpcUrl: opts.l1Rpc,
     ...(opts.beacon === undefined ? {} : { beaconUrl: opts.beacon }),
+    ...(eigenda === undefined ? {} : { eigenda }),
     rollup,
     dataDir: opts.dataDir,
     l1: clients,
@@ -164,7 +195,7 @@ async function runChallenge(opts: WatchOpts, log: Logger): Promise<void> {
     server = await serveMetrics(metrics.registry, opts.metricsPort);
     log.info({ url: server.url }, 'metrics served');
   }
-  log.info({ factory: rollup.factory, sender: clients.wallet.account.address, dataDir: opts.dataDir }, 'challenging');
+  log.info({ factory: rollup.factory, sender: clients.wallet.account.address, dataDir: opts.dataDir, eigendaProxy: eigenda?.proxyUrls }, 'challenging');
   let failures = 0;
   try {
     await passes(opts.once === true, () => Math.min(opts.pollInterval * 2 ** Math.min(failures, 6), 300_000), async () => {

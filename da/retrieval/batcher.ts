@@ -34,6 +34,8 @@ export interface SkippedBatcherData {
   readonly l1Block: bigint;
   readonly txHash: Hex;
   readonly reason: string;
+  /** Which kind of data was dropped, where it got that far (absent: the transaction itself, e.g. its sender). */
+  readonly origin?: BatcherPayload['origin'];
 }
 
 export interface RetrievalResult {
@@ -64,7 +66,8 @@ export function isBatcherTransaction(tx: L1Transaction, cfg: BatcherConfig): boo
 export async function retrieveBatcherData(block: L1Block, cfg: BatcherConfig, deps: RetrievalDeps): Promise<RetrievalResult> {
   const payloads: BatcherPayload[] = [];
   const skipped: SkippedBatcherData[] = [];
-  const skip = (tx: L1Transaction, reason: string): void => void skipped.push({ l1Block: block.number, txHash: tx.hash, reason });
+  const skip = (tx: L1Transaction, reason: string, origin?: BatcherPayload['origin']): void =>
+    void skipped.push({ l1Block: block.number, txHash: tx.hash, reason, ...(origin === undefined ? {} : { origin }) });
   const inbox = cfg.inbox.toLowerCase();
   const base = (tx: L1Transaction) => ({ l1Block: block.number, txHash: tx.hash, txIndex: tx.index });
 
@@ -87,7 +90,7 @@ export async function retrieveBatcherData(block: L1Block, cfg: BatcherConfig, de
         } catch (e) {
           // The spec ignores a blob that does not decode; it is still reported.
           if (!(e instanceof BlobDecodeError)) throw e;
-          skip(tx, `blob ${i} (${b.versionedHash}) does not decode: ${e.message}`);
+          skip(tx, `blob ${i} (${b.versionedHash}) does not decode: ${e.message}`, 'blob');
         }
       });
       continue;
@@ -99,7 +102,7 @@ export async function retrieveBatcherData(block: L1Block, cfg: BatcherConfig, de
     }
     if (input[0] === DERIVATION_VERSION_ALT_DA) {
       if (deps.eigenda === undefined) {
-        skip(tx, 'alt-DA commitment, but no EigenDA proxy is configured');
+        skip(tx, 'alt-DA commitment, but no EigenDA proxy is configured', 'alt-da');
         continue;
       }
       let data: Uint8Array;
@@ -109,7 +112,7 @@ export async function retrieveBatcherData(block: L1Block, cfg: BatcherConfig, de
         // Data that does not match its certificate, or a certificate that does not parse, is dropped
         // like any invalid batcher data; an unreachable proxy is not (that propagates, to retry).
         if (!(e instanceof EigenDAInvalidCertError) && !(e instanceof EigenDACertParseError)) throw e;
-        skip(tx, `alt-DA commitment rejected: ${e.message}`);
+        skip(tx, `alt-DA commitment rejected: ${e.message}`, 'alt-da');
         continue;
       }
       payloads.push({ ...base(tx), origin: 'alt-da', blobIndex: null, data });
