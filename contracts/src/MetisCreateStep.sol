@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {LibMPT} from "./LibMPT.sol";
+import {LibRLP} from "./LibRLP.sol";
+
+import "./MetisStepBase.sol";
+
+/// @notice The CREATES part of the MetisVM step verifier (prover/DESIGN.md §4.1), routed to by
+///         MetisStepVerifier and checked against the TypeScript reference (vm/step/execute.ts
+///         running vm/interpreter/instructions/system.ts and Machine.enter/finish) step by step:
+///         - CREATE and CREATE2: gas (32,000, EIP-3860 init code words and limit, CREATE2's
+///           hashing, memory, the 63/64 rule), the address, the creator's nonce, the collision
+///           check, the new account (nonce 1, the value), warming, createdRoot, the snapshot and
+///           the child frame; the balance, nonce and depth failures and empty init code finish
+///           inside the step;
+///         - SELFDESTRUCT under EIP-6780 (the balance moves; an account created in this
+///           transaction is emptied and listed in selfdestructRoot): the frame ends;
+///         - the end of a creation frame (STOP, RETURN, REVERT) with the code deposit (EIP-170,
+///           EIP-3541, 200 gas a byte), to its caller or as the transaction's result;
+///         - the exceptional halts of these instructions, and (verifyHalt) of any instruction of
+///           a creation frame that MetisStepVerifier has judged.
+///         Every other step reverts UnsupportedStep(op).
+///
+///         Gas of MetisStepVerifier.verify routed here (eth_estimateGas, calldata included; worst
+///         seen in test/contracts-step-creates.test.ts, on tries of a few accounts):
+///           CREATE / CREATE2 entering the init code                  ~TBD
+///           CREATE / CREATE2 finishing in the step (collision, ...)   ~TBD
+///           SELFDESTRUCT                                               ~TBD
+///           end of a creation frame (deposit, return to the caller)   ~TBD
+///           halt of a creation frame                                   ~TBD
+contract MetisCreateStep is IMetisStepPart, MetisStepBase {
+    uint256 internal constant S_SELFDESTRUCTS = 8;
+    uint256 internal constant S_FRAME_STACK = 11;
+    uint256 internal constant F_TRANSFERS = 2;
+    uint256 internal constant F_DEPTH = 4;
+    uint256 internal constant F_CODE_ADDRESS = 7;
+
+    uint256 internal constant GAS_CREATE = 32000;
+    uint256 internal constant GAS_INIT_CODE_WORD = 2;
+    uint256 internal constant GAS_KECCAK_WORD = 6;
+    uint256 internal constant GAS_SELFDESTRUCT = 5000;
+    uint256 internal constant GAS_COLD_ACCOUNT = 2600;
+    uint256 internal constant GAS_NEW_ACCOUNT = 25000;
+    uint256 internal constant GAS_CODE_DEPOSIT = 200;
+    uint256 internal constant MAX_CODE_SIZE = 24576;
+    uint256 internal constant MAX_INIT_CODE_SIZE = 49152;
+    uint256 internal constant DEPTH_LIMIT = 1024;
+    /// @dev Number.MAX_SAFE_INTEGER: the reference decodes counters, sizes and gas as safe integers.
+    uint256 internal constant SAFE_MAX = 2 ** 53 - 1;
+
+    function verify(bytes calldata stateData, bytes[] calldata preimages) external pure returns (bytes32) {
+        (Witness memory w, Ctx memory c) = _load(stateData, preimages);
+        uint8 op = c.op;
+        if (op == 0xf0 || op == 0xf5) return _create(w, c);
+        if (op == 0xff) return _selfdestruct(w, c);
+        if ((op == 0x00 || op == 0xf3 || op == 0xfd) && c.f[F_KIND] == 1) return _endCreation(w, c);
+        revert UnsupportedStep(op);
+    }
+
+    /// @notice A creation frame halts exceptionally (MetisStepVerifier has judged it): no gas back,
+    ///         its snapshot restored; the caller gets 0 and empty return data, or the transaction
+    ///         a failed result. A call frame's halt belongs to the CALLS part.
+    function verifyHalt(bytes calldata stateData, bytes[] calldata preimages) external pure returns (bytes32) {
+        (Witness memory w, Ctx memory c) = _load(stateData, preimages);
+        if (c.f[F_KIND] != 1) revert UnsupportedStep(c.op);
+        return _fail(w, c);
+    }
+
+    // ---- loading ---------------------------------------------------------------------------
+
+    function _load(bytes calldata stateData, bytes[] calldata preimages) internal pure returns (Witness memory w, Ctx memory c) {
+        if (stateData.length != 22 * 32) revert BadStateData();
+        c.s = abi.decode(stateData, (uint256[22]));
+        // Only a running frame has an instruction (the verifier routes nothing else here).
+        if (c.s[S_STATUS] != STATUS_UNFINISHED || c.s[S_FRAME] == 0 || c.s[S_FRAME_COUNT] > DEPTH_LIMIT || c.s[S_LOG_COUNT] > SAFE_MAX) revert BadStateData();
+        w = _witness(preimages);
+        c.f = _frameAt(w, bytes32(c.s[S_FRAME]));
+        c.code = bytes32(c.f[F_CODE]) == KECCAK_EMPTY ? bytes("") : _get(w, bytes32(c.f[F_CODE]));
+        uint256 pc = c.f[F_PC];
+        c.op = pc < c.code.length ? uint8(c.code[pc]) : 0;
+        c.nextPc = pc + 1;
+    }
+
+    /// @dev A frame record, with the checks the reference's decoder makes (vm/step/state.ts).
+    function _frameAt(Witness memory w, bytes32 h) internal pure returns (uint256[24] memory f) {
+        bytes memory rec = _get(w, h);
+        if (rec.length != 24 * 32) revert BadPreimage(h);
+        f = abi.decode(rec, (uint256[24]));
+        bool bad = f[F_KIND] > 1 || f[F_STATIC] > 1 || f[F_TRANSFERS] > 1 || f[3] > 1 || f[F_DEPTH] > DEPTH_LIMIT || f[F_STACK_SIZE] > 1024;
+        bad = bad || f[F_CALLER] >> 160 != 0 || f[F_ADDRESS] >> 160 != 0 || f[F_CODE_ADDRESS] >> 160 != 0;
+        bad = bad || f[F_CALLDATA_SIZE] > SAFE_MAX || f[F_PC] > SAFE_MAX || f[F_GAS] > SAFE_MAX || f[F_MEMORY_SIZE] > SAFE_MAX;
+        bad = bad || f[F_RETURNDATA_SIZE] > SAFE_MAX || f[21] > SAFE_MAX || f[22] > SAFE_MAX;
+        if (bad) revert BadPreimage(h);
+    }
+
+    function _store(Witness memory w) internal pure returns (LibMPT.Store memory) {
+        return LibMPT.Store(w.hashes, w.data, w.n);
+    }
+
+    function _addressKey(address a) internal pure returns (bytes memory) {
+        return abi.encodePacked(keccak256(abi.encodePacked(a)));
+    }
+
+    /// @dev Charges memory expansion over [off, off+size) like expandMemory (vm/interpreter/frame.ts);
+    ///      false when that is an exceptional halt (past the memory limit or out of gas).
+    function _grow(Ctx memory c, uint256 off, uint256 size) internal pure returns (bool) {
+        if (size == 0) return true;
+        if (off > MEMORY_LIMIT || size > MEMORY_LIMIT || off + size > MEMORY_LIMIT) return false;
+        uint256 words = (off + size + 31) / 32;
+        uint256 old = c.f[F_MEMORY_SIZE] / 32;
+        if (words > old) {
+            c.gasCost += _memCost(words) - _memCost(old);
+            c.f[F_MEMORY_SIZE] = words * 32;
+        }
+        return c.f[F_GAS] >= c.gasCost;
+    }
+
+    // ---- the end of the running frame --------------------------------------------------------
+
+    /// @dev The running frame halts exceptionally: its snapshot restored, no gas or output.
+    function _fail(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
+        _restore(w, c);
+        if (c.s[S_FRAME_COUNT] == 0) return _result(w, c, 0, 0, 0, "", 0);
+        return _resume(w, c, 0, 0, 0, w.zero[TREE_DEPTH], 0);
+    }
+
+    /// @dev The top-level message ends (DESIGN §2.5): frameHash = 0 and the result record.
+    function _result(Witness memory w, Ctx memory c, uint256 success, uint256 gasLeft, uint256 refund, bytes memory output, uint256 created)
+        internal
+        pure
+        returns (bytes32)
+    {
+        c.s[S_FRAME] = 0;
+        c.s[S_RESULT] = uint256(keccak256(abi.encode(success, gasLeft, refund, _buildTree(w, output), output.length, created)));
+        return _sealed(c);
+    }
+
+    /// @dev The caller (top of frameStackHash) resumes: `push` on its stack, `gasBack` and `refund`
+    ///      added, its return data replaced (Machine.finish).
+    function _resume(Witness memory w, Ctx memory c, uint256 push, uint256 gasBack, uint256 refund, bytes32 rdRoot, uint256 rdSize)
+        internal
+        pure
+        returns (bytes32)
+    {
+        (bytes32 below, uint256 callerHash) = _link(w, bytes32(c.s[S_FRAME_STACK]));
+        uint256[24] memory p = _frameAt(w, bytes32(callerHash));
+        p[F_STACK] = uint256(keccak256(abi.encodePacked(bytes32(p[F_STACK]), push)));
+        p[F_STACK_SIZE] += 1;
+        p[F_GAS] += gasBack;
+        // The refund counter is a signed word: two's complement addition.
+        unchecked {
+            p[F_REFUND] += refund;
+        }
+        p[F_RETURNDATA_ROOT] = uint256(rdRoot);
+        p[F_RETURNDATA_SIZE] = rdSize;
+        c.s[S_FRAME_STACK] = uint256(below);
+        c.s[S_FRAME_COUNT] -= 1;
+        c.s[S_FRAME] = uint256(keccak256(abi.encode(p)));
+        return _sealed(c);
+    }
+
+    /// @dev STOP, RETURN or REVERT of a creation frame: the code deposit on success (a failed
+    ///      deposit is an exceptional halt), the snapshot restored on REVERT.
+    function _endCreation(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
+        uint256 off;
+        uint256 len;
+        uint256 oldSize = c.f[F_MEMORY_SIZE];
+        if (c.op != 0x00) {
+            if (c.f[F_STACK_SIZE] < 2) return _fail(w, c);
+            _pop(w, c, 2);
+            off = c.items[0];
+            len = c.items[1];
+            if (!_grow(c, off, len)) return _fail(w, c);
+        }
+        uint256 gasLeft = c.f[F_GAS] - c.gasCost;
+        bool ok = c.op != 0xfd;
+        bytes memory output;
+        if (ok) {
+            // Oversized or unaffordable code fails whatever its first byte: only code that can be
+            // deposited is read.
+            if (len > MAX_CODE_SIZE || gasLeft < GAS_CODE_DEPOSIT * len) return _fail(w, c);
+            output = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, off, len);
+            if (len != 0 && output[0] == 0xef) return _fail(w, c);
+            gasLeft -= GAS_CODE_DEPOSIT * len;
+            _setCode(w, c, len == 0 ? KECCAK_EMPTY : keccak256(output));
+        } else {
+            output = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, off, len);
+            _restore(w, c);
+        }
+        return _finish(w, c, ok, gasLeft, output);
+    }
+
+    /// @dev A creation frame's message ends: the result, or the creator gets the address (or 0
+    ///      and the revert data).
+    function _finish(Witness memory w, Ctx memory c, bool ok, uint256 gasLeft, bytes memory output) internal pure returns (bytes32) {
+        uint256 self = c.f[F_ADDRESS];
+        uint256 refund = ok ? c.f[F_REFUND] : 0;
+        if (c.s[S_FRAME_COUNT] == 0) return _result(w, c, ok ? 1 : 0, gasLeft, refund, output, ok ? self : 0);
+        if (ok) return _resume(w, c, self, gasLeft, refund, w.zero[TREE_DEPTH], 0);
+        return _resume(w, c, 0, gasLeft, 0, _buildTree(w, output), output.length);
+    }
+
+    /// @dev The deposited code hash written into the running frame's account (World.setCode).
+    function _setCode(Witness memory w, Ctx memory c, bytes32 codeHash) internal pure {
+        LibMPT.Store memory st = _store(w);
+        address self = address(uint160(c.f[F_ADDRESS]));
+        LibMPT.Account memory a = LibMPT.accountAt(st, bytes32(c.s[S_WORLD]), self);
+        a.codeHash = codeHash;
+        // A creation's account has nonce 1: it neither is absent nor becomes empty.
+        if (!a.exists || LibMPT.isEmpty(a)) revert UnsupportedStep(c.op);
+        c.s[S_WORLD] = uint256(LibMPT.putAccount(st, bytes32(c.s[S_WORLD]), self, a));
+    }
+
+    // ---- CREATE, CREATE2 -----------------------------------------------------------------------
+
+    struct Create {
+        uint256 value;
+        uint256 size;
+        uint256 childGas;
+        address self;
+        address target;
+        bytes key; // accessRoot and createdRoot key of the target
+        bytes init;
+        LibMPT.Store st;
+        LibMPT.Account me;
+        LibMPT.Account acct;
+    }
+
+    function _create(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
+        bool two = c.op == 0xf5;
+        uint256 n = two ? 4 : 3;
+        // A static frame cannot create: every path of the instruction there is an exceptional
+        // halt, as are a short stack and gas below the base cost.
+        if (c.f[F_STACK_SIZE] < n || c.f[F_STATIC] != 0 || c.f[F_GAS] < GAS_CREATE) return _fail(w, c);
+        _pop(w, c, n);
+        Create memory k;
+        k.value = c.items[0];
+        uint256 off = c.items[1];
+        k.size = c.items[2];
+        if (k.size > MEMORY_LIMIT) return _fail(w, c);
+        uint256 words = (k.size + 31) / 32;
+        c.gasCost = GAS_CREATE + words * (two ? GAS_INIT_CODE_WORD + GAS_KECCAK_WORD : GAS_INIT_CODE_WORD);
+        if (c.f[F_GAS] < c.gasCost) return _fail(w, c);
+        uint256 oldSize = c.f[F_MEMORY_SIZE];
+        // EIP-3860: init code over 49,152 bytes halts (after its memory is paid for).
+        if (!_grow(c, off, k.size) || k.size > MAX_INIT_CODE_SIZE) return _fail(w, c);
+        k.init = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, off, k.size);
+        uint256 gas = c.f[F_GAS] - c.gasCost;
+        k.childGas = gas - gas / 64;
+        c.gasCost += k.childGas;
+        c.f[F_RETURNDATA_ROOT] = uint256(w.zero[TREE_DEPTH]);
+        c.f[F_RETURNDATA_SIZE] = 0;
+        k.self = address(uint160(c.f[F_ADDRESS]));
+        k.st = _store(w);
+        k.me = LibMPT.accountAt(k.st, bytes32(c.s[S_WORLD]), k.self);
+        k.target = two ? _create2Address(k.self, c.items[3], k.init) : _createAddress(k.self, k.me.nonce);
+        // Not enough balance, the last nonce, or too deep: 0, and the child's gas stays.
+        if (k.me.balance < k.value || k.me.nonce == type(uint64).max || c.f[F_DEPTH] + 1 > DEPTH_LIMIT) {
+            c.gasCost -= k.childGas;
+            _push1(c, 0);
+            return _commit(c);
+        }
+        return _createAt(w, c, k);
+    }
+
+    /// @dev From the warming of the new address on: the collision, or the child frame entered.
+    function _createAt(Witness memory w, Ctx memory c, Create memory k) internal pure returns (bytes32) {
+        k.key = _addressKey(k.target);
+        (bool warm, ) = LibMPT.get(k.st, bytes32(c.s[S_ACCESS]), k.key);
+        if (!warm) c.s[S_ACCESS] = uint256(LibMPT.update(k.st, bytes32(c.s[S_ACCESS]), k.key, hex"01"));
+        k.acct = LibMPT.accountAt(k.st, bytes32(c.s[S_WORLD]), k.target);
+        k.me.nonce += 1;
+        bytes32 world = LibMPT.putAccount(k.st, bytes32(c.s[S_WORLD]), k.self, k.me);
+        // EIP-684/7610: an address with a nonce, code or storage is taken; the nonce and the child's gas are spent.
+        if (k.acct.nonce != 0 || k.acct.codeHash != KECCAK_EMPTY || k.acct.storageRoot != LibMPT.EMPTY_ROOT) {
+            c.s[S_WORLD] = uint256(world);
+            _push1(c, 0);
+            return _commit(c);
+        }
+        // The child's snapshot: after the nonce and the warming, before the account and the value.
+        bytes32 snapshot = keccak256(abi.encode(world, c.s[S_ACCESS], c.s[S_TRANSIENT], c.s[S_SELFDESTRUCTS], c.s[S_LOGS], c.s[S_LOG_COUNT]));
+        if (k.value != 0) {
+            k.me.balance -= k.value;
+            world = LibMPT.putAccount(k.st, world, k.self, k.me);
+        }
+        // EIP-161: the new account starts at nonce 1, its storage empty (no collision: none).
+        k.acct.nonce = 1;
+        k.acct.balance += k.value;
+        c.s[S_WORLD] = uint256(LibMPT.putAccount(k.st, world, k.target, k.acct));
+        c.s[S_CREATED] = uint256(LibMPT.update(k.st, bytes32(c.s[S_CREATED]), k.key, hex"01"));
+        // Empty init code deposits empty code at once: the creator gets the address and all the gas.
+        if (k.size == 0) {
+            c.gasCost -= k.childGas;
+            _push1(c, uint160(k.target));
+            return _commit(c);
+        }
+        bytes32 callerHash = _advance(c);
+        c.s[S_FRAME_STACK] = uint256(keccak256(abi.encodePacked(bytes32(c.s[S_FRAME_STACK]), callerHash)));
+        c.s[S_FRAME_COUNT] += 1;
+        c.s[S_FRAME] = uint256(keccak256(abi.encode(_childFrame(w, c, k, snapshot))));
+        return _sealed(c);
+    }
+
+    /// @dev The caller's frame after the instruction (items popped, nothing pushed), hashed.
+    function _advance(Ctx memory c) internal pure returns (bytes32) {
+        c.f[F_STACK] = uint256(c.below);
+        c.f[F_STACK_SIZE] -= c.items.length;
+        c.f[F_GAS] -= c.gasCost;
+        c.f[F_PC] = c.nextPc;
+        return keccak256(abi.encode(c.f));
+    }
+
+    /// @dev The init-code frame as enteredFrameState records it: kind 1, empty stack, memory,
+    ///      calldata and return data, the init code as its code preimage.
+    function _childFrame(Witness memory w, Ctx memory c, Create memory k, bytes32 snapshot) internal pure returns (uint256[24] memory f) {
+        bytes32 empty = w.zero[TREE_DEPTH];
+        f[F_KIND] = 1;
+        f[F_TRANSFERS] = 1;
+        f[F_DEPTH] = c.f[F_DEPTH] + 1;
+        f[F_CALLER] = uint160(k.self);
+        f[F_ADDRESS] = uint160(k.target);
+        f[F_CODE_ADDRESS] = uint160(k.target);
+        f[F_VALUE] = k.value;
+        f[F_CODE] = uint256(keccak256(k.init));
+        f[F_CALLDATA_ROOT] = uint256(empty);
+        f[F_GAS] = k.childGas;
+        f[F_MEMORY_ROOT] = uint256(empty);
+        f[F_RETURNDATA_ROOT] = uint256(empty);
+        f[F_SNAPSHOT] = uint256(snapshot);
+    }
+
+    /// @dev keccak(rlp([sender, nonce]))[12:].
+    function _createAddress(address sender, uint64 nonce) internal pure returns (address) {
+        bytes[] memory fields = new bytes[](2);
+        fields[0] = LibRLP.encodeBytes(abi.encodePacked(sender));
+        fields[1] = LibRLP.encodeUint(nonce);
+        return address(uint160(uint256(keccak256(LibRLP.encodeList(fields)))));
+    }
+
+    /// @dev keccak(0xff ‖ sender ‖ salt ‖ keccak(init))[12:].
+    function _create2Address(address sender, uint256 salt, bytes memory init) internal pure returns (address) {
+        return address(uint160(uint256(keccak256(abi.encodePacked(bytes1(0xff), sender, salt, keccak256(init))))));
+    }
+
+    // ---- SELFDESTRUCT ------------------------------------------------------------------------
+
+    struct Destruct {
+        address self;
+        address to;
+        uint256 balance;
+        bool warm;
+        LibMPT.Store st;
+        LibMPT.Account me;
+        LibMPT.Account acct;
+    }
+
+    function _selfdestruct(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
+        if (c.f[F_STACK_SIZE] < 1 || c.f[F_GAS] < GAS_SELFDESTRUCT) return _fail(w, c);
+        _pop(w, c, 1);
+        Destruct memory d;
+        d.self = address(uint160(c.f[F_ADDRESS]));
+        d.to = address(uint160(c.items[0]));
+        d.st = _store(w);
+        bytes memory key = _addressKey(d.to);
+        (d.warm, ) = LibMPT.get(d.st, bytes32(c.s[S_ACCESS]), key);
+        c.gasCost = GAS_SELFDESTRUCT + (d.warm ? 0 : GAS_COLD_ACCOUNT);
+        d.me = LibMPT.accountAt(d.st, bytes32(c.s[S_WORLD]), d.self);
+        d.balance = d.me.balance;
+        d.acct = LibMPT.accountAt(d.st, bytes32(c.s[S_WORLD]), d.to);
+        bool alive = d.acct.exists && !LibMPT.isEmpty(d.acct);
+        if (!alive && d.balance != 0) c.gasCost += GAS_NEW_ACCOUNT;
+        if (c.f[F_GAS] < c.gasCost || c.f[F_STATIC] != 0) return _fail(w, c);
+        // A running account has code or a nonce; one without would be deleted by the transfer.
+        if (!d.me.exists || (d.me.nonce == 0 && d.me.codeHash == KECCAK_EMPTY)) revert UnsupportedStep(c.op);
+        if (!d.warm) c.s[S_ACCESS] = uint256(LibMPT.update(d.st, bytes32(c.s[S_ACCESS]), key, hex"01"));
+        _destruct(c, d);
+        uint256 gasLeft = c.f[F_GAS] - c.gasCost;
+        // The frame ends with success and no output; a creation frame deposits empty code.
+        bool creation = c.f[F_KIND] == 1;
+        if (c.s[S_FRAME_COUNT] == 0) return _result(w, c, 1, gasLeft, c.f[F_REFUND], "", creation ? uint160(d.self) : 0);
+        return _resume(w, c, creation ? uint160(d.self) : 1, gasLeft, c.f[F_REFUND], w.zero[TREE_DEPTH], 0);
+    }
+
+    /// @dev The balance moves to the beneficiary (World.transfer: an account left empty is
+    ///      deleted); EIP-6780: an account created in this transaction is emptied (even when it is
+    ///      its own beneficiary) and goes into selfdestructRoot. Updates go before the deletion, as
+    ///      in the reference's postStateRoot.
+    function _destruct(Ctx memory c, Destruct memory d) internal pure {
+        bytes memory selfKey = _addressKey(d.self);
+        (bool created, ) = LibMPT.get(d.st, bytes32(c.s[S_CREATED]), selfKey);
+        bool creation = c.f[F_KIND] == 1;
+        if (d.to != d.self || created) d.me.balance = 0;
+        if (creation) d.me.codeHash = KECCAK_EMPTY;
+        bytes32 world = bytes32(c.s[S_WORLD]);
+        // The reference writes the account when its balance moved or code was deposited.
+        if (d.balance != 0 || creation) world = LibMPT.putAccount(d.st, world, d.self, d.me);
+        if (d.to != d.self) {
+            if (d.balance != 0) {
+                d.acct.balance += d.balance;
+                world = LibMPT.putAccount(d.st, world, d.to, d.acct);
+            } else if (d.acct.exists && LibMPT.isEmpty(d.acct)) {
+                // Touched by a zero transfer, an existing empty account is deleted (EIP-161).
+                world = LibMPT.deleteAccount(d.st, world, d.to);
+            }
+        }
+        c.s[S_WORLD] = uint256(world);
+        if (created) {
+            c.s[S_SELFDESTRUCTS] = uint256(LibMPT.update(d.st, bytes32(c.s[S_SELFDESTRUCTS]), selfKey, abi.encodePacked(d.self)));
+        }
+    }
+}

@@ -1,0 +1,433 @@
+// The CREATES part of the on-chain MetisVM step verifier (contracts/src/MetisCreateStep.sol)
+// against the TypeScript reference, on a real anvil: CREATE and CREATE2 entering their init code
+// or finishing inside the step, SELFDESTRUCT, the end of creation frames (code deposit, the
+// creator resuming, a creation transaction's result) and their exceptional halts. Every such step
+// of the traces gives the trace's next commitment; every step that needs the CALLS part reverts
+// or agrees; a tampered witness never gives another post-state. Gas per class is recorded.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hex } from 'viem';
+import { contractArtifact } from '../contracts/artifacts.js';
+import { create2Address, createAddress } from '../vm/interpreter/instructions/system.js';
+import type { MemoryState } from '../vm/state/memory.js';
+import { toAddress, type Address } from '../vm/util/address.js';
+import { bytesToHex } from '../vm/util/bytes.js';
+import { decodeFrame, decodeStepState } from '../vm/step/state.js';
+import { stepCount, stepWitness, type StepTrace } from '../vm/step/trace.js';
+import { generateProgram } from './support/bytecode-gen.js';
+import { startStepVerifier, type OnChainStepVerifier } from './support/onchain-step.js';
+import { CONTRACT, OTHER, SENDER, asm, callTx, stateWith, traceTx } from './support/step-traces.js';
+
+let v: OnChainStepVerifier;
+
+beforeAll(async () => {
+  v = await startStepVerifier({ calls: null, creates: 'MetisCreateStep', transactions: null });
+}, 120_000);
+
+afterAll(async () => {
+  await v?.stop();
+});
+
+function range(a: number, b: number): number[] {
+  return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+}
+
+// In-frame instructions MetisStepVerifier proves itself (test/contracts-step-verifier.test.ts).
+const IN_FRAME = new Set<number>([
+  ...range(0x01, 0x0b), ...range(0x10, 0x1d), 0x20, 0x30, ...range(0x31, 0x3f), 0x40, ...range(0x41, 0x48),
+  ...range(0x50, 0x55), 0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, ...range(0x5f, 0x9f), ...range(0xa0, 0xa4),
+]);
+const CALL_OPS = new Set<number>([0xf1, 0xf2, 0xf4, 0xfa]);
+const ENDS = new Set<number>([0x00, 0xf3, 0xfd]);
+
+const NOBODY = toAddress('0x000000000000000000000000000000000000dead');
+const EMPTY_ACCOUNT = toAddress('0x00000000000000000000000000000000000e3e3e');
+
+// ---- assembling ------------------------------------------------------------------------------
+
+/** The shortest PUSH of `v`. */
+function push(v: bigint | number): string {
+  const n = BigInt(v);
+  if (n === 0n) return '5f';
+  let h = n.toString(16);
+  if (h.length % 2 === 1) h = '0' + h;
+  return (0x5f + h.length / 2).toString(16) + h;
+}
+
+const pushAddr = (a: Address): string => '73' + a.slice(2);
+
+/** Stores `data` at memory 0, a word at a time (the tail of the last word zero). */
+function mstoreAll(data: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < data.length; i += 32) {
+    const word = new Uint8Array(32);
+    word.set(data.subarray(i, i + 32));
+    out += ` 7f${bytesToHex(word).slice(2)} ${push(i)} 52`;
+  }
+  return out;
+}
+
+/** Init code that returns `runtime` (copied from its own tail). */
+function initReturning(runtime: Uint8Array): Uint8Array {
+  const n = runtime.length;
+  const prefix = (off: number) => `${push(n)} ${push(off)} 5f 39 ${push(n)} 5f f3`;
+  const len = asm(prefix(0xff)).length;
+  return asm(`${prefix(len)} ${bytesToHex(runtime).slice(2)}`);
+}
+
+/** Code that creates from `init` (stored at memory 0); the address (or 0) is left on the stack. */
+function create(init: Uint8Array, value = 0n, salt: bigint | null = null): string {
+  const args = `${push(init.length)} 5f ${push(value)}`;
+  return `${mstoreAll(init)} ${salt === null ? `${args} f0` : `${push(salt)} ${args} f5`}`;
+}
+
+/** A contract's state: CONTRACT runs `code` with `balance`, OTHER and an empty account exist. */
+function world(code: Uint8Array, balance = 0n, extra?: (s: MemoryState) => void): MemoryState {
+  return stateWith(code, (st) => {
+    st.put(CONTRACT, { balance, code, storage: [[1n, 5n], [2n, 9n]] });
+    st.put(OTHER, { balance: 77n, code: asm('6001600201') });
+    st.put(EMPTY_ACCOUNT, {});
+    extra?.(st);
+  });
+}
+
+// ---- checking --------------------------------------------------------------------------------
+
+type StepClass = 'CREATE enter' | 'CREATE2 enter' | 'CREATE in step' | 'CREATE halt' | 'SELFDESTRUCT' | 'SELFDESTRUCT halt' | 'creation end' | 'creation halt';
+
+/** Whether step k ends a creation frame (its end, or an exceptional halt). */
+function isCreationHalt(t: StepTrace, k: number): boolean {
+  const s = decodeStepState(t.encodings[k]!);
+  const frame = decodeFrame(t.store.preimage(s.frameHash, 'frame'));
+  return frame.kind === 'create' && (t.kinds[k] === 'return' || t.kinds[k] === 'end');
+}
+
+/** The class of step k if this part (or MetisStepVerifier through it) must prove it, else null. */
+function partClass(t: StepTrace, k: number): StepClass | null {
+  const op = t.ops[k]!;
+  const kind = t.kinds[k]!;
+  const s = decodeStepState(t.encodings[k]!);
+  const frame = decodeFrame(t.store.preimage(s.frameHash, 'frame'));
+  if (op === 0xf0 || op === 0xf5) {
+    if (kind === 'enter') return op === 0xf0 ? 'CREATE enter' : 'CREATE2 enter';
+    return kind === 'instruction' ? 'CREATE in step' : 'CREATE halt';
+  }
+  if (op === 0xff) return frame.isStatic ? 'SELFDESTRUCT halt' : 'SELFDESTRUCT';
+  if (!isCreationHalt(t, k)) return null;
+  if (ENDS.has(op)) return 'creation end';
+  // INVALID is judged by MetisStepVerifier and ended here; some halts it does not judge yet
+  // (invalid jumps in child frames, offsets past 2^32): those may revert.
+  return op === 0xfe ? 'creation halt' : null;
+}
+
+interface Checked {
+  proven: number;
+  mine: number;
+  skipped: number;
+  classes: Set<StepClass>;
+}
+
+const gas = new Map<string, number>();
+
+/** Every step: the part's classes and MetisStepVerifier's in-frame steps must be proven; any other answer must be the honest one. */
+async function checkTrace(t: StepTrace, measure = true): Promise<Checked> {
+  const r: Checked = { proven: 0, mine: 0, skipped: 0, classes: new Set() };
+  for (let k = 0; k < stepCount(t); k++) {
+    const w = stepWitness(t, k);
+    const out = await v.verify(w.state, w.preimages);
+    const op = t.ops[k]!;
+    const expected = bytesToHex(t.commitments[k + 1]!);
+    const cls = partClass(t, k);
+    const label = `step ${k} op 0x${op.toString(16)} (${t.kinds[k]})`;
+    if (cls !== null) {
+      expect(out, label).toEqual({ ok: true, post: expected });
+      r.proven++;
+      r.mine++;
+      r.classes.add(cls);
+      if (measure) {
+        const top = decodeStepState(t.encodings[k]!).frameCount === 0 && cls === 'creation end' ? 'top-level creation end' : cls;
+        gas.set(top, Math.max(gas.get(top) ?? 0, await v.estimateGas(w.state, w.preimages)));
+      }
+    } else if (t.kinds[k] === 'instruction' && IN_FRAME.has(op)) {
+      expect(out, label).toEqual({ ok: true, post: expected });
+      r.proven++;
+    } else if (out.ok) {
+      expect(out.post, `${label} must not be answered differently`).toBe(expected);
+      r.proven++;
+      // A creation frame's halt MetisStepVerifier judged and this part ended.
+      if (isCreationHalt(t, k)) {
+        r.mine++;
+        r.classes.add('creation halt');
+      }
+    } else {
+      // The CALLS part's (a call, a call frame's end) or a halt MetisStepVerifier does not judge.
+      expect(CALL_OPS.has(op) || t.kinds[k] !== 'instruction', label).toBe(true);
+      r.skipped++;
+    }
+  }
+  return r;
+}
+
+const RUNTIME = asm('602a 5f 52 6020 5f f3'); // returns 42
+
+describe('MetisCreateStep against the reference verifier', () => {
+  it('CREATE and CREATE2, with and without value: entering the init code, its steps, the deposit and the creator resuming', async () => {
+    const init = initReturning(RUNTIME);
+    const code = asm(`
+      ${create(init)} 80 3b 50 3d 50
+      ${create(init, 1000n)} 80 31 50
+      ${create(init, 0n, 7n)} 80 3b 50
+      ${create(init, 55n, 8n)} 80 3f 50 47 50 00`);
+    const t = traceTx(world(code, 10_000n), callTx(CONTRACT, new Uint8Array()));
+    expect(t.outcome.success).toBe(true);
+    expect(t.kinds.filter((k) => k === 'enter').length).toBe(4);
+    const r = await checkTrace(t);
+    expect(r.skipped).toBe(0);
+    expect(r.proven).toBe(stepCount(t));
+    for (const c of ['CREATE enter', 'CREATE2 enter', 'creation end'] as const) expect(r.classes.has(c)).toBe(true);
+  }, 300_000);
+
+  it('init code that reverts, halts (INVALID, stack underflow, out of gas), returns 0xEF code, oversized code, or cannot pay the deposit', async () => {
+    const inits: [Uint8Array, bigint][] = [
+      [asm('6001 5f 55 6004 6000 fd'), 300_000n], // SSTORE, then REVERT with data: restored, the data returned
+      [asm('6001 5f 55 fe'), 300_000n], // INVALID
+      [asm('6001 5f 55 01'), 300_000n], // ADD on one item
+      [asm('6001 5f 55 6001 6300ffffff 52'), 300_000n], // memory beyond the child's gas
+      [initReturning(asm('ef00')), 300_000n], // EIP-3541
+      [asm('6001 5f 55 620060015f f3'), 10_000_000n], // 24,577 bytes of code: EIP-170
+      // 1,000 bytes: 200,000 deposit gas; the creator passes on 63/64 of ~200,000.
+      [asm('6001 5f 55 6103e8 5f f3'), 21_000n + 240_000n],
+      [asm('6001 5f 55 00'), 300_000n], // STOP: empty code
+      [asm('6001 5f 55 6002 601e f3'), 300_000n], // RETURN of unaligned memory
+    ];
+    let proven = 0;
+    const seen = new Set<StepClass>();
+    for (const [init, gasLimit] of inits) {
+      const code = asm(`${create(init)} 3d 50 3d 5f 5f 3e 00`);
+      const t = traceTx(world(code), callTx(CONTRACT, new Uint8Array(), gasLimit));
+      expect(t.outcome.success).toBe(true);
+      const r = await checkTrace(t);
+      expect(r.skipped, bytesToHex(init)).toBe(0);
+      proven += r.mine;
+      for (const c of r.classes) seen.add(c);
+    }
+    expect(seen.has('creation end') && seen.has('creation halt')).toBe(true);
+    expect(proven).toBeGreaterThanOrEqual(inits.length * 2);
+  }, 300_000);
+
+  it('the deposit limits exactly: 24,576 bytes deposit, 24,577 do not; the deposit gas to the unit', async () => {
+    // The creator returns the new account's code size.
+    const sizeOf = (init: Uint8Array) => asm(`${create(init)} 3b 5f 52 6020 5f f3`);
+    const codeSize = (t: StepTrace) => Number(BigInt(bytesToHex(t.outcome.output)));
+    for (const size of [24_576, 24_577]) {
+      const t = traceTx(world(sizeOf(asm(`${push(size)} 5f f3`))), callTx(CONTRACT, new Uint8Array(), 10_000_000n));
+      expect(codeSize(t)).toBe(size === 24_576 ? size : 0);
+      expect((await checkTrace(t)).skipped).toBe(0);
+    }
+    // 100 bytes: 20,000 deposit gas; sweep the gas over the edge (the creator returns the address or 0).
+    const init = asm('6064 5f f3');
+    const sizes = new Set<number>();
+    for (let g = 73_250n; g <= 73_450n; g += 20n) {
+      const t = traceTx(world(asm(`${create(init)} 5f 52 6020 5f f3`)), callTx(CONTRACT, new Uint8Array(), g));
+      expect(t.outcome.success).toBe(true);
+      sizes.add(codeSize(t) === 0 ? 0 : 100);
+      const k = t.kinds.indexOf('return');
+      const w = stepWitness(t, k);
+      expect(await v.verify(w.state, w.preimages), `gas ${g}`).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
+    }
+    expect([...sizes].sort()).toEqual([0, 100]);
+  }, 300_000);
+
+  it('empty init code, a collision (CREATE2 twice; a nonce at the CREATE address), the balance and nonce failures', async () => {
+    const init = initReturning(RUNTIME);
+    const taken = createAddress(CONTRACT, 4n);
+    // A collision burns the child's gas (63/64): the collisions come last, with gas to spare.
+    const code = asm(`
+      5f 5f 5f f0 3b 50 ${create(init, 0n, 9n)} 50
+      ${create(init, 1n << 100n)} 50 ${create(init, 1n << 100n, 3n)} 50
+      ${create(init, 0n, 1n)} 50 ${create(init, 0n, 1n)} 50 ${create(init)} 50 00`);
+    const t = traceTx(world(code, 0n, (st) => st.put(taken, { nonce: 1n })), callTx(CONTRACT, new Uint8Array(), 30_000_000n));
+    expect(t.outcome.success).toBe(true);
+    const r = await checkTrace(t);
+    expect(r.skipped).toBe(0);
+    expect(r.classes.has('CREATE in step')).toBe(true);
+    // The account at the nonce-3 address already has a nonce: CREATE pushed 0.
+    expect(t.kinds.filter((k) => k === 'enter').length).toBe(2);
+
+    const store = world(asm(`${create(init)} 00`), 0n, (st) => st.put(CONTRACT, { nonce: (1n << 64n) - 1n, code: asm(`${create(init)} 00`) }));
+    const last = traceTx(store, callTx(CONTRACT, new Uint8Array()));
+    expect(last.kinds.includes('enter')).toBe(false);
+    expect((await checkTrace(last)).skipped).toBe(0);
+
+    // A collision by storage alone (EIP-7610).
+    const target = create2Address(CONTRACT, 5n, init);
+    const st = world(asm(`${create(init, 0n, 5n)} 00`), 0n, (s) => s.put(target, { storage: [[1n, 1n]] }));
+    const coll = traceTx(st, callTx(CONTRACT, new Uint8Array()));
+    expect(coll.kinds.includes('enter')).toBe(false);
+    expect((await checkTrace(coll)).skipped).toBe(0);
+  }, 300_000);
+
+  it('exceptional halts of CREATE and CREATE2 in the top-level call: static-free limits (init code size, memory, gas)', async () => {
+    const pre = '6001 6000 5d';
+    const halts: [string, bigint][] = [
+      [`${pre} ${push(49_153)} 5f 5f f0`, 2_000_000n], // EIP-3860
+      [`${pre} 640100000000 5f 5f f0`, 2_000_000n], // past the memory limit
+      [`${pre} 6001 63ffffffff 5f f0`, 2_000_000n],
+      [`${pre} 6001 5f 5f f0`, 106n + 7n + 31_999n], // short of the base cost
+      [`${pre} 6040 5f 5f f0`, 106n + 7n + 32_003n], // short of the init code words
+      [`${pre} 6040 5f 5f f0`, 106n + 7n + 32_009n], // short of the memory
+      [`${pre} 5f 6040 5f 5f f5`, 106n + 9n + 32_015n], // short of CREATE2's hashing
+      [`${pre} 5f 6040 5f 5f f5`, 106n + 9n + 32_021n],
+      [`${pre} 5f 5f f0`, 200_000n], // two items
+    ];
+    for (const [src, gasLeft] of halts) {
+      const t = traceTx(world(asm(src)), callTx(CONTRACT, new Uint8Array(), 21_000n + gasLeft));
+      expect(t.outcome.success, src).toBe(false);
+      const k = stepCount(t) - 1;
+      expect(t.kinds[k]).toBe('end');
+      const w = stepWitness(t, k);
+      expect(await v.verify(w.state, w.preimages), `halt of ${src}`).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
+    }
+  }, 120_000);
+
+  it('a creation transaction: its init code steps and its end (code, revert, halt, failed deposit, SELFDESTRUCT)', async () => {
+    const inits = [
+      initReturning(RUNTIME),
+      asm('6001 5f 55 6003 6001 fd'),
+      asm('6001 5f 55 fe'),
+      initReturning(asm('ef')),
+      asm('6001 5f 55 00'),
+      asm(`6001 5f 55 ${pushAddr(OTHER)} ff`),
+      asm(`6001 5f 55 30 ff`), // to itself: the value burned
+    ];
+    for (const init of inits) {
+      const t = traceTx(world(asm('00')), callTx(null, init, 2_000_000n, 3_000n));
+      const r = await checkTrace(t);
+      expect(r.skipped, bytesToHex(init)).toBe(0);
+      expect(t.kinds[stepCount(t) - 1]).toBe('end');
+    }
+  }, 300_000);
+
+  it('SELFDESTRUCT under EIP-6780: a pre-existing account (kept), to itself, to cold, dead and empty beneficiaries', async () => {
+    const cases: [string, bigint][] = [
+      [`${pushAddr(OTHER)} ff`, 500n], // cold, alive
+      [`${pushAddr(NOBODY)} ff`, 500n], // dead: 25,000 for the new account
+      [`${pushAddr(NOBODY)} ff`, 0n], // dead, nothing to move
+      [`${pushAddr(EMPTY_ACCOUNT)} ff`, 0n], // an existing empty account touched: deleted
+      [`${pushAddr(EMPTY_ACCOUNT)} ff`, 9n],
+      ['30 ff', 500n], // itself: kept with its balance
+      [`${pushAddr(SENDER)} ff`, 500n], // warm
+    ];
+    for (const [src, balance] of cases) {
+      const t = traceTx(world(asm(`6001 6007 55 ${src}`), balance), callTx(CONTRACT, new Uint8Array()));
+      expect(t.outcome.success, src).toBe(true);
+      const r = await checkTrace(t);
+      expect(r.classes.has('SELFDESTRUCT'), src).toBe(true);
+      expect(r.skipped).toBe(0);
+    }
+    // Short of gas: the cold access, the new account.
+    for (const [src, gasLeft] of [[`${pushAddr(OTHER)} ff`, 3n + 7_599n], [`${pushAddr(NOBODY)} ff`, 3n + 32_599n], [`${pushAddr(NOBODY)} ff`, 3n + 4_999n]] as const) {
+      const t = traceTx(world(asm(src), 500n), callTx(CONTRACT, new Uint8Array(), 21_000n + gasLeft));
+      expect(t.outcome.success, src).toBe(false);
+      expect((await checkTrace(t)).skipped).toBe(0);
+    }
+  }, 300_000);
+
+  it('SELFDESTRUCT of accounts created in the same transaction (deleted at its end): in the init code, and called after the creation', async () => {
+    const destroyer = initReturning(asm('33 ff')); // runtime: SELFDESTRUCT to the caller
+    const code = asm(`
+      ${create(asm(`${pushAddr(OTHER)} ff`), 300n)} 50
+      ${create(asm('30 ff'), 20n, 4n)} 50
+      ${create(destroyer, 40n)} 5f 5f 5f 5f 5f 85 5a f1 50 50
+      ${create(destroyer, 0n, 2n)} 5f 5f 5f 5f 5f 85 5a f1 50 3b 00`);
+    const t = traceTx(world(code, 10_000n), callTx(CONTRACT, new Uint8Array()));
+    expect(t.outcome.success).toBe(true);
+    const sd = decodeStepState(t.encodings[stepCount(t)]!).selfdestructRoot;
+    expect(bytesToHex(sd)).not.toBe(bytesToHex(decodeStepState(t.encodings[0]!).selfdestructRoot));
+    const r = await checkTrace(t);
+    expect(r.classes.has('SELFDESTRUCT')).toBe(true);
+    // Only the two CALLs need the CALLS part.
+    expect(r.skipped).toBe(2);
+  }, 300_000);
+
+  it('CREATE, CREATE2 and SELFDESTRUCT in a static context halt the frame (its caller gets 0)', async () => {
+    for (const callee of [asm(`${pushAddr(NOBODY)} ff`), asm('6001 5f 5f f0'), asm('5f 6001 5f 5f f5')]) {
+      const code = asm(`5f 5f 5f 5f ${pushAddr(OTHER)} 5a fa 3d 00`);
+      const t = traceTx(world(code, 5n, (st) => st.put(OTHER, { balance: 8n, code: callee })), callTx(CONTRACT, new Uint8Array()));
+      expect(t.outcome.success).toBe(true);
+      const r = await checkTrace(t);
+      expect(r.mine).toBe(1);
+      expect(r.skipped).toBe(1);
+    }
+    // In a creation frame that STATICCALLs: the static child is a call frame; its CREATE halts it.
+  }, 120_000);
+
+  it('generated programs as init code: of creation transactions, and of CREATE from a contract', async () => {
+    let mine = 0;
+    let steps = 0;
+    for (let seed = 300; seed < 316; seed++) {
+      const p = generateProgram(seed);
+      // An endless loop runs millions of steps until its gas is gone.
+      if ((p.fork !== 'prague' && p.fork !== 'osaka') || p.kind === 'infinite-loop') continue;
+      const top = traceTx(world(asm('00')), callTx(null, p.code, p.gas + 200_000n), p.fork);
+      if (stepCount(top) <= 400) {
+        const r = await checkTrace(top, false);
+        mine += r.mine;
+        steps += stepCount(top);
+      }
+      if (p.code.length > 4000) continue;
+      const viaCreate = traceTx(world(asm(`${create(p.code, 0n, BigInt(seed))} 3d 00`)), callTx(CONTRACT, new Uint8Array(), p.gas + 400_000n), p.fork);
+      if (stepCount(viaCreate) <= 400) {
+        const r = await checkTrace(viaCreate, false);
+        mine += r.mine;
+        steps += stepCount(viaCreate);
+      }
+    }
+    process.stdout.write(`generated init code: ${steps} steps, ${mine} of them this part's\n`);
+    expect(mine).toBeGreaterThan(10);
+  }, 600_000);
+
+  it('a tampered or incomplete witness reverts or gives the honest answer, never another post-state', async () => {
+    const init = initReturning(RUNTIME);
+    const code = asm(`${create(init, 7n)} 50 ${create(asm('6001 5f 55 fe'), 0n, 3n)} 50 ${pushAddr(NOBODY)} ff`);
+    const t = traceTx(world(code, 100n), callTx(CONTRACT, new Uint8Array()));
+    let reverted = 0;
+    let steps = 0;
+    for (let k = 0; k < stepCount(t); k++) {
+      if (partClass(t, k) === null) continue;
+      steps++;
+      const w = stepWitness(t, k);
+      const honest = bytesToHex(t.commitments[k + 1]!);
+      for (let i = 0; i < w.preimages.length; i++) {
+        const tampered = w.preimages.map((p, j) => (j === i ? Uint8Array.from(p, (b, n) => (n === p.length - 1 ? b ^ 1 : b)) : p));
+        const dropped = w.preimages.filter((_, j) => j !== i);
+        for (const bad of [tampered, dropped]) {
+          const r = await v.verify(w.state, bad);
+          if (r.ok) expect(r.post, `step ${k} preimage ${i}`).toBe(honest);
+          else reverted++;
+        }
+      }
+      const state = w.state.slice();
+      state[state.length - 1] ^= 1; // another pre-state: another post-state (or a revert)
+      const other = await v.verify(state, w.preimages);
+      if (other.ok) expect(other.post).not.toBe(honest);
+    }
+    expect(steps).toBeGreaterThanOrEqual(5);
+    expect(reverted).toBeGreaterThan(50);
+  }, 600_000);
+
+  it('the part itself: verifyHalt of a call frame is the CALLS part, other steps revert UnsupportedStep', async () => {
+    const creates = (await v.clients.public.readContract({ address: v.address, abi: contractArtifact('MetisStepVerifier').abi, functionName: 'CREATES' })) as Hex;
+    const abi = contractArtifact('MetisCreateStep').abi;
+    const t = traceTx(world(asm('6001 6002 01 50 00')), callTx(CONTRACT, new Uint8Array()));
+    const w = stepWitness(t, 0);
+    const args = [bytesToHex(w.state), w.preimages.map(bytesToHex)] as const;
+    for (const functionName of ['verify', 'verifyHalt'] as const) {
+      await expect(v.clients.public.readContract({ address: creates, abi, functionName, args })).rejects.toThrow(/UnsupportedStep/);
+    }
+  }, 60_000);
+
+  it('records the gas of each class', () => {
+    process.stdout.write(`creates part gas (worst seen per class): ${JSON.stringify(Object.fromEntries(gas))}\n`);
+    expect(gas.size).toBeGreaterThan(5);
+  });
+});
