@@ -134,7 +134,7 @@ export interface MetisStepParts {
 
 export const METIS_STEP_PARTS: MetisStepParts = {
   calls: null,
-  creates: null,
+  creates: 'MetisCreateStep',
   transactions: null,
 };
 
