@@ -24,11 +24,20 @@ import "./MetisStepBase.sol";
 ///
 ///         Gas of MetisStepVerifier.verify routed here (eth_estimateGas, calldata included; worst
 ///         seen in test/contracts-step-creates.test.ts, on tries of a few accounts):
-///           CREATE / CREATE2 entering the init code                  ~TBD
-///           CREATE / CREATE2 finishing in the step (collision, ...)   ~TBD
-///           SELFDESTRUCT                                               ~TBD
-///           end of a creation frame (deposit, return to the caller)   ~TBD
-///           halt of a creation frame                                   ~TBD
+///           CREATE / CREATE2 entering init code of 32 bytes              ~600k-740k
+///             of 1,024 / 4,096 / 24,576 bytes                            ~1.1M / ~2.6M / ~12.6M
+///           CREATE / CREATE2 finishing in the step (collision, balance,
+///             nonce, empty init code)                                    ~620k
+///           CREATE / CREATE2 exceptional halt                            ~160k
+///           SELFDESTRUCT (the frame ends, its caller resumes)            ~560k
+///           SELFDESTRUCT halt (static, out of gas)                       ~255k
+///           end of a creation frame to its caller, 32 bytes of code      ~465k
+///             deposits of 1,024 / 4,096 / 24,576 bytes                   ~950k / ~2.45M / ~12.8M
+///           end of a creation transaction (result record)                ~415k
+///           halt of a creation frame (verifyHalt)                        ~140k
+///         Init code and deposits cost about 500 gas a byte (the memory chunks' paths in the
+///         witness, read and hashed): 49,152 bytes of init code need ~25M, so per-chunk
+///         micro-steps (DESIGN §7, large copies) are what makes the largest ones fit an L1 block.
 contract MetisCreateStep is IMetisStepPart, MetisStepBase {
     uint256 internal constant S_SELFDESTRUCTS = 8;
     uint256 internal constant S_FRAME_STACK = 11;
