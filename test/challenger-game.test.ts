@@ -210,7 +210,30 @@ describe('the challenger plays dispute games on anvil', () => {
     const lie = divergentChain(truth, ANCHOR_BLOCK + 1n, 'race');
     const block = ANCHOR_BLOCK + 6n;
     const { address } = await new L1Factory(liar, factory).createGame({ gameType: GAME_TYPE, rootClaim: lie(block), l2BlockNumber: block });
-    const rival = l1Clients(node.rpcUrl, node.privateKeys[4]!, { pollingIntervalMs: 20 });
+    // Both estimate against a pool without the other's move (else the second one's estimation
+    // already reverts and nothing races): each broadcast waits until both have reached theirs.
+    let arrived = 0;
+    let release!: () => void;
+    const bothArrived = new Promise<void>((r) => (release = r));
+    const gated = (key: Hex): L1Clients => {
+      const inner = http(node.rpcUrl)({ chain: foundry, retryCount: 0 });
+      const transport = custom({
+        request: async (args: { method: string; params?: unknown }) => {
+          if (args.method === 'eth_sendRawTransaction') {
+            if (++arrived === 2) release();
+            await bothArrived;
+          }
+          return inner.request(args as never);
+        },
+      });
+      const account = privateKeyToAccount(key);
+      return {
+        public: createPublicClient({ chain: foundry, transport, pollingInterval: 20 }),
+        wallet: createWalletClient({ chain: foundry, transport, account, pollingInterval: 20 }),
+      };
+    };
+    const first = gated(node.privateKeys[1]!);
+    const rival = gated(node.privateKeys[4]!);
     const registries = [challengerMetrics(), challengerMetrics()];
     const make = (l1: L1Clients, dir: string, lines: Record<string, unknown>[], metrics: ReturnType<typeof challengerMetrics>) =>
       Challenger.create({
@@ -226,7 +249,7 @@ describe('the challenger plays dispute games on anvil', () => {
       });
     const aLines: Record<string, unknown>[] = [];
     const bLines: Record<string, unknown>[] = [];
-    const a = await make(honest, 'race-a', aLines, registries[0]!);
+    const a = await make(first, 'race-a', aLines, registries[0]!);
     const b = await make(rival, 'race-b', bLines, registries[1]!);
     const pending = async (who: Address): Promise<number> =>
       (await honest.public.getTransactionCount({ address: who, blockTag: 'pending' })) - (await honest.public.getTransactionCount({ address: who }));
@@ -234,8 +257,10 @@ describe('the challenger plays dispute games on anvil', () => {
     await testClient.setAutomine(false);
     let ticks: Awaited<ReturnType<Challenger['tick']>>[];
     try {
-      const both = Promise.all([a.tick(), b.tick()]);
-      while ((await pending(honest.wallet.account.address)) === 0 || (await pending(rival.wallet.account.address)) === 0) {
+      let settled = false;
+      const both = Promise.all([a.tick(), b.tick()]).finally(() => (settled = true));
+      // Until both are in the pool (or a tick ended early, which the checks below then report).
+      while (!settled && ((await pending(first.wallet.account.address)) === 0 || (await pending(rival.wallet.account.address)) === 0)) {
         await new Promise((r) => setTimeout(r, 20));
       }
       await testClient.mine({ blocks: 1 });
