@@ -39,6 +39,10 @@ export interface BlockStepsOptions {
   /** Keep checkpoints every N steps and drop encodings (see TraceOptions). */
   readonly checkpointEvery?: number;
   readonly onCheckpoint?: (step: number, encoding: Uint8Array, live: PreimageStore) => void;
+  /** Receives commitment k (the state before step k) as it is made. */
+  readonly onCommitment?: (k: number, commitment: Uint8Array) => void;
+  /** Keep the commitments in the trace (default true); false leaves them to onCommitment alone (bounded memory). */
+  readonly keepCommitments?: boolean;
   /** Called every `progressEvery` steps (default 10 000). */
   readonly onProgress?: (steps: number) => void;
   readonly progressEvery?: number;
@@ -46,7 +50,9 @@ export interface BlockStepsOptions {
 
 export interface BlockStepTrace {
   readonly local: LocalContext;
-  /** commitments[k] is the state before step k; the last is the final state. */
+  /** Steps run: the final state is the state before step `steps`. */
+  readonly steps: number;
+  /** commitments[k] is the state before step k; the last is the final state (empty unless kept). */
   readonly commitments: readonly Uint8Array[];
   /** State encodings by step (empty when checkpointing). */
   readonly encodings: readonly Uint8Array[];
@@ -74,7 +80,14 @@ export function traceBlockSteps(store: PreimageStore, input: BlockStepsInput, op
   const local = blockLocalContext(store, input);
   const every = options.checkpointEvery;
   const progressEvery = options.progressEvery ?? 10_000;
-  const commitments: Uint8Array[] = [commitmentOf(BOOT_ENCODING, STATUS_UNFINISHED)];
+  const keep = options.keepCommitments ?? true;
+  const commitments: Uint8Array[] = [];
+  let made = 0;
+  const commit = (c: Uint8Array): void => {
+    options.onCommitment?.(made++, c);
+    if (keep) commitments.push(c);
+  };
+  commit(commitmentOf(BOOT_ENCODING, STATUS_UNFINISHED));
   const encodings: Uint8Array[] = every === undefined ? [BOOT_ENCODING] : [];
   const kinds: StepKind[] = [];
   const ops: number[] = [];
@@ -92,7 +105,7 @@ export function traceBlockSteps(store: PreimageStore, input: BlockStepsInput, op
   let enc = BOOT_ENCODING;
   for (let k = 0; decodeStepState(enc).status === STATUS_UNFINISHED; k++) {
     const r = executeStep(enc, store, local);
-    commitments.push(r.commitment);
+    commit(r.commitment);
     kinds.push(r.kind);
     ops.push(r.op);
     if (every === undefined) encodings.push(r.encoding);
@@ -101,11 +114,11 @@ export function traceBlockSteps(store: PreimageStore, input: BlockStepsInput, op
     if ((k + 1) % progressEvery === 0) options.onProgress?.(k + 1);
   }
   const last = decodeStepState(enc);
-  return { local, commitments, encodings, kinds, ops, store, status: last.status, outputRoot: last.outputRoot };
+  return { local, steps: kinds.length, commitments, encodings, kinds, ops, store, status: last.status, outputRoot: last.outputRoot };
 }
 
 export function blockStepCount(t: BlockStepTrace): number {
-  return t.commitments.length - 1;
+  return t.steps;
 }
 
 /** The one-step proof of step k of a trace that kept its encodings. */

@@ -195,7 +195,7 @@ function metaOf(t: BlockStepTrace, every: number): BlockMeta {
   return {
     format: FORMAT,
     every,
-    steps: t.commitments.length - 1,
+    steps: t.steps,
     status: t.status,
     outputRoot: bytesToHex(t.outputRoot),
     local: {
@@ -251,6 +251,8 @@ export class BlockCheckpoints {
   // The trace runs synchronously, so level writes could not complete until it ends and every
   // checkpoint would sit in memory; they are appended to a spill file and moved into level by finish.
   private spill: { path: string; fd: number; count: number } | null = null;
+  // The commitments too, so a trace of millions of steps never holds them in memory.
+  private commitmentSpill: { path: string; fd: number; count: number; buffer: Uint8Array; used: number } | null = null;
   private chunkCache: { index: number; bytes: Uint8Array } | null = null;
 
   private constructor(
@@ -268,6 +270,8 @@ export class BlockCheckpoints {
     const cps = new BlockCheckpoints(path, db, every);
     const spillPath = `${resolve(path)}.spill`;
     cps.spill = { path: spillPath, fd: openSync(spillPath, 'w'), count: 0 };
+    const cmPath = `${resolve(path)}.commitments`;
+    cps.commitmentSpill = { path: cmPath, fd: openSync(cmPath, 'w+'), count: 0, buffer: new Uint8Array(CHUNK * 32), used: 0 };
     return cps;
   }
 
@@ -295,9 +299,11 @@ export class BlockCheckpoints {
    * The options that make traceBlockSteps checkpoint into this store. `local` is the trace's
    * local context (blockLocalContext), filed in the trace's store before it starts.
    */
-  traceOptions(store: PreimageStore, local: LocalContext): { checkpointEvery: number; onCheckpoint: (step: number, encoding: Uint8Array, live: PreimageStore) => void } {
+  traceOptions(store: PreimageStore, local: LocalContext): Required<Pick<BlockStepsOptions, 'checkpointEvery' | 'onCheckpoint' | 'onCommitment' | 'keepCommitments'>> {
     return {
       checkpointEvery: this.recordEvery,
+      keepCommitments: false,
+      onCommitment: (k, c) => this.addCommitment(k, c),
       onCheckpoint: (k, enc, live) => {
         // Before block start no state reaches the block's inputs or the parent state, yet the
         // block-start step reads them: the checkpoint keeps them, and so does the trace, which
@@ -306,6 +312,23 @@ export class BlockCheckpoints {
         this.add(k, enc, live);
       },
     };
+  }
+
+  /** Appends commitment k to the commitment spill (in chunk-sized writes). */
+  addCommitment(k: number, commitment: Uint8Array): void {
+    const cs = this.commitmentSpill;
+    if (cs === null) throw new CheckpointError('this store is not recording');
+    if (k !== cs.count) throw new CheckpointError(`commitment ${k} arrived after ${cs.count} commitments`);
+    cs.buffer.set(commitment, cs.used);
+    cs.used += 32;
+    cs.count++;
+    if (cs.used === cs.buffer.length) this.flushCommitments();
+  }
+
+  private flushCommitments(): void {
+    const cs = this.commitmentSpill!;
+    if (cs.used > 0) writeSync(cs.fd, cs.buffer, 0, cs.used);
+    cs.used = 0;
   }
 
   /** Records a checkpoint: the state encoding, then every live preimage (the local context's among them). */
@@ -330,20 +353,34 @@ export class BlockCheckpoints {
    */
   async finish(trace: BlockStepTrace): Promise<BlockCheckpointSummary> {
     const sp = this.spill;
-    if (sp === null) throw new CheckpointError('this store is not recording');
+    const cs = this.commitmentSpill;
+    if (sp === null || cs === null) throw new CheckpointError('this store is not recording');
     this.spill = null;
+    this.commitmentSpill = null;
     closeSync(sp.fd);
     try {
-      const steps = trace.commitments.length - 1;
+      this.commitmentSpill = cs;
+      this.flushCommitments();
+      this.commitmentSpill = null;
+      const steps = trace.steps;
+      // The trace kept its commitments (recorded without traceOptions' streaming) or streamed them here.
+      const kept = trace.commitments.length === steps + 1;
+      if (!kept && cs.count !== steps + 1) throw new CheckpointError(`recorded ${cs.count} commitments, a ${steps}-step trace has ${steps + 1} (was the trace run with these options?)`);
+      const commitmentsIn = (from: number, to: number): Uint8Array => {
+        const bytes = new Uint8Array((to - from) * 32);
+        if (kept) trace.commitments.slice(from, to).forEach((x, i) => bytes.set(x, i * 32));
+        else if (readSync(cs.fd, bytes, 0, bytes.length, from * 32) !== bytes.length) throw new CheckpointError('truncated commitment spill file');
+        return bytes;
+      };
       const expected = Math.floor(steps / this.recordEvery) + 1;
       if (sp.count !== expected) throw new CheckpointError(`recorded ${sp.count} checkpoints, a ${steps}-step trace every ${this.recordEvery} has ${expected}`);
-      await this.importSpill(sp.path, trace);
+      await this.importSpill(sp.path, (step) => commitmentsIn(step, step + 1));
       for (let c = 0; c * CHUNK <= steps; c++) {
-        const part = trace.commitments.slice(c * CHUNK, Math.min((c + 1) * CHUNK, steps + 1));
+        const part = commitmentsIn(c * CHUNK, Math.min((c + 1) * CHUNK, steps + 1));
         // The chunk's own hash follows it: a commitment cannot be re-derived without re-executing.
-        const bytes = new Uint8Array(part.length * 32 + 32);
-        part.forEach((x, i) => bytes.set(x, i * 32));
-        bytes.set(keccak256(bytes.subarray(0, part.length * 32)), part.length * 32);
+        const bytes = new Uint8Array(part.length + 32);
+        bytes.set(part);
+        bytes.set(keccak256(part), part.length);
         await this.db.put(chunkKey(c), bytes);
       }
       // Written last: a store without it was never finished and does not open.
@@ -353,10 +390,12 @@ export class BlockCheckpoints {
       return this.meta;
     } finally {
       rmSync(sp.path, { force: true });
+      closeSync(cs.fd);
+      rmSync(cs.path, { force: true });
     }
   }
 
-  private async importSpill(path: string, trace: BlockStepTrace): Promise<void> {
+  private async importSpill(path: string, commitmentAt: (step: number) => Uint8Array): Promise<void> {
     const fd = openSync(path, 'r');
     try {
       const head = new Uint8Array(12);
@@ -371,8 +410,8 @@ export class BlockCheckpoints {
         pos += 12 + record.length;
         if (step !== i * this.recordEvery) throw new CheckpointError(`checkpoint ${i} is at step ${step}, expected ${i * this.recordEvery}`);
         const encoding = unpack(record)[0];
-        const want = trace.commitments[step];
-        if (encoding === undefined || want === undefined || !equalBytes(commitmentOf(encoding, decodeStepState(encoding).status), want)) {
+        const want = commitmentAt(step);
+        if (encoding === undefined || !equalBytes(commitmentOf(encoding, decodeStepState(encoding).status), want)) {
           throw new CheckpointError(`the checkpoint at step ${step} is not the trace's state there (was the trace run with these options?)`);
         }
         await this.db.put(key(step), record);
@@ -389,11 +428,13 @@ export class BlockCheckpoints {
   }
 
   async close(): Promise<void> {
-    if (this.spill !== null) {
-      closeSync(this.spill.fd);
-      rmSync(this.spill.path, { force: true });
-      this.spill = null;
+    for (const sp of [this.spill, this.commitmentSpill]) {
+      if (sp === null) continue;
+      closeSync(sp.fd);
+      rmSync(sp.path, { force: true });
     }
+    this.spill = null;
+    this.commitmentSpill = null;
     await this.db.close();
   }
 
