@@ -39,6 +39,14 @@ describe('devnet end to end', () => {
     expect(await value('hyperion_challenger_l2_verified_head')).toBe(12);
     expect(await value('hyperion_challenger_traces_built_total')).toBeGreaterThanOrEqual(1);
     expect(await value('hyperion_challenger_moves_sent_total', { type: 'step' })).toBeGreaterThanOrEqual(1);
+    // Replay speed: gas and seconds of the blocks MetisVM re-executed (rate(gas) / rate(seconds)).
+    expect(await value('hyperion_challenger_replay_gas_total')).toBeGreaterThan(0);
+    expect(await value('hyperion_challenger_replay_seconds_total')).toBeGreaterThan(0);
+    // A healthy devnet: no DA fetch failed, no batcher data was skipped.
+    for (const source of ['beacon', 'eigenda', 'l1']) {
+      expect(await value('hyperion_challenger_da_fetch_errors_total', { source })).toBe(0);
+      expect(await value('hyperion_challenger_da_payloads_skipped_total', { source })).toBe(0);
+    }
   }, 900_000);
 
   it('every watcher pass a fresh `watch --mode challenge --once` process on the same data dir', async () => {
