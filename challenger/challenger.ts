@@ -172,7 +172,17 @@ export class Challenger {
   }
 
   async close(): Promise<void> {
+    for (const key of [...this.accessors.keys()]) await this.dropAccessor(key);
     await this.journal.close();
+  }
+
+  /** Forgets a game's accessor and closes its trace stores (before their directory goes). */
+  private async dropAccessor(key: string): Promise<boolean> {
+    const a = this.accessors.get(key);
+    if (a === undefined) return false;
+    this.accessors.delete(key);
+    await a.close?.();
+    return true;
   }
 
   /** The address transactions are sent from. */
@@ -224,7 +234,7 @@ export class Challenger {
         skipped.add(g.index);
         // A game left behind (out of the window, not allowed) is never played again: drop its
         // cached trace and its scratch directory, or they would pile up for the daemon's life.
-        if (this.accessors.delete(key) || record?.done !== true) rmSync(this.gameDir(g.address), { recursive: true, force: true });
+        if ((await this.dropAccessor(key)) || record?.done !== true) rmSync(this.gameDir(g.address), { recursive: true, force: true });
         continue;
       }
       todo.push(g);
@@ -353,8 +363,8 @@ export class Challenger {
         }
       }
       if (left === 0) {
+        await this.dropAccessor(g.address.toLowerCase());
         rmSync(dir, { recursive: true, force: true });
-        this.accessors.delete(g.address.toLowerCase());
         record = { ...record, done: true };
         log.info('game finished: credit claimed, data dir removed');
         done = true;

@@ -135,6 +135,9 @@ export function nodeMetricsObserver(metrics: ChallengerMetrics): DevnetNodeObser
   };
 }
 
+/** Steps between a disputed block's trace checkpoints unless told otherwise. */
+export const DEFAULT_CHECKPOINT_EVERY = 10_000;
+
 export interface DaemonOptions {
   readonly l1RpcUrl: string;
   readonly beaconUrl?: string;
@@ -147,6 +150,12 @@ export interface DaemonOptions {
   readonly gameWindowSeconds?: bigint;
   readonly allow?: readonly Address[];
   readonly maxConcurrency?: number;
+  /**
+   * Steps between level checkpoints of a disputed block's trace, kept in the game's data dir
+   * (removed with it once the game is claimed); 0 keeps traces in memory. Default 10,000: a
+   * 30 Mgas block's trace is served from a few hundred MB of disk, not held in the heap.
+   */
+  readonly checkpointEvery?: number;
   readonly logger: Logger;
   readonly metrics: ChallengerMetrics;
 }
@@ -193,7 +202,9 @@ export class ChallengeDaemon {
         // A game is judged once our own chain has derived its block; until then it waits.
         accessorFor: async (game) => {
           if (node.head().number < game.params.l2BlockNumber) return null;
+          const every = o.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
           return metisAccessor(game.params, view, {
+            ...(every > 0 ? { checkpoints: { dir: join(game.dataDir, 'traces'), every } } : {}),
             onTrace: (block, steps, ms) => {
               o.metrics.tracesBuilt.inc();
               o.metrics.traceSteps.inc(steps);

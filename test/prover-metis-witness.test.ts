@@ -4,7 +4,7 @@
 // block never read; the witness must be a fraction of the state; a trace kept in level
 // checkpoints serves the same commitments and verifiable proofs; a store that lacks a node or
 // answers with other bytes is a typed error.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,10 @@ import { sequencerView } from '../devnet/scenario.js';
 import { Sequencer } from '../devnet/sequencer.js';
 import type { SealedBlock } from '../devnet/state.js';
 import { collectState, StateUnavailableError, type MetisChainView } from '../prover/metis/chain-view.js';
-import { checkpointedSubgameTrace, recordChainBlock, traceChainBlock } from '../prover/metis/trace-provider.js';
+import { checkpointedSubgameTrace, metisExecCreator, recordChainBlock, traceChainBlock } from '../prover/metis/trace-provider.js';
+import { Position } from '../prover/game/position.js';
+import type { Claim } from '../prover/game/types.js';
+import { BlockCheckpoints } from '../vm/step/checkpoints.js';
 import { blockWitness } from '../prover/metis/view-witness.js';
 import { verifyStep } from '../vm/step/execute.js';
 import { LayeredPreimages, PreimageStore } from '../vm/step/preimages.js';
@@ -111,6 +114,29 @@ describe('disputed blocks traced from their witness', () => {
     } finally {
       await cps.close();
     }
+  }, 120_000);
+
+  it('an execution provider over checkpoints answers from its store and releases it on close', async () => {
+    const b = blocks.at(-1)!;
+    const parent = blocks.at(-2)!;
+    const memory = await traceChainBlock(view, b.number, b.outputRoot);
+    const cpDir = join(dir, 'provider-cps');
+    const create = metisExecCreator(view, { checkpoints: { dir: cpDir, every: 16 } });
+    const claim = { index: 0, position: Position.root(), value: bytesToHex(b.outputRoot) } as unknown as Claim;
+    const sub = { depth: 12, pre: undefined, post: claim, preOutputRoot: bytesToHex(parent.outputRoot), postOutputRoot: bytesToHex(b.outputRoot), preBlock: parent.number, postBlock: b.number };
+    const provider = await create(sub);
+    // The first leaf is the state after step 0; a leaf past the end is the final state.
+    expect(await provider.get(Position.at(12, 0n))).toBe(bytesToHex(memory.commitments[1]!));
+    expect(await provider.get(Position.at(12, 4095n))).toBe(bytesToHex(memory.commitments.at(-1)!));
+    const [store] = await readdir(cpDir);
+    expect(store).toMatch(new RegExp(`^block-${b.number}-`));
+    // Level holds a lock on an open store: it opens again only once the provider let it go.
+    await expect(BlockCheckpoints.open(join(cpDir, store!))).rejects.toThrow();
+    await provider.close!();
+    await provider.close!();
+    const again = await BlockCheckpoints.open(join(cpDir, store!));
+    expect(again.summary.steps).toBe(memory.commitments.length - 1);
+    await again.close();
   }, 120_000);
 
   it('names a store that lacks a node, or answers with other bytes', async () => {

@@ -15,7 +15,7 @@ import { createRpcReplaySource, isAnvil, rpcChainId } from '../../vm/replay/rpc-
 import { L1Factory } from '../../prover/l1/factory.js';
 import { Watcher } from '../../challenger/watcher.js';
 import { challengerMetrics, serveMetrics, watcherMetrics } from '../../challenger/metrics.js';
-import { ChallengeDaemon, RollupConfigError, loadEigenDASrs, readRollupConfig, type RollupConfig } from '../../challenger/daemon.js';
+import { ChallengeDaemon, DEFAULT_CHECKPOINT_EVERY, RollupConfigError, loadEigenDASrs, readRollupConfig, type RollupConfig } from '../../challenger/daemon.js';
 import { EigenDASrsError, type G1Srs } from '../../da/eigenda/index.js';
 import { l1Clients } from '../../contracts/deploy.js';
 import { PRIVATE_KEY_ENV, resolvePrivateKey } from './game.js';
@@ -45,6 +45,7 @@ interface WatchOpts {
   gameWindow?: number;
   allow?: string;
   maxConcurrency: number;
+  checkpointEvery: number;
   once?: boolean;
 }
 
@@ -72,6 +73,7 @@ export function registerWatchCommand(program: Command): void {
     .option('--game-window <hours>', 'only games created in the last N hours', parseNonNegativeInt)
     .option('--allow <addrs>', 'only these games (comma-separated addresses)')
     .option('--max-concurrency <n>', 'L2 blocks re-executed at once', parseNonNegativeInt, 2)
+    .option('--checkpoint-every <n>', 'challenge: steps between level checkpoints of a disputed block\'s trace under the game\'s data dir (0: traces in memory)', parseNonNegativeInt, DEFAULT_CHECKPOINT_EVERY)
     .option('--once', 'one pass, then exit (non-zero when any root claim is invalid)')
     .action(async (opts: WatchOpts, cmd: Command) => {
       const { log } = contextOf(cmd);
@@ -187,6 +189,7 @@ async function runChallenge(opts: WatchOpts, log: Logger): Promise<void> {
     ...(allow === undefined ? {} : { allow }),
     ...(opts.gameWindow === undefined ? {} : { gameWindowSeconds: BigInt(opts.gameWindow) * 3600n }),
     maxConcurrency: Math.max(1, opts.maxConcurrency),
+    checkpointEvery: opts.checkpointEvery,
     logger: log,
     metrics,
   });

@@ -23,12 +23,16 @@ export interface TraceProvider {
   getStepData(position: Position): Promise<StepData>;
   /** Commitment to the state the trace starts from. */
   absolutePrestateHash(): Promise<Hex>;
+  /** Releases what the provider holds open (a trace's level store); idempotent. */
+  close?(): Promise<void>;
 }
 
 /** A provider for positions in a game, given the claim being responded to (`ref`). */
 export interface TraceAccessor {
   get(game: GameView, ref: Claim, position: Position): Promise<Hex>;
   getStepData(game: GameView, ref: Claim, position: Position): Promise<StepData>;
+  /** Releases every provider it created; called before the game's data dir is removed. */
+  close?(): Promise<void>;
 }
 
 /** A game with one trace from root to leaves (no split). */
@@ -103,6 +107,15 @@ export class SplitTraceAccessor implements TraceAccessor {
   async getStepData(game: GameView, ref: Claim, position: Position): Promise<StepData> {
     const { provider, relative } = await this.route(game, ref, position);
     return provider.getStepData(relative);
+  }
+
+  async close(): Promise<void> {
+    const bottoms = [...this.bottoms.values()];
+    this.bottoms.clear();
+    // A bottom that failed to build holds nothing.
+    const settled = await Promise.allSettled(bottoms);
+    for (const s of settled) if (s.status === 'fulfilled') await s.value.close?.();
+    await this.top.close?.();
   }
 
   /** The pre and post outputs of the subgame `position` belongs to, responding to `ref`. */

@@ -28,6 +28,8 @@ export interface SubgameTrace {
   witness(k: number): Promise<{ readonly state: Uint8Array; readonly preimages: readonly Uint8Array[] }>;
   /** The final state's encoding (it steps to itself). */
   readonly finalEncoding: Uint8Array;
+  /** Closes the store a checkpointed trace is served from; idempotent (subgames may share a trace). */
+  close?(): Promise<void>;
 }
 
 /** A trace held in memory with its state encodings. */
@@ -46,8 +48,10 @@ export function blockSubgameTrace(t: BlockStepTrace): SubgameTrace {
 export async function checkpointedSubgameTrace(cps: BlockCheckpoints): Promise<SubgameTrace> {
   const steps = cps.summary.steps;
   const { encoding } = await cps.stateAt(steps);
+  let closed: Promise<void> | undefined;
   return {
     steps,
+    close: () => (closed ??= cps.close()),
     commitment: (i) => cps.commitmentAt(i),
     witness: async (k) => {
       const { witness } = await cps.witnessAt(k);
@@ -91,6 +95,10 @@ export class MetisTraceProvider implements TraceProvider {
 
   absolutePrestateHash(): Promise<Hex> {
     return Promise.resolve(bytesToHex(ABSOLUTE_PRESTATE));
+  }
+
+  async close(): Promise<void> {
+    await this.trace.close?.();
   }
 }
 
