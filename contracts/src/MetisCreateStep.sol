@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {LibMPT} from "./LibMPT.sol";
 import {LibRLP} from "./LibRLP.sol";
 
-import "./MetisStepBase.sol";
+import "./MetisFramePart.sol";
 
 /// @notice The CREATES part of the MetisVM step verifier (prover/DESIGN.md §4.1), routed to by
 ///         MetisStepVerifier and checked against the TypeScript reference (vm/step/execute.ts
@@ -38,13 +38,7 @@ import "./MetisStepBase.sol";
 ///         Init code and deposits cost about 500 gas a byte (the memory chunks' paths in the
 ///         witness, read and hashed): 49,152 bytes of init code need ~25M, so per-chunk
 ///         micro-steps (DESIGN §7, large copies) are what makes the largest ones fit an L1 block.
-contract MetisCreateStep is IMetisStepPart, MetisStepBase {
-    uint256 internal constant S_SELFDESTRUCTS = 8;
-    uint256 internal constant S_FRAME_STACK = 11;
-    uint256 internal constant F_TRANSFERS = 2;
-    uint256 internal constant F_DEPTH = 4;
-    uint256 internal constant F_CODE_ADDRESS = 7;
-
+contract MetisCreateStep is MetisFramePart {
     uint256 internal constant GAS_CREATE = 32000;
     uint256 internal constant GAS_INIT_CODE_WORD = 2;
     uint256 internal constant GAS_KECCAK_WORD = 6;
@@ -54,9 +48,6 @@ contract MetisCreateStep is IMetisStepPart, MetisStepBase {
     uint256 internal constant GAS_CODE_DEPOSIT = 200;
     uint256 internal constant MAX_CODE_SIZE = 24576;
     uint256 internal constant MAX_INIT_CODE_SIZE = 49152;
-    uint256 internal constant DEPTH_LIMIT = 1024;
-    /// @dev Number.MAX_SAFE_INTEGER: the reference decodes counters, sizes and gas as safe integers.
-    uint256 internal constant SAFE_MAX = 2 ** 53 - 1;
 
     function verify(bytes calldata stateData, bytes[] calldata preimages) external pure returns (bytes32) {
         (Witness memory w, Ctx memory c) = _load(stateData, preimages);
@@ -74,99 +65,6 @@ contract MetisCreateStep is IMetisStepPart, MetisStepBase {
         (Witness memory w, Ctx memory c) = _load(stateData, preimages);
         if (c.f[F_KIND] != 1) revert UnsupportedStep(c.op);
         return _fail(w, c);
-    }
-
-    // ---- loading ---------------------------------------------------------------------------
-
-    function _load(bytes calldata stateData, bytes[] calldata preimages) internal pure returns (Witness memory w, Ctx memory c) {
-        if (stateData.length != 22 * 32) revert BadStateData();
-        c.s = abi.decode(stateData, (uint256[22]));
-        // Only a running frame has an instruction (the verifier routes nothing else here).
-        if (c.s[S_STATUS] != STATUS_UNFINISHED || c.s[S_FRAME] == 0 || c.s[S_FRAME_COUNT] > DEPTH_LIMIT || c.s[S_LOG_COUNT] > SAFE_MAX) revert BadStateData();
-        w = _witness(preimages);
-        c.f = _frameAt(w, bytes32(c.s[S_FRAME]));
-        c.code = bytes32(c.f[F_CODE]) == KECCAK_EMPTY ? bytes("") : _get(w, bytes32(c.f[F_CODE]));
-        uint256 pc = c.f[F_PC];
-        c.op = pc < c.code.length ? uint8(c.code[pc]) : 0;
-        c.nextPc = pc + 1;
-    }
-
-    /// @dev A frame record, with the checks the reference's decoder makes (vm/step/state.ts).
-    function _frameAt(Witness memory w, bytes32 h) internal pure returns (uint256[24] memory f) {
-        bytes memory rec = _get(w, h);
-        if (rec.length != 24 * 32) revert BadPreimage(h);
-        f = abi.decode(rec, (uint256[24]));
-        bool bad = f[F_KIND] > 1 || f[F_STATIC] > 1 || f[F_TRANSFERS] > 1 || f[3] > 1 || f[F_DEPTH] > DEPTH_LIMIT || f[F_STACK_SIZE] > 1024;
-        bad = bad || f[F_CALLER] >> 160 != 0 || f[F_ADDRESS] >> 160 != 0 || f[F_CODE_ADDRESS] >> 160 != 0;
-        bad = bad || f[F_CALLDATA_SIZE] > SAFE_MAX || f[F_PC] > SAFE_MAX || f[F_GAS] > SAFE_MAX || f[F_MEMORY_SIZE] > SAFE_MAX;
-        bad = bad || f[F_RETURNDATA_SIZE] > SAFE_MAX || f[21] > SAFE_MAX || f[22] > SAFE_MAX;
-        if (bad) revert BadPreimage(h);
-    }
-
-    function _store(Witness memory w) internal pure returns (LibMPT.Store memory) {
-        return LibMPT.Store(w.hashes, w.data, w.n);
-    }
-
-    function _addressKey(address a) internal pure returns (bytes memory) {
-        return abi.encodePacked(keccak256(abi.encodePacked(a)));
-    }
-
-    /// @dev Charges memory expansion over [off, off+size) like expandMemory (vm/interpreter/frame.ts);
-    ///      false when that is an exceptional halt (past the memory limit or out of gas).
-    function _grow(Ctx memory c, uint256 off, uint256 size) internal pure returns (bool) {
-        if (size == 0) return true;
-        if (off > MEMORY_LIMIT || size > MEMORY_LIMIT || off + size > MEMORY_LIMIT) return false;
-        uint256 words = (off + size + 31) / 32;
-        uint256 old = c.f[F_MEMORY_SIZE] / 32;
-        if (words > old) {
-            c.gasCost += _memCost(words) - _memCost(old);
-            c.f[F_MEMORY_SIZE] = words * 32;
-        }
-        return c.f[F_GAS] >= c.gasCost;
-    }
-
-    // ---- the end of the running frame --------------------------------------------------------
-
-    /// @dev The running frame halts exceptionally: its snapshot restored, no gas or output.
-    function _fail(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
-        _restore(w, c);
-        if (c.s[S_FRAME_COUNT] == 0) return _result(w, c, 0, 0, 0, "", 0);
-        return _resume(w, c, 0, 0, 0, w.zero[TREE_DEPTH], 0);
-    }
-
-    /// @dev The top-level message ends (DESIGN §2.5): frameHash = 0 and the result record.
-    function _result(Witness memory w, Ctx memory c, uint256 success, uint256 gasLeft, uint256 refund, bytes memory output, uint256 created)
-        internal
-        pure
-        returns (bytes32)
-    {
-        c.s[S_FRAME] = 0;
-        c.s[S_RESULT] = uint256(keccak256(abi.encode(success, gasLeft, refund, _buildTree(w, output), output.length, created)));
-        return _sealed(c);
-    }
-
-    /// @dev The caller (top of frameStackHash) resumes: `push` on its stack, `gasBack` and `refund`
-    ///      added, its return data replaced (Machine.finish).
-    function _resume(Witness memory w, Ctx memory c, uint256 push, uint256 gasBack, uint256 refund, bytes32 rdRoot, uint256 rdSize)
-        internal
-        pure
-        returns (bytes32)
-    {
-        (bytes32 below, uint256 callerHash) = _link(w, bytes32(c.s[S_FRAME_STACK]));
-        uint256[24] memory p = _frameAt(w, bytes32(callerHash));
-        p[F_STACK] = uint256(keccak256(abi.encodePacked(bytes32(p[F_STACK]), push)));
-        p[F_STACK_SIZE] += 1;
-        p[F_GAS] += gasBack;
-        // The refund counter is a signed word: two's complement addition.
-        unchecked {
-            p[F_REFUND] += refund;
-        }
-        p[F_RETURNDATA_ROOT] = uint256(rdRoot);
-        p[F_RETURNDATA_SIZE] = rdSize;
-        c.s[S_FRAME_STACK] = uint256(below);
-        c.s[S_FRAME_COUNT] -= 1;
-        c.s[S_FRAME] = uint256(keccak256(abi.encode(p)));
-        return _sealed(c);
     }
 
     /// @dev STOP, RETURN or REVERT of a creation frame: the code deposit on success (a failed
@@ -309,15 +207,6 @@ contract MetisCreateStep is IMetisStepPart, MetisStepBase {
         c.s[S_FRAME_COUNT] += 1;
         c.s[S_FRAME] = uint256(keccak256(abi.encode(_childFrame(w, c, k, snapshot))));
         return _sealed(c);
-    }
-
-    /// @dev The caller's frame after the instruction (items popped, nothing pushed), hashed.
-    function _advance(Ctx memory c) internal pure returns (bytes32) {
-        c.f[F_STACK] = uint256(c.below);
-        c.f[F_STACK_SIZE] -= c.items.length;
-        c.f[F_GAS] -= c.gasCost;
-        c.f[F_PC] = c.nextPc;
-        return keccak256(abi.encode(c.f));
     }
 
     /// @dev The init-code frame as enteredFrameState records it: kind 1, empty stack, memory,
