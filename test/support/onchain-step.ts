@@ -25,7 +25,11 @@ export async function startStepVerifier(parts: MetisStepParts = METIS_STEP_PARTS
   const anvil = await startAnvil({ hardfork: 'prague' });
   const clients = l1Clients(anvil.rpcUrl, anvil.privateKeys[0]!, { pollingIntervalMs: 50 });
   const address = await deployMetisStepVerifier(clients, parts);
-  const abi = contractArtifact('MetisStepVerifier').abi;
+  // The parts' errors too: a revert inside a part reaches the caller as it is.
+  const partErrors = (['MetisCallStep', 'MetisCreateStep', 'MetisPrecompiles'] as const).flatMap((n) =>
+    contractArtifact(n).abi.filter((e) => e.type === 'error'),
+  );
+  const abi = [...contractArtifact('MetisStepVerifier').abi, ...partErrors];
   const args = (state: Uint8Array, preimages: readonly Uint8Array[]): [Hex, Hex[]] => [bytesToHex(state), preimages.map(bytesToHex)];
   return {
     anvil,
