@@ -133,7 +133,7 @@ export interface MetisStepParts {
 }
 
 export const METIS_STEP_PARTS: MetisStepParts = {
-  calls: null,
+  calls: 'MetisCallStep',
   creates: 'MetisCreateStep',
   transactions: null,
 };

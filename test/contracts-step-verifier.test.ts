@@ -31,7 +31,7 @@ const abi = () => contractArtifact('MetisStepVerifier').abi;
 beforeAll(async () => {
   anvil = await startAnvil({ hardfork: 'prague' });
   clients = l1Clients(anvil.rpcUrl, anvil.privateKeys[0]!, { pollingIntervalMs: 50 });
-  verifier = await deployMetisStepVerifier(clients);
+  verifier = await deployMetisStepVerifier(clients, { calls: null, creates: 'MetisCreateStep', transactions: null });
 }, 120_000);
 
 afterAll(async () => {
