@@ -208,6 +208,11 @@ describe('MetisCallStep against the reference verifier', () => {
       [asm('6001 6001 5d 6001 5c 5f 52 6020 5f f3'), 'transient'],
       [asm('6001 5f 5f a1 6002 601e f3'), 'a log, unaligned output'],
       [asm('00'), 'STOP'],
+      [asm('6009 6001 55 ef'), 'an undefined opcode'],
+      [asm('6009 6001 55 6003 56 00'), 'an invalid jump'],
+      [asm('6009 6001 55 6001 640100000000 52'), 'MSTORE past the memory limit'],
+      [asm('6009 6001 55 6001 640100000000 f3'), 'RETURN past the memory limit'],
+      [asm('6009 6001 55 6001 f3'), 'RETURN with one item'],
     ];
     const seen = new Set<StepClass>();
     for (const [callee, label] of callees) {
@@ -321,10 +326,9 @@ describe('MetisCallStep against the reference verifier', () => {
     const c = traceTx(world(code, RETURNS_32, 0n, (st) => st.put(NOBODY, { nonce: 1n, code: designator(CALLEE) })), callTx(CONTRACT, new Uint8Array()), 'cancun');
     expect(c.outcome.success).toBe(true);
     expect(c.kinds.filter((x) => x === 'enter').length).toBe(1);
-    // The 0xef byte is an undefined instruction: a halt MetisStepVerifier does not judge yet.
-    const rc = await checkTrace(c);
-    expect(rc.classes.has('CALL enter')).toBe(true);
-    expect(rc.skipped).toBeLessThanOrEqual(1);
+    // The 0xef byte is an undefined instruction: the callee halts at once.
+    const rc = await allProven(c);
+    expect(rc.classes.has('CALL enter') && rc.classes.has('call halt')).toBe(true);
   }, 120_000);
 
   it('generated programs as callees, called with each call kind', async () => {

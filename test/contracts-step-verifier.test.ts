@@ -21,7 +21,7 @@ import { storeFromWitness, traceTransaction } from '../vm/step/trace.js';
 import { parseStateTestFile, type StateTestCase } from '../vm/statetest/fixture.js';
 import { stateTestBlockEnv, stateTestTransaction } from '../vm/statetest/runner.js';
 import { generateProgram } from './support/bytecode-gen.js';
-import { CONTRACT, OTHER, asm, callTx, stateWith, traceTx } from './support/step-traces.js';
+import { CONTRACT, OTHER, asm, callTx, stateWith, stepBlockEnv, traceTx } from './support/step-traces.js';
 
 let anvil: AnvilNode;
 let clients: L1Clients;
@@ -61,6 +61,8 @@ const COVERED = new Set<number>([
   0x20, 0x37, 0x39, 0x3e, 0x5e,
   // Return data size, the ancestor hashes, and EXTCODECOPY (its account access by MetisWorldStep).
   0x3d, 0x40, 0x3c,
+  // The blob context (EIP-4844, EIP-7516) and CLZ (EIP-7939, Osaka).
+  0x49, 0x4a, 0x1e,
 ]);
 const COPY_OPS = new Set<number>([0x20, 0x37, 0x39, 0x3e, 0x5e]);
 const WORLD_OPS = new Set<number>([0x31, 0x3b, 0x3f, 0x47, 0x54, 0x55, 0x5c, 0x5d, ...range(0xa0, 0xa4)]);
@@ -242,6 +244,13 @@ describe('MetisStepVerifier against the reference verifier', () => {
       asm('6001 6000 55 6005 56 00 00'), // JUMP to a non-JUMPDEST
       asm('6001 6000 55' + ' 5f'.repeat(1025)), // PUSH0 past 1024 items
       asm('6001 6000 55 5b 6001 01 6003 56'), // an endless loop until out of gas
+      asm('6001 6000 55 6001 0c'), // an undefined opcode
+      asm('6001 6000 55 6001 ef'),
+      asm('6001 6000 55 6001 1e'), // CLZ before Osaka
+      asm('6001 6000 55 6001 640100000000 52'), // MSTORE past the memory limit
+      asm('6001 6000 55 6001 6401 00000000 f3'), // RETURN past the memory limit
+      asm('6001 6000 55 6020 f3'), // RETURN with one item
+      asm('6001 6000 55 6001 63ffffffff fd'), // REVERT of memory the frame cannot pay for
     ];
     for (const code of halts) {
       const t = traceTx(stateWith(code), callTx(CONTRACT, new Uint8Array(), 200_000n));
@@ -251,6 +260,26 @@ describe('MetisStepVerifier against the reference verifier', () => {
       const w = stepWitness(t, k);
       expect(await onChain(w.state, w.preimages), `halt of ${bytesToHex(code).slice(0, 20)}`).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
     }
+  }, 120_000);
+
+  it('agrees on BLOBHASH (in and out of range), BLOBBASEFEE (excess blob gas under each fork) and CLZ (Osaka)', async () => {
+    const code = asm(`5f 49 50 6001 49 50 6002 49 50 7f${'ff'.repeat(32)} 49 50 4a 50 00`);
+    const hashes = [0xabc, 0xdef].map((n) => Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : i === 31 ? n & 0xff : i === 30 ? n >> 8 : 0)));
+    for (const fork of ['cancun', 'prague', 'osaka'] as const) {
+      for (const excessBlobGas of [0n, 10_000_000n, 60_000_000n]) {
+        const st = stateWith(code);
+        const witness = fullWitness(st);
+        const tx = { ...callTx(CONTRACT, new Uint8Array()), type: 3 as const, maxFeePerGas: 100n, maxFeePerBlobGas: 10n ** 9n, blobVersionedHashes: hashes };
+        const t = traceTransaction(storeFromWitness(witness), witness, new WorldState(new WitnessState(witness)), { ...stepBlockEnv(fork), excessBlobGas }, tx);
+        expect(t.outcome.success, `${fork} ${excessBlobGas}`).toBe(true);
+        const r = await checkTrace(t, gas);
+        expect(r.proven).toBe(stepCount(t));
+      }
+    }
+    const clz = asm(`5f 1e 50 6001 1e 50 7f${'ff'.repeat(32)} 1e 50 6f01${'00'.repeat(15)} 1e 50 00`);
+    const t = traceTx(stateWith(clz), callTx(CONTRACT, new Uint8Array()), 'osaka');
+    expect(t.outcome.success).toBe(true);
+    expect((await checkTrace(t, gas)).proven).toBe(stepCount(t));
   }, 120_000);
 
   it('proves the end of a call by STOP, RETURN and REVERT (the revert restoring the frame snapshot)', async () => {

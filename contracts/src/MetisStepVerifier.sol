@@ -101,10 +101,20 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         IMetisStepPart haltPart = topCall ? IMetisStepPart(address(0)) : c.f[F_KIND] == 0 ? CALLS : CREATES;
         c.top = topCall || address(haltPart) != address(0);
         // INVALID, and a stack underflow of a covered instruction.
-        if (c.top && (c.op == 0xfe || c.f[F_STACK_SIZE] < _pops(c.op))) return topCall ? _failEnd(w, c) : haltPart.verifyHalt(stateData, preimages);
+        if (c.top && (c.op == 0xfe || _undefined(w, c) || c.f[F_STACK_SIZE] < _pops(c.op))) return topCall ? _failEnd(w, c) : haltPart.verifyHalt(stateData, preimages);
         _execute(w, c);
         if (c.top && (c.halt || _overflows(c) || c.f[F_GAS] < c.gasCost)) return topCall ? _failEnd(w, c) : haltPart.verifyHalt(stateData, preimages);
         return _commit(c);
+    }
+
+    /// @dev An opcode the fork does not define (the interpreter's table: Cancun, Prague, Osaka);
+    ///      running one is an exceptional halt. CLZ (0x1e) is defined from Osaka on.
+    function _undefined(Witness memory w, Ctx memory c) internal pure returns (bool) {
+        uint8 op = c.op;
+        if (op == 0x1e) return abi.decode(_get(w, bytes32(c.s[S_BLOCK])), (uint256[12]))[2] < 2;
+        if (op <= 0x0b || (op >= 0x10 && op <= 0x1d) || op == 0x20 || (op >= 0x30 && op <= 0x4a)) return false;
+        if ((op >= 0x50 && op <= 0xa4) || (op >= 0xf0 && op <= 0xf5) || op == 0xfa || op >= 0xfd) return false;
+        return true;
     }
 
     function _route(IMetisStepPart part, uint8 op, bytes memory stateData, bytes[] memory preimages) internal view returns (bytes32) {
@@ -121,7 +131,7 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         if (op >= 0x90 && op <= 0x9f) return op - 0x8e;
         if (op == 0x08 || op == 0x09) return 3;
         if (op >= 0x01 && op <= 0x0b) return 2;
-        if (op == 0x15 || op == 0x19) return 1;
+        if (op == 0x15 || op == 0x19 || op == 0x1e || op == 0x49) return 1;
         if (op >= 0x10 && op <= 0x1d) return 2;
         if (op == 0x50 || op == 0x56 || op == 0x51 || op == 0x35 || op == 0x40) return 1;
         if (op == 0x57 || op == 0x52 || op == 0x53 || op == 0x20) return 2;
@@ -150,12 +160,15 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         uint256 off;
         uint256 len;
         if (c.op != 0x00) {
+            if (c.f[F_STACK_SIZE] < 2) return _failEnd(w, c);
             _pop(w, c, 2);
             off = c.items[0];
             len = c.items[1];
+            // Past the memory limit or out of gas: an exceptional halt of the top-level call.
+            if (len != 0 && (off > MEMORY_LIMIT || len > MEMORY_LIMIT - off)) return _failEnd(w, c);
             uint256 oldSize = c.f[F_MEMORY_SIZE];
             _expand(c, off, len);
-            if (c.f[F_GAS] < c.gasCost) revert UnsupportedStep(c.op); // out of gas: an exceptional halt
+            if (c.f[F_GAS] < c.gasCost) return _failEnd(w, c);
             c.f[F_MEMORY_SIZE] = oldSize; // memory is gone with the frame; only the output is kept
         }
         bytes memory output = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), c.f[F_MEMORY_SIZE], off, len);
@@ -177,6 +190,12 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         if (op >= 0x90 && op <= 0x9f) return _swap(w, c, op - 0x8f);
         if (op >= 0x01 && op <= 0x0b) return _arith(w, c);
         if (op >= 0x10 && op <= 0x1d) return _logic(w, c);
+        if (op == 0x1e) {
+            // EIP-7939 CLZ (Osaka; _undefined has judged the fork).
+            _pop(w, c, 1);
+            c.gasCost = 5;
+            return _push1(c, _clz(c.items[0]));
+        }
         if (op == 0x50) {
             _pop(w, c, 1);
             c.gasCost = 2;
@@ -312,6 +331,17 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         _push1(c, r);
     }
 
+    /// @dev Leading zero bits of a word (256 for zero).
+    function _clz(uint256 x) internal pure returns (uint256 n) {
+        if (x == 0) return 256;
+        for (uint256 s = 128; s > 0; s >>= 1) {
+            if (x >> (256 - s) == 0) {
+                n += s;
+                x <<= s;
+            }
+        }
+    }
+
     function _jump(Witness memory w, Ctx memory c) internal pure {
         bool conditional = c.op == 0x57;
         _pop(w, c, conditional ? 2 : 1);
@@ -319,11 +349,7 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         if (conditional && c.items[1] == 0) return;
         uint256 dest = c.items[0];
         // An invalid jump is an exceptional halt: judged by the caller (a top-level call ends).
-        if (!_isJumpdest(c.code, dest)) {
-            if (c.s[S_FRAME_COUNT] == 0 && c.f[F_KIND] == 0) c.halt = true;
-            else revert UnsupportedStep(c.op);
-            return;
-        }
+        if (!_isJumpdest(c.code, dest)) return _haltNow(c);
         c.nextPc = dest;
     }
 
@@ -334,6 +360,8 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         c.gasCost = 3;
         uint256 off = c.items[0];
         uint256 len = op == 0x53 ? 1 : 32;
+        // Past the memory limit: out of gas (expandMemory), before memory is touched.
+        if (off > MEMORY_LIMIT - len) return _haltNow(c);
         uint256 oldSize = c.f[F_MEMORY_SIZE];
         _expand(c, off, len);
         if (load) return _push1(c, _readWord(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, off));
@@ -431,6 +459,15 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         if (op == 0x59) return _push1(c, c.f[F_MEMORY_SIZE]);
         if (op == 0x3d) return _push1(c, c.f[F_RETURNDATA_SIZE]);
         if (op == 0x5a) return _push1(c, c.f[F_GAS] < 2 ? 0 : c.f[F_GAS] - 2); // out of gas is judged later
+        if (op == 0x49) {
+            // EIP-4844 BLOBHASH: the transaction record's blobHashesHash has the hashes as its preimage.
+            _pop(w, c, 1);
+            c.gasCost = 3;
+            bytes32 h = bytes32(abi.decode(_get(w, bytes32(c.s[S_TX])), (uint256[9]))[2]);
+            bytes memory hashes = h == KECCAK_EMPTY ? bytes("") : _get(w, h);
+            uint256 i = c.items[0];
+            return _push1(c, i < hashes.length / 32 ? uint256(_word(hashes, i * 32)) : 0);
+        }
         if (op == 0x32 || op == 0x3a) {
             uint256[9] memory t = abi.decode(_get(w, bytes32(c.s[S_TX])), (uint256[9])); // DESIGN §2.4: origin, gasPrice, blobHashesHash first
             return _push1(c, op == 0x32 ? t[0] : t[1]);
@@ -445,8 +482,10 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         else if (op == 0x45) field = 6;
         else if (op == 0x46) field = 1;
         else if (op == 0x48) field = 7;
-        else if (op != 0x40) revert UnsupportedStep(op);
+        else if (op != 0x40 && op != 0x4a) revert UnsupportedStep(op);
         uint256[12] memory b = abi.decode(_get(w, bytes32(c.s[S_BLOCK])), (uint256[12]));
+        // EIP-7516 BLOBBASEFEE from the excess blob gas, with the fork's update fraction.
+        if (op == 0x4a) return _push1(c, _fakeExponential(1, b[9], b[2] == 0 ? 3338477 : 5007716));
         if (op != 0x40) return _push1(c, b[field]);
         // BLOCKHASH: chunk d-1 of ancestorsRoot holds the hash of block number-d (zero if unknown).
         _pop(w, c, 1);
@@ -454,6 +493,22 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         uint256 n = c.items[0];
         uint256 number = b[3];
         _push1(c, n < number && number - n <= 256 ? uint256(_readChunk(w, bytes32(b[10]), number - n - 1)) : 0);
+    }
+
+    /// @dev EIP-4844 fake_exponential (checked arithmetic: a result past 2^256 is not provable).
+    function _fakeExponential(uint256 factor, uint256 numerator, uint256 denominator) internal pure returns (uint256 output) {
+        uint256 accum = factor * denominator;
+        for (uint256 i = 1; accum > 0; i++) {
+            output += accum;
+            accum = (accum * numerator) / (denominator * i);
+        }
+        return output / denominator;
+    }
+
+    function _word(bytes memory b, uint256 off) internal pure returns (bytes32 v) {
+        assembly ("memory-safe") {
+            v := mload(add(add(b, 32), off))
+        }
     }
 
     // ---- instructions that touch the world (their trie work runs in MetisWorldStep) -------
