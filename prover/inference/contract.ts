@@ -1,0 +1,283 @@
+// InferenceGame on L1 over viem: typed reads of models, claims and disputes, and every call the
+// game takes (simulated first, so a revert throws an InferenceGameRevert named by the contract's
+// custom error and costs nothing; then sent and awaited). Receipts are returned so callers can
+// record gas.
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from 'viem';
+import type { SolidityWitness } from '../../ai/dispute.js';
+import { INFERENCE_GAME_ABI, PHASES, type Phase, type Side } from './abi.js';
+
+/** A revert of the game (or of the verifier inside `check`): `errorName` is the custom error. */
+export class InferenceGameRevert extends Error {
+  override readonly name = 'InferenceGameRevert';
+  constructor(
+    readonly errorName: string,
+    readonly args: readonly unknown[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Misuse of the binding (no wallet, a receipt that reverted, an unknown phase). */
+export class InferenceGameError extends Error {
+  override readonly name = 'InferenceGameError';
+}
+
+export interface InferenceGameClients {
+  readonly public: PublicClient;
+  /** Needed only to send. */
+  readonly wallet?: WalletClient<Transport, Chain, Account>;
+}
+
+export interface ModelRecord {
+  readonly commitment: Hex;
+  readonly inputShapeHash: Hex;
+  readonly nodeCount: number;
+}
+
+export interface ClaimRecord {
+  readonly claimant: Address;
+  readonly postedAt: bigint;
+  readonly openDisputes: number;
+  readonly refuted: boolean;
+  readonly bondReleased: boolean;
+  readonly modelId: Hex;
+  readonly inputHash: Hex;
+  readonly outputHash: Hex;
+  readonly traceRoot: Hex;
+  readonly bond: bigint;
+}
+
+/** The contract's Dispute with its phase by name (field meanings in InferenceGame.sol). */
+export interface DisputeRecord {
+  readonly claimId: bigint;
+  readonly challenger: Address;
+  readonly phase: Phase;
+  readonly turn: Side;
+  readonly lastMove: bigint;
+  readonly usedA: bigint;
+  readonly usedB: bigint;
+  readonly levels: number;
+  readonly leaf: number;
+  readonly chunks: number;
+  readonly kbs: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly op: number;
+  readonly index: bigint;
+  readonly rootB: Hex;
+  readonly hashA: Hex;
+  readonly hashB: Hex;
+  readonly pendingLeft: Hex;
+  readonly pendingRight: Hex;
+  readonly headerA: Hex;
+  readonly headerB: Hex;
+  readonly agreedAcc: Hex;
+  readonly bond: bigint;
+}
+
+export interface GameConfig {
+  readonly verifier: Address;
+  readonly registrar: Address;
+  readonly claimBond: bigint;
+  readonly challengeBond: bigint;
+  readonly challengeWindow: bigint;
+  readonly maxClock: bigint;
+  readonly maxWholeBlocks: number;
+}
+
+export interface OutputLeafArg {
+  readonly op: number;
+  readonly attrsHash: Hex;
+  readonly shape: readonly number[];
+  readonly proof: readonly Hex[];
+}
+
+/** A call of the game by name, with its arguments and value. */
+export type GameCall =
+  | { readonly fn: 'registerModel'; readonly args: readonly [Hex, number, Hex, readonly number[]] }
+  | { readonly fn: 'post'; readonly args: readonly [Hex, Hex, Hex, Hex, OutputLeafArg]; readonly value: bigint }
+  | { readonly fn: 'challenge'; readonly args: readonly [bigint, Hex]; readonly value: bigint }
+  | { readonly fn: 'bisect'; readonly args: readonly [bigint, Hex, Hex] }
+  | { readonly fn: 'openLeaf'; readonly args: readonly [bigint, number, Hex, readonly number[], Hex, Hex] }
+  | { readonly fn: 'postAccumulator'; readonly args: readonly [bigint, Hex] }
+  | { readonly fn: 'check'; readonly args: readonly [bigint, SolidityWitness] }
+  | { readonly fn: 'checkInput'; readonly args: readonly [bigint, Hex, readonly number[]] }
+  | { readonly fn: 'timeout'; readonly args: readonly [bigint] }
+  | { readonly fn: 'releaseBond'; readonly args: readonly [bigint] }
+  | { readonly fn: 'withdraw'; readonly args: readonly [] };
+
+export type CallKind = GameCall['fn'];
+
+const fmt = (a: unknown): string => (typeof a === 'bigint' ? a.toString() : typeof a === 'string' ? a : JSON.stringify(a, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+
+/** A viem error carrying a decoded revert -> InferenceGameRevert; anything else unchanged. */
+export function decodeGameRevert(e: unknown): unknown {
+  if (!(e instanceof BaseError)) return e;
+  const r = e.walk((x) => x instanceof ContractFunctionRevertedError);
+  if (!(r instanceof ContractFunctionRevertedError)) return e;
+  const errorName = r.data?.errorName ?? (r.reason !== undefined ? 'Error' : 'UnknownRevert');
+  const args = r.data?.args ?? [];
+  const detail = args.length > 0 ? `(${args.map(fmt).join(', ')})` : '';
+  return new InferenceGameRevert(errorName, args, `reverted with ${errorName}${detail}${r.reason !== undefined && r.data === undefined ? `: ${r.reason}` : ''}`);
+}
+
+function phaseOf(n: number): Phase {
+  const p = PHASES[n];
+  if (p === undefined) throw new InferenceGameError(`unknown phase ${n}`);
+  return p;
+}
+
+/** The InferenceGame at `address`. */
+export class InferenceGameContract {
+  private configCache: Promise<GameConfig> | undefined;
+
+  constructor(
+    private readonly clients: InferenceGameClients,
+    readonly address: Address,
+  ) {}
+
+  /** The sending account (the wallet's). */
+  get account(): Address {
+    const a = this.clients.wallet?.account.address;
+    if (a === undefined) throw new InferenceGameError('no wallet');
+    return a;
+  }
+
+  /** Another signer on the same game. */
+  withWallet(wallet: WalletClient<Transport, Chain, Account>): InferenceGameContract {
+    return new InferenceGameContract({ public: this.clients.public, wallet }, this.address);
+  }
+
+  config(): Promise<GameConfig> {
+    this.configCache ??= this.readConfig();
+    return this.configCache;
+  }
+
+  private async readConfig(): Promise<GameConfig> {
+    const r = <F extends 'VERIFIER' | 'REGISTRAR' | 'CLAIM_BOND' | 'CHALLENGE_BOND' | 'CHALLENGE_WINDOW' | 'MAX_CLOCK' | 'MAX_WHOLE_BLOCKS'>(functionName: F) =>
+      this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName });
+    const [verifier, registrar, claimBond, challengeBond, challengeWindow, maxClock, maxWholeBlocks] = await Promise.all([
+      r('VERIFIER'), r('REGISTRAR'), r('CLAIM_BOND'), r('CHALLENGE_BOND'), r('CHALLENGE_WINDOW'), r('MAX_CLOCK'), r('MAX_WHOLE_BLOCKS'),
+    ]);
+    return { verifier, registrar, claimBond, challengeBond, challengeWindow, maxClock, maxWholeBlocks };
+  }
+
+  async model(modelId: Hex): Promise<ModelRecord> {
+    return this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'model', args: [modelId] });
+  }
+
+  async claim(claimId: bigint): Promise<ClaimRecord> {
+    try {
+      return await this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'claim', args: [claimId] });
+    } catch (e) {
+      throw decodeGameRevert(e);
+    }
+  }
+
+  async dispute(disputeId: bigint): Promise<DisputeRecord> {
+    let d;
+    try {
+      d = await this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'dispute', args: [disputeId] });
+    } catch (e) {
+      throw decodeGameRevert(e);
+    }
+    if (d.turn !== 0 && d.turn !== 1) throw new InferenceGameError(`bad turn ${d.turn}`);
+    return { ...d, phase: phaseOf(d.phase), turn: d.turn };
+  }
+
+  /** Seconds `side` has used in the dispute, the running turn included. */
+  async used(disputeId: bigint, side: Side): Promise<bigint> {
+    return this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'used', args: [disputeId, side] });
+  }
+
+  async finalOutput(modelId: Hex, inputHash: Hex): Promise<{ final: boolean; outputHash: Hex }> {
+    const [final, outputHash] = await this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'finalOutput', args: [modelId, inputHash] });
+    return { final, outputHash };
+  }
+
+  async isFinal(claimId: bigint): Promise<boolean> {
+    try {
+      return await this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'isFinal', args: [claimId] });
+    } catch (e) {
+      throw decodeGameRevert(e);
+    }
+  }
+
+  async credit(who: Address): Promise<bigint> {
+    return this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'credit', args: [who] });
+  }
+
+  async claimCount(): Promise<bigint> {
+    return this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'claimCount' });
+  }
+
+  async disputeCount(): Promise<bigint> {
+    return this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'disputeCount' });
+  }
+
+  /** eth_estimateGas of `call` from the wallet (intrinsic 21 000 and calldata included); a revert throws InferenceGameRevert. */
+  async estimateGas(call: GameCall): Promise<bigint> {
+    const wallet = this.clients.wallet;
+    if (wallet === undefined) throw new InferenceGameError(`${call.fn}: no account to estimate from`);
+    const value = 'value' in call ? call.value : undefined;
+    try {
+      return await this.clients.public.estimateContractGas({
+        address: this.address,
+        abi: INFERENCE_GAME_ABI,
+        functionName: call.fn,
+        args: call.args as never,
+        account: wallet.account,
+        ...(value !== undefined ? { value } : {}),
+      } as never);
+    } catch (e) {
+      throw decodeGameRevert(e);
+    }
+  }
+
+  /**
+   * Simulate `call` from the wallet (a revert throws InferenceGameRevert), send it, await the
+   * receipt. Returns the receipt and, for post/challenge, the id the call returned.
+   */
+  async send(call: GameCall): Promise<{ receipt: TransactionReceipt; result: bigint | undefined }> {
+    const wallet = this.clients.wallet;
+    if (wallet === undefined) throw new InferenceGameError(`${call.fn}: no account to send from`);
+    const value = 'value' in call ? call.value : undefined;
+    let request;
+    let result: unknown;
+    try {
+      // One generic path: the call union is checked at its construction, the ABI by the test.
+      const sim = await this.clients.public.simulateContract({
+        address: this.address,
+        abi: INFERENCE_GAME_ABI,
+        functionName: call.fn,
+        args: call.args as never,
+        account: wallet.account,
+        ...(value !== undefined ? { value } : {}),
+      } as never);
+      ({ request, result } = sim as { request: unknown; result: unknown });
+    } catch (e) {
+      throw decodeGameRevert(e);
+    }
+    let receipt: TransactionReceipt;
+    try {
+      const hash = await wallet.writeContract(request as never);
+      receipt = await this.clients.public.waitForTransactionReceipt({ hash });
+    } catch (e) {
+      throw decodeGameRevert(e);
+    }
+    if (receipt.status !== 'success') throw new InferenceGameError(`${call.fn} reverted on chain in ${receipt.transactionHash}`);
+    return { receipt, result: typeof result === 'bigint' ? result : undefined };
+  }
+}

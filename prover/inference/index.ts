@@ -1,0 +1,3 @@
+export * from './abi.js';
+export * from './contract.js';
+export * from './player.js';
