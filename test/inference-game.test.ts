@@ -231,6 +231,25 @@ describe('InferenceGame: models and unchallenged claims', () => {
   });
 });
 
+/** A claimant that claims `claimed` as its input but evaluated another: it cannot open leaf 0 against the claim. */
+class InputLiar extends InferencePlayer {
+  override readonly inputHash: Hex;
+  inputRevert: string | undefined;
+
+  constructor(game: InferenceGameContract, model: IntModel, ev: Evaluation, claimed: Int8Array) {
+    super(game, model, ev);
+    this.inputHash = inputHashOf(claimed);
+  }
+
+  override async nextCall(disputeId: bigint): Promise<GameCall | null> {
+    const call = await super.nextCall(disputeId);
+    if (call?.fn !== 'checkInput') return call;
+    // Its own input is not the claimed one: the proof it would send reverts.
+    this.inputRevert = await revertOf(this.game.send(call));
+    return null;
+  }
+}
+
 describe('InferenceGame: disputes on the MLP', () => {
   it('a lying claimant (wrong output) loses to an honest challenger through the bisection and the one-chunk Gemm check', async () => {
     const game = await deployGame([mlp]);
@@ -327,6 +346,44 @@ describe('InferenceGame: disputes on the MLP', () => {
     expect(await game.alice.credit(game.bob.account)).toBe(CLAIM_BOND + CHALLENGE_BOND);
     expect(await game.alice.credit(game.carol.account)).toBe(CHALLENGE_BOND);
     expect(await game.alice.credit(game.alice.account)).toBe(0n);
+  });
+
+  it('a leaf opened with the wrong shape is settled by a witness of the right one (Header)', async () => {
+    const game = await deployGame([mlp]);
+    const ev = evaluate(mlp, inputOf(mlp, 5));
+    // The liar's Relu output (value 2) claims shape [32, 1]; Relu keeps its input's [1, 32].
+    const values = ev.values.map((t, u) => (u === 2 ? { shape: [32, 1], data: t.data } : t));
+    const liar = new InferencePlayer(game.alice, mlp, { values, output: values[values.length - 1] });
+    const honest = new InferencePlayer(game.bob, mlp, ev);
+    gasContext = 'MLP';
+    const claimId = await liar.post();
+    const disputeId = await honest.challenge(claimId);
+    gasContext = 'MLP Header Relu';
+    expect((await playDispute([liar, honest], disputeId)).over).toBe(true);
+    const d = await finished(game.alice, disputeId);
+    expect(d.phase).toBe('ChallengerWon');
+    expect(d.leaf).toBe(2);
+    expect(d.headerA).not.toBe(d.headerB);
+    expect(await game.alice.credit(game.bob.account)).toBe(CLAIM_BOND + CHALLENGE_BOND);
+  });
+
+  it('a claimant whose trace starts from another input than the one it claims loses at leaf 0 (Input)', async () => {
+    const game = await deployGame([mlp]);
+    const claimed = inputOf(mlp, 6);
+    const ev = evaluate(mlp, claimed);
+    const liar = new InputLiar(game.alice, mlp, evaluate(mlp, inputOf(mlp, 7)), claimed);
+    const honest = new InferencePlayer(game.bob, mlp, ev);
+    expect(liar.inputHash).toBe(honest.inputHash);
+    gasContext = 'MLP';
+    const claimId = await liar.post();
+    const disputeId = await honest.challenge(claimId);
+    gasContext = 'MLP Input';
+    expect((await playDispute([liar, honest], disputeId)).over).toBe(true);
+    expect(liar.inputRevert).toBe('InputMismatch');
+    const d = await finished(game.alice, disputeId);
+    expect(d.phase).toBe('ChallengerWon');
+    expect(d.leaf).toBe(0);
+    expect(await game.alice.credit(game.bob.account)).toBe(CLAIM_BOND + CHALLENGE_BOND);
   });
 
   it('a silent claimant loses on its clock, and so does a silent challenger', async () => {

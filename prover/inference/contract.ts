@@ -17,6 +17,9 @@ import {
 import type { SolidityWitness } from '../../ai/dispute.js';
 import { INFERENCE_GAME_ABI, PHASES, type Phase, type Side } from './abi.js';
 
+/** Sent gas limit = estimate × (1 + 1/GAS_HEADROOM_DIVISOR). */
+export const GAS_HEADROOM_DIVISOR = 4n;
+
 /** A revert of the game (or of the verifier inside `check`): `errorName` is the custom error. */
 export class InferenceGameRevert extends Error {
   override readonly name = 'InferenceGameRevert';
@@ -272,7 +275,10 @@ export class InferenceGameContract {
     }
     let receipt: TransactionReceipt;
     try {
-      const hash = await wallet.writeContract(request as never);
+      // Headroom over the estimate: the clock fields written depend on the including block's
+      // timestamp, and anvil's estimate (run at the pending timestamp) has been seen to fall short.
+      const gas = await this.estimateGas(call);
+      const hash = await wallet.writeContract({ ...(request as object), gas: gas + gas / GAS_HEADROOM_DIVISOR } as never);
       receipt = await this.clients.public.waitForTransactionReceipt({ hash });
     } catch (e) {
       throw decodeGameRevert(e);
