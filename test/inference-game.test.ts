@@ -8,14 +8,16 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEther, type Abi, type Address, type Hex, type TransactionReceipt } from 'viem';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
-import { contractArtifact } from '../contracts/artifacts.js';
+import { compiledContracts, contractArtifact } from '../contracts/artifacts.js';
+import { contractNamed } from '../contracts/solc.js';
 import { deployContract, l1Clients, type L1Clients } from '../contracts/deploy.js';
 import { quantizeOnnx } from '../ai/quantize.js';
 import { buildFloatMlp, MLP_INPUT, seededReals } from '../ai/onnx/mlp.js';
-import { modelId, type IntModel } from '../ai/model.js';
+import { modelId, size, type IntModel } from '../ai/model.js';
 import { evaluate, type Evaluation } from '../ai/reference.js';
 import { defaultCorpus } from '../ai/fast-path.js';
 import { gemmBlocks } from '../ai/dispute.js';
+import { inferenceGas } from '../ai/gas.js';
 import { commitModel, modelCommitment, outputHash } from '../ai/trace.js';
 import { bytesToHex } from '../vm/util/bytes.js';
 import { keccak256 } from '../vm/util/hash.js';
@@ -190,6 +192,12 @@ describe('InferenceGame: models and unchallenged claims', () => {
     expect(rec.nodeCount).toBe(mlp.nodes.length);
     expect(rec.commitment).toBe(bytesToHex(modelCommitment(mlp.nodes.length, mc.attrsRoot)));
     expect(await revertOf(game.registrar.send(call))).toBe('ModelAlreadyRegistered');
+    expect(rec.gas).toBe(inferenceGas(mlp));
+    expect(rec.inputSize).toBe(size(mlp.inputShape));
+    if (call.fn !== 'registerModel') throw new Error('registerModelCall');
+    const deepaCall = registerModelCall(deepa);
+    if (deepaCall.fn !== 'registerModel') throw new Error('registerModelCall');
+    expect(await revertOf(game.registrar.send({ fn: 'registerModel', args: [deepaCall.args[0], deepaCall.args[1], deepaCall.args[2], deepaCall.args[3], 0n] }))).toBe('BadConfig');
 
     const ev = evaluate(mlp, inputOf(mlp, 0));
     const honest = new InferencePlayer(game.alice, mlp, ev);
@@ -502,3 +510,27 @@ describe('InferenceGame: disputes on hello_deepa', () => {
   });
 });
 
+describe('IInferenceResults', () => {
+  it('InferenceGame answers a step verifier through the interface: each model\'s inference gas and input size, and final outputs', async () => {
+    const game = await deployGame([mlp, deepa]);
+    const iface = contractNamed(compiledContracts(), 'IInferenceResults').abi;
+    const read = async (functionName: 'inferenceOf' | 'finalOutput', args: readonly Hex[]): Promise<readonly unknown[]> =>
+      (await accounts[3].public.readContract({ address: game.address, abi: iface, functionName, args })) as readonly unknown[];
+    for (const m of [mlp, deepa]) {
+      const id = bytesToHex(modelId(m));
+      // Gas by ai/gas.ts, which the precompile charges; hello_deepa's is dominated by its K = 2400 Gemm.
+      expect(await read('inferenceOf', [id])).toEqual([true, inferenceGas(m), BigInt(size(m.inputShape))]);
+      expect(await game.carol.inferenceOf(id)).toEqual({ registered: true, gas: inferenceGas(m), inputSize: BigInt(size(m.inputShape)) });
+    }
+    expect(inferenceGas(deepa)).not.toBe(inferenceGas(mlp));
+    expect(await read('inferenceOf', [bytesToHex(keccak256(Uint8Array.of(9)))])).toEqual([false, 0n, 0n]);
+
+    const ev = evaluate(deepa, inputOf(deepa, 3));
+    const honest = new InferencePlayer(game.alice, deepa, ev);
+    gasContext = 'hello_deepa';
+    await honest.post();
+    expect(await read('finalOutput', [honest.modelId, honest.inputHash])).toEqual([false, `0x${'0'.repeat(64)}`]);
+    await advance(WINDOW + 1n);
+    expect(await read('finalOutput', [honest.modelId, honest.inputHash])).toEqual([true, bytesToHex(outputHash(ev.output))]);
+  });
+});

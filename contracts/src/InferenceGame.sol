@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {InferenceChunkVerifier} from "./InferenceChunkVerifier.sol";
+import {IInferenceResults} from "./IInferenceResults.sol";
 
 /// @notice The L1 dispute game of one inference (ai/DESIGN.md, "The L1 inference game"). Anyone
 ///         posts a claim (modelId, input hash, output hash, trace root) with a bond, proving the
@@ -34,7 +35,7 @@ import {InferenceChunkVerifier} from "./InferenceChunkVerifier.sol";
 ///                                              block of hello_deepa's K = 2400 Gemm ~ 0.45M)
 ///           timeout / releaseBond / withdraw   ~ 45k / 50k / 30k
 ///         (The test prints the measured table; ai/DESIGN.md keeps the numbers.)
-contract InferenceGame {
+contract InferenceGame is IInferenceResults {
     ////////////////////////////////////////////////////////////////
     //                          Errors                            //
     ////////////////////////////////////////////////////////////////
@@ -75,7 +76,7 @@ contract InferenceGame {
     //                          Events                            //
     ////////////////////////////////////////////////////////////////
 
-    event ModelRegistered(bytes32 indexed modelId, bytes32 commitment, uint32 nodeCount);
+    event ModelRegistered(bytes32 indexed modelId, bytes32 commitment, uint32 nodeCount, uint64 gas, uint32 inputSize);
     event Posted(uint256 indexed claimId, bytes32 indexed modelId, bytes32 indexed inputHash, bytes32 outputHash, bytes32 traceRoot, address claimant);
     event Challenged(uint256 indexed disputeId, uint256 indexed claimId, address indexed challenger, bytes32 traceRoot);
     event Moved(uint256 indexed disputeId, Phase phase, uint8 mover);
@@ -102,10 +103,13 @@ contract InferenceGame {
         ChallengerWon
     }
 
+    /// @dev `gas` and `inputSize` are what a step verifier charges and checks for a precompile call (IInferenceResults).
     struct Model {
         bytes32 commitment;
         bytes32 inputShapeHash;
         uint32 nodeCount;
+        uint32 inputSize;
+        uint64 gas;
     }
 
     struct Claim {
@@ -201,14 +205,23 @@ contract InferenceGame {
     ////////////////////////////////////////////////////////////////
 
     /// @notice Bind `modelId` (keccak256 of the encoding) to its trace commitment
-    ///         keccak256(u32 nodeCount ‖ attrsRoot) and its input shape.
-    function registerModel(bytes32 modelId, uint32 nodeCount, bytes32 attrsRoot, uint32[] calldata inputShape) external {
+    ///         keccak256(u32 nodeCount ‖ attrsRoot), its input shape and its inference gas
+    ///         (ai/gas.ts inferenceGas: it needs the model's shapes, which L1 does not hold, so it is
+    ///         the registrar's word like the commitment).
+    function registerModel(bytes32 modelId, uint32 nodeCount, bytes32 attrsRoot, uint32[] calldata inputShape, uint64 gas) external {
         if (msg.sender != REGISTRAR) revert NotRegistrar();
         if (_models[modelId].nodeCount != 0) revert ModelAlreadyRegistered(modelId);
-        if (nodeCount == 0) revert BadConfig();
+        uint256 inputSize = _size(inputShape);
+        if (nodeCount == 0 || gas == 0 || inputSize == 0 || inputSize > type(uint32).max) revert BadConfig();
         bytes32 commitment = keccak256(abi.encodePacked(nodeCount, attrsRoot));
-        _models[modelId] = Model({commitment: commitment, inputShapeHash: keccak256(_packDims(inputShape)), nodeCount: nodeCount});
-        emit ModelRegistered(modelId, commitment, nodeCount);
+        _models[modelId] = Model({
+            commitment: commitment,
+            inputShapeHash: keccak256(_packDims(inputShape)),
+            nodeCount: nodeCount,
+            inputSize: uint32(inputSize),
+            gas: gas
+        });
+        emit ModelRegistered(modelId, commitment, nodeCount, gas, uint32(inputSize));
     }
 
     /// @dev The trace's last leaf (the model output), opened at post time.
@@ -444,7 +457,14 @@ contract InferenceGame {
     //                          Views                             //
     ////////////////////////////////////////////////////////////////
 
-    /// @notice The final output hash of (modelId, input), if a claim for it is final.
+    /// @inheritdoc IInferenceResults
+    function inferenceOf(bytes32 modelId) external view returns (bool registered, uint256 gas, uint256 inputSize) {
+        Model storage m = _models[modelId];
+        if (m.nodeCount == 0) return (false, 0, 0);
+        return (true, m.gas, m.inputSize);
+    }
+
+    /// @inheritdoc IInferenceResults
     function finalOutput(bytes32 modelId, bytes32 inputHash) external view returns (bool final_, bytes32 outputHash) {
         uint256 cur = _current[keccak256(abi.encode(modelId, inputHash))];
         if (cur == 0 || !isFinal(cur - 1)) return (false, bytes32(0));

@@ -47,6 +47,17 @@ export interface ModelRecord {
   readonly commitment: Hex;
   readonly inputShapeHash: Hex;
   readonly nodeCount: number;
+  /** Input elements (bytes). */
+  readonly inputSize: number;
+  /** Gas of one inference (ai/gas.ts inferenceGas). */
+  readonly gas: bigint;
+}
+
+/** IInferenceResults.inferenceOf: what a step verifier charges and checks for a precompile call. */
+export interface InferenceInfo {
+  readonly registered: boolean;
+  readonly gas: bigint;
+  readonly inputSize: bigint;
 }
 
 export interface ClaimRecord {
@@ -109,7 +120,7 @@ export interface OutputLeafArg {
 
 /** A call of the game by name, with its arguments and value. */
 export type GameCall =
-  | { readonly fn: 'registerModel'; readonly args: readonly [Hex, number, Hex, readonly number[]] }
+  | { readonly fn: 'registerModel'; readonly args: readonly [Hex, number, Hex, readonly number[], bigint] }
   | { readonly fn: 'post'; readonly args: readonly [Hex, Hex, Hex, Hex, OutputLeafArg]; readonly value: bigint }
   | { readonly fn: 'challenge'; readonly args: readonly [bigint, Hex]; readonly value: bigint }
   | { readonly fn: 'bisect'; readonly args: readonly [bigint, Hex, Hex] }
@@ -203,6 +214,11 @@ export class InferenceGameContract {
   /** Seconds `side` has used in the dispute, the running turn included. */
   async used(disputeId: bigint, side: Side): Promise<bigint> {
     return this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'used', args: [disputeId, side] });
+  }
+
+  async inferenceOf(modelId: Hex): Promise<InferenceInfo> {
+    const [registered, gas, inputSize] = await this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'inferenceOf', args: [modelId] });
+    return { registered, gas, inputSize };
   }
 
   async finalOutput(modelId: Hex, inputHash: Hex): Promise<{ final: boolean; outputHash: Hex }> {

@@ -6,6 +6,7 @@
 // loses on time. An honest player is this class with the reference evaluation (ai/reference.ts).
 import type { Hex, TransactionReceipt } from 'viem';
 import { accumulatorHash, accumulatorLanes, chunkWitness, nodeLeafProof, toSolidityWitness, verifyChunk, type ChunkWitness } from '../../ai/dispute.js';
+import { inferenceGas } from '../../ai/gas.js';
 import { modelId, OP_CODES, type IntModel } from '../../ai/model.js';
 import type { Evaluation } from '../../ai/reference.js';
 import {
@@ -28,10 +29,10 @@ export function inputHashOf(input: Int8Array): Hex {
   return bytesToHex(keccak256(i8bytes(input)));
 }
 
-/** The registerModel call for `model`: id, node count, attributes root, input shape. */
+/** The registerModel call for `model`: id, node count, attributes root, input shape, inference gas. */
 export function registerModelCall(model: IntModel): GameCall {
   const mc = commitModel(model);
-  return { fn: 'registerModel', args: [bytesToHex(modelId(model)), model.nodes.length, bytesToHex(mc.attrsRoot), [...model.inputShape]] };
+  return { fn: 'registerModel', args: [bytesToHex(modelId(model)), model.nodes.length, bytesToHex(mc.attrsRoot), [...model.inputShape], inferenceGas(model)] };
 }
 
 export interface PlayerOptions {
