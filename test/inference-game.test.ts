@@ -1,9 +1,11 @@
 // The L1 inference game (contracts/src/InferenceGame.sol) on a real anvil, played by the
 // prover/inference players with the real InferenceChunkVerifier: an unchallenged honest claim
 // becomes final after its window; a lying claimant and a lying challenger each lose through node,
-// chunk and (hello_deepa's 2400-wide Gemm) accumulator bisection down to the one-chunk check; a
-// silent party loses on its clock; bad moves revert with typed errors; bonds are credited to the
-// winner and withdrawn. Gas per operation (eth_estimateGas) is printed as a table at the end.
+// chunk and (hello_deepa's 2400-wide Gemm) accumulator bisection down to the one-chunk check, a
+// wrong leaf shape is settled by a witness (Header) and a trace of another input at leaf 0 (Input);
+// a silent party loses on its clock; bad moves revert with typed errors; bonds are credited to the
+// winner and withdrawn; IInferenceResults gives each model's gas and input size. Gas per call and
+// per dispute (eth_estimateGas) is printed as tables at the end.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEther, type Abi, type Address, type Hex, type TransactionReceipt } from 'viem';
@@ -43,6 +45,9 @@ let deepa: IntModel;
 /** Gas rows: "call (context)" -> eth_estimateGas of every such call sent. */
 const gas = new Map<string, number[]>();
 let gasContext = '';
+/** Per dispute (game/disputeId): the sum of its moves' estimates after the challenge, labelled by the context of its first move. */
+const disputeGas = new Map<string, { label: string; total: number; calls: number }>();
+const DISPUTE_CALLS: readonly string[] = ['bisect', 'openLeaf', 'postAccumulator', 'check', 'checkInput', 'timeout'];
 
 /** The game with every sent call's eth_estimateGas recorded first (in the table under `gasContext`). */
 class MeteredGame extends InferenceGameContract {
@@ -64,6 +69,11 @@ class MeteredGame extends InferenceGameContract {
     if (estimate !== undefined) {
       const key = label;
       gas.set(key, [...(gas.get(key) ?? []), Number(estimate)]);
+      if (DISPUTE_CALLS.includes(call.fn)) {
+        const id = `${this.address}/${String(call.args[0])}`;
+        const t = disputeGas.get(id) ?? { label: gasContext, total: 0, calls: 0 };
+        disputeGas.set(id, { label: t.label, total: t.total + Number(estimate), calls: t.calls + 1 });
+      }
     }
     return r;
   }
@@ -162,6 +172,8 @@ afterAll(async () => {
   const rows = [...gas.entries()].sort(([a], [b]) => a.localeCompare(b))
     .map(([k, g]) => `  ${k.padEnd(52)} ${String(Math.min(...g)).padStart(9)} ${String(Math.max(...g)).padStart(9)}  (${g.length})`);
   console.log(`InferenceGame gas per call (eth_estimateGas incl. 21000 + calldata; min, max, count):\n${rows.join('\n')}`);
+  const totals = [...disputeGas.values()].map((t) => `  ${t.label.padEnd(40)} ${String(t.total).padStart(9)}  (${t.calls} calls)`);
+  console.log(`InferenceGame gas per dispute, the moves after the challenge:\n${totals.join('\n')}`);
 });
 
 describe('prover/inference ABI', () => {
@@ -402,6 +414,7 @@ describe('InferenceGame: disputes on the MLP', () => {
     gasContext = 'MLP';
     const claimId = await liar.post();
     const disputeId = await honest.challenge(claimId);
+    gasContext = 'MLP silent claimant';
     expect(await revertOf(game.bob.send({ fn: 'timeout', args: [disputeId] }))).toBe('ClockNotExpired');
     expect(await honest.nextCall(disputeId)).toBeNull();
     await advance(MAX_CLOCK + 1n);
@@ -422,6 +435,7 @@ describe('InferenceGame: disputes on the MLP', () => {
     const silent = new InferencePlayer(game.alice, mlp, tampered(ev2, 3, 2));
     const claim2 = await claimant.post();
     const dispute2 = await silent.challenge(claim2);
+    gasContext = 'MLP silent challenger';
     expect(await claimant.act(dispute2)).toBe(true);
     expect(await claimant.nextCall(dispute2)).toBeNull();
     await advance(MAX_CLOCK / 2n);

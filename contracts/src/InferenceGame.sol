@@ -15,26 +15,33 @@ import {IInferenceResults} from "./IInferenceResults.sol";
 ///         InferenceChunkVerifier from Merkle-proven inputs. The claimant wins a dispute iff its
 ///         value at the disputed point is proven right (or the challenger's clock runs out); the
 ///         loser's bond is credited to the winner. A claim past its window that no challenger has
-///         beaten, with no dispute open, is final: finalOutput() is what a step verifier reads.
+///         beaten, with no dispute open, is final. IInferenceResults (finalOutput, inferenceOf: the
+///         model's gas and input size) is what a step verifier reads.
 ///
 ///         Each round the claimant moves first, then the challenger; only the party to move has
 ///         its clock running. The final check may be sent by anyone while the claimant's clock
 ///         runs (it is the claimant's turn to prove itself right).
 ///
-///         The modelId → model commitment binding is the registrar's (the L2's model registry);
-///         proving it on L1 means hashing the model encoding and its weight trees here.
+///         The modelId → model commitment binding, and the model's gas, are the registrar's (the
+///         L2's model registry); proving them on L1 means hashing the model encoding and its
+///         weight trees here.
 ///
-///         Gas (eth_estimateGas incl. 21 000 and calldata, anvil Prague, test/inference-game.test.ts):
-///           registerModel                      ~ 98k
-///           post (MLP / hello_deepa)           ~ 185k / 187k
-///           challenge                          ~ 185k
-///           bisect (node or chunk, per move)   ~ 35k - 60k
-///           openLeaf                           ~ 40k - 70k (Gemm adds its 99-byte attribute record)
-///           postAccumulator (per move)         ~ 35k - 50k
-///           check (the one-chunk check)        the verifier's cost + ~ 45k (MLP Gemm ~ 0.5M, one
-///                                              block of hello_deepa's K = 2400 Gemm ~ 0.45M)
-///           timeout / releaseBond / withdraw   ~ 45k / 50k / 30k
-///         (The test prints the measured table; ai/DESIGN.md keeps the numbers.)
+///         Gas, measured (eth_estimateGas incl. 21 000 and calldata, anvil Prague, printed by
+///         test/inference-game.test.ts; ai/DESIGN.md "The L1 inference game" keeps the table):
+///           registerModel                          98k - 100k
+///           post (first claim / after a refuted)   222k / 190k
+///           challenge                              207k - 226k
+///           bisect, claimant's half                89k - 92k (stores the pending children)
+///           bisect, challenger's half              62k - 65k; 74k - 94k for the last of a tree
+///           openLeaf claimant / challenger         99k - 105k / 118k - 123k (76k into Header)
+///           postAccumulator claimant / challenger  64k / 51k - 69k
+///           check                                  MLP LUT 177k, Relu (Header) 185k, Gemm K = 32
+///                                                  318k, K = 16 466k - 491k; hello_deepa Reshape
+///                                                  188k, K = 2400 Gemm one block 426k - 478k
+///           checkInput (16-byte input)             119k
+///           timeout / releaseBond / withdraw       69k - 96k / 56k - 74k / 36k
+///         A whole dispute after the challenge: MLP 0.85M - 1.2M (9 calls), hello_deepa 2.0M - 2.2M
+///         (23 - 25 calls).
 contract InferenceGame is IInferenceResults {
     ////////////////////////////////////////////////////////////////
     //                          Errors                            //
