@@ -26,22 +26,23 @@ import {IInferenceResults} from "./IInferenceResults.sol";
 ///         L2's model registry); proving them on L1 means hashing the model encoding and its
 ///         weight trees here.
 ///
-///         Gas, measured (eth_estimateGas incl. 21 000 and calldata, anvil Prague, printed by
-///         test/inference-game.test.ts; ai/DESIGN.md "The L1 inference game" keeps the table):
+///         Gas, measured (eth_estimateGas incl. 21 000 and calldata, anvil Prague, each move a
+///         second after the last; printed by test/inference-game.test.ts, kept in ai/DESIGN.md
+///         "The L1 inference game"):
 ///           registerModel                          98k - 100k
 ///           post (first claim / after a refuted)   222k / 190k
 ///           challenge                              207k - 226k
-///           bisect, claimant's half                89k - 92k (stores the pending children)
-///           bisect, challenger's half              62k - 65k; 74k - 94k for the last of a tree
-///           openLeaf claimant / challenger         99k - 105k / 118k - 123k (76k into Header)
-///           postAccumulator claimant / challenger  64k / 51k - 69k
+///           bisect, claimant's half                92k (stores the pending children)
+///           bisect, challenger's half              65k - 67k; 74k - 94k for the last of a tree
+///           openLeaf claimant / challenger         102k - 105k / 118k - 123k (79k into Header)
+///           postAccumulator claimant / challenger  67k / 54k - 71k
 ///           check                                  MLP LUT 177k, Relu (Header) 185k, Gemm K = 32
 ///                                                  318k, K = 16 466k - 491k; hello_deepa Reshape
 ///                                                  188k, K = 2400 Gemm one block 426k - 478k
 ///           checkInput (16-byte input)             119k
 ///           timeout / releaseBond / withdraw       69k - 96k / 56k - 74k / 36k
-///         A whole dispute after the challenge: MLP 0.85M - 1.2M (9 calls), hello_deepa 2.0M - 2.2M
-///         (23 - 25 calls).
+///         A whole dispute after the challenge: MLP 0.87M - 1.22M (9 calls), hello_deepa 2.08M -
+///         2.23M (23 - 25 calls).
 contract InferenceGame is IInferenceResults {
     ////////////////////////////////////////////////////////////////
     //                          Errors                            //

@@ -291,8 +291,9 @@ export class InferenceGameContract {
     }
     let receipt: TransactionReceipt;
     try {
-      // Headroom over the estimate: the clock fields written depend on the including block's
-      // timestamp, and anvil's estimate (run at the pending timestamp) has been seen to fall short.
+      // Headroom over the estimate: the clock fields a move writes depend on the including block's
+      // timestamp; estimated in the same second as the last move they do not change, and the
+      // estimate comes out ~2k short of the move landing a second later (an out-of-gas on anvil).
       const gas = await this.estimateGas(call);
       const hash = await wallet.writeContract({ ...(request as object), gas: gas + gas / GAS_HEADROOM_DIVISOR } as never);
       receipt = await this.clients.public.waitForTransactionReceipt({ hash });
