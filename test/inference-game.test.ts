@@ -123,7 +123,7 @@ async function revertOf(p: Promise<unknown>): Promise<string> {
   throw new Error('expected a revert');
 }
 
-const inputOf = (m: IntModel, i: number): Int8Array => defaultCorpus(m, 8, 23)[3 + i];
+const inputOf = (m: IntModel, i: number): Int8Array => defaultCorpus(m, 12, 23)[3 + i];
 
 /** A copy of `ev` with value `v` byte `e` changed (and, when given, the same byte of the values in `alsoIn`, e.g. a reshape of it). */
 function tampered(ev: Evaluation, v: number, e: number, alsoIn: readonly number[] = []): Evaluation {
@@ -348,6 +348,33 @@ describe('InferenceGame: disputes on the MLP', () => {
     gasContext = '';
     await game.alice.send({ fn: 'releaseBond', args: [claimId] });
     await withdrawAll(game.alice, CLAIM_BOND + CHALLENGE_BOND);
+  });
+
+  it('a claim challenged at the end of its window is not final while the dispute runs past it, and is once the claimant wins', async () => {
+    const game = await deployGame([mlp]);
+    const ev = evaluate(mlp, inputOf(mlp, 8));
+    const honest = new InferencePlayer(game.alice, mlp, ev);
+    const liar = new InferencePlayer(game.bob, mlp, tampered(ev, 3, 1)); // node 2, the second Gemm
+    gasContext = 'MLP';
+    const claimId = await honest.post();
+    await advance(WINDOW - 30n);
+    const disputeId = await liar.challenge(claimId);
+    await advance(60n);
+    expect(await game.carol.isFinal(claimId)).toBe(false);
+    expect((await game.carol.finalOutput(honest.modelId, honest.inputHash)).final).toBe(false);
+    expect(await revertOf(game.carol.send({ fn: 'releaseBond', args: [claimId] }))).toBe('NotFinal');
+    gasContext = 'MLP Gemm K=32 (node 2)';
+    expect((await playDispute([honest, liar], disputeId)).over).toBe(true);
+    expect((await finished(game.alice, disputeId)).phase).toBe('ClaimantWon');
+    expect(await game.carol.finalOutput(honest.modelId, honest.inputHash)).toEqual({ final: true, outputHash: honest.outputHash });
+    gasContext = '';
+    await game.carol.send({ fn: 'releaseBond', args: [claimId] });
+    // The player withdraws its whole credit: its bond back and the liar's.
+    const before = await balance(game.alice.account);
+    expect(await honest.withdraw()).toBe(CLAIM_BOND + CHALLENGE_BOND);
+    expect(await balance(game.alice.account)).toBeGreaterThan(before + CLAIM_BOND + CHALLENGE_BOND - parseEther('0.01'));
+    expect(await honest.withdraw()).toBe(0n);
+    expect(await liar.withdraw()).toBe(0n);
   });
 
   it('with two challengers, the first to win takes the claim bond, a second winner its own bond back', async () => {
