@@ -37,8 +37,9 @@ import {IInferenceResults} from "./IInferenceResults.sol";
 ///           openLeaf claimant / challenger         102k - 105k / 118k - 123k (79k into Header)
 ///           postAccumulator claimant / challenger  67k / 54k - 71k
 ///           check                                  MLP LUT 177k, Relu (Header) 185k, Gemm K = 32
-///                                                  318k, K = 16 466k - 491k; hello_deepa Reshape
-///                                                  188k, K = 2400 Gemm one block 426k - 478k
+///                                                  318k (N = 10) / 460k (N = 32), K = 16 466k -
+///                                                  491k; hello_deepa Reshape 188k, K = 2400 Gemm
+///                                                  one block 426k - 478k
 ///           checkInput (16-byte input)             119k
 ///           timeout / releaseBond / withdraw       69k - 96k / 56k - 74k / 36k
 ///         A whole dispute after the challenge: MLP 0.87M - 1.22M (9 calls), hello_deepa 2.08M -
