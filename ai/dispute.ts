@@ -9,7 +9,7 @@ import { isqrt, LN_FRAC_BITS, size, type IntModel } from './model.js';
 import type { Evaluation } from './reference.js';
 import {
   attrsHash, CHUNK_BYTES, commitModel, commitTrace, leafHash, merkleLevels, modelCommitment, paramChunks, rangeProof,
-  rangeRootFromProof, TILE, tensorChunks, treeDepth, type NodeAttrs, type TraceCommitment,
+  rangeRootFromProof, shapeHash, TILE, tensorChunks, treeDepth, type NodeAttrs, type TraceCommitment,
 } from './trace.js';
 
 export class DisputeError extends Error {
@@ -386,6 +386,7 @@ export function verifyChunk(w: ChunkWitness): Uint8Array {
   switch (at.op) {
     case OP.relu: case OP.lut: case OP.reshape: {
       if (at.op === OP.reshape ? size(inShape) !== total : !sameShape(inShape, outShape)) fail('shapes do not match the op');
+      if (at.op === OP.reshape && !eq(shapeHash(outShape), at.root1)) fail('reshape target shape is not the committed one');
       if (at.op === OP.lut && (w.table.length !== 256 || !eq(keccak256(w.table), at.root1))) fail('table is not the committed one');
       for (let l = 0; l < m; l++) {
         const x = i8At(A, j0 + l, 'input a');

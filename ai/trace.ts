@@ -172,7 +172,9 @@ export function nodeAttrs(node: IntNode): NodeAttrs {
   const root = (cs: Uint8Array[]): Uint8Array => merkleRoot(cs.map((c) => keccak256(c)));
   switch (node.op) {
     case 'gemm': return { ...base, in0: node.input, n: node.n, k: node.k, mult: node.rq.mult, shift: node.rq.shift, root1: root(p1), root2: root(p2) };
-    case 'relu': case 'reshape': return { ...base, in0: node.input };
+    case 'relu': return { ...base, in0: node.input };
+    // The target shape is committed: otherwise a leaf with another shape of the same size would verify too.
+    case 'reshape': return { ...base, in0: node.input, root1: shapeHash(node.shape) };
     case 'add': return { ...base, in0: node.a, in1: node.b, mult: node.ma, mult2: node.mb, shift: node.shift };
     case 'max': return { ...base, in0: node.a, in1: node.b };
     case 'lut': return { ...base, in0: node.input, fn: LUT_FUNCTIONS.indexOf(node.fn), root1: keccak256(new Uint8Array(node.table.buffer, node.table.byteOffset, 256)) };
@@ -189,6 +191,11 @@ export function attrsPreimage(a: NodeAttrs): Uint8Array {
 }
 
 export const attrsHash = (a: NodeAttrs): Uint8Array => keccak256(attrsPreimage(a));
+
+/** keccak256(u8 rank ‖ u32 dims…), big-endian: a reshape's root1. */
+export function shapeHash(shape: readonly number[]): Uint8Array {
+  return keccak256(concat(Uint8Array.of(shape.length), ...shape.map(u32be)));
+}
 
 /** Model commitment (leaf 0's attributes hash): keccak256(u32 node count ‖ attrsRoot). */
 export function modelCommitment(nodeCount: number, attrsRoot: Uint8Array): Uint8Array {

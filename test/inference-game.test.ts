@@ -18,7 +18,7 @@ import { buildFloatMlp, MLP_INPUT, seededReals } from '../ai/onnx/mlp.js';
 import { modelId, size, type IntModel } from '../ai/model.js';
 import { evaluate, type Evaluation } from '../ai/reference.js';
 import { defaultCorpus } from '../ai/fast-path.js';
-import { gemmBlocks } from '../ai/dispute.js';
+import { chunkWitness, ChunkWitnessError, gemmBlocks, toSolidityWitness, verifyChunk } from '../ai/dispute.js';
 import { inferenceGas } from '../ai/gas.js';
 import { commitModel, modelCommitment, outputHash } from '../ai/trace.js';
 import { bytesToHex } from '../vm/util/bytes.js';
@@ -580,15 +580,11 @@ describe('IInferenceResults', () => {
   });
 });
 
-describe('InferenceGame: known hole', () => {
-  // KNOWN HOLE: a Reshape's target shape is not in its attribute record (ai/DESIGN.md, "Attributes"),
-  // so a leaf opened with another shape of the same element count verifies too, and only the
-  // claimant may prove a Reshape opening in Header (AmbiguousReshape). A claimant that reshapes
-  // hello_deepa's input to [2400, 1] wins the dispute at that leaf, whatever its trace says after
-  // it, and its wrong output becomes final. Fix: commit the target shape (e.g. root1 = keccak256 of
-  // the dims) and check it in verifyChunk (TypeScript and Solidity); then drop AmbiguousReshape.
-  // `it.fails`: this passes while the hole is open and fails once it is closed (then make it an `it`).
-  it.fails('a claimant lying about a Reshape shape (and everything after it) should lose to an honest challenger', async () => {
+describe('InferenceGame: a Reshape shape is committed', () => {
+  // A Reshape's target shape is in its attributes (root1 = keccak256(u8 rank ‖ u32 dims…)), so a
+  // leaf opened with another shape of the same element count does not verify: a claimant that
+  // reshapes hello_deepa's input to [2400, 1] (and says anything after it) loses at that leaf.
+  it('a claimant lying about a Reshape shape (and everything after it) loses to an honest challenger', async () => {
     const game = await deployGame([deepa]);
     const ev = evaluate(deepa, inputOf(deepa, 4));
     const last = ev.values.length - 1;
@@ -596,12 +592,20 @@ describe('InferenceGame: known hole', () => {
     const liar = new InferencePlayer(game.alice, deepa, { values, output: values[last] });
     const honest = new InferencePlayer(game.bob, deepa, ev);
     expect(liar.outputHash).not.toBe(honest.outputHash);
-    gasContext = '';
+    gasContext = 'hello_deepa Header Reshape';
     const claimId = await liar.post();
     const disputeId = await honest.challenge(claimId);
-    await playDispute([liar, honest], disputeId);
-    const d = await game.alice.dispute(disputeId);
+    expect((await playDispute([liar, honest], disputeId)).over).toBe(true);
+    const d = await finished(game.alice, disputeId);
     expect(d.leaf).toBe(1);
+    expect(await phasesMoved(game, disputeId)).toEqual(['Nodes', 'Leaf']);
+    expect(d.headerA).not.toBe(d.headerB);
     expect(d.phase).toBe('ChallengerWon');
+    expect(await game.alice.credit(game.bob.account)).toBe(CLAIM_BOND + CHALLENGE_BOND);
+    // The liar's own witness of that leaf is rejected by both checkers.
+    const w = chunkWitness(deepa, { values, output: values[last] }, 0, 0, { trace: liar.trace });
+    expect(() => verifyChunk(w)).toThrow(ChunkWitnessError);
+    const onChain = accounts[0].public.readContract({ address: verifier, abi: contractArtifact('InferenceChunkVerifier').abi, functionName: 'verifyChunk', args: [toSolidityWitness(w)] });
+    await expect(onChain).rejects.toThrow(/ShapeMismatch/);
   });
 });

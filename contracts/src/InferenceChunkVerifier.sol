@@ -159,7 +159,12 @@ contract InferenceChunkVerifier {
     }
 
     function _leafHash(uint32 index, uint8 op, bytes32 ah, uint32[] calldata shape, bytes32 root) internal pure returns (bytes32) {
-        bytes memory dims = new bytes(4 * shape.length);
+        return keccak256(abi.encodePacked(index, op, ah, uint8(shape.length), _dims(shape), root));
+    }
+
+    /// @dev u32 dims, big-endian, packed.
+    function _dims(uint32[] calldata shape) internal pure returns (bytes memory dims) {
+        dims = new bytes(4 * shape.length);
         for (uint256 i = 0; i < shape.length; i++) {
             uint32 d = shape[i];
             dims[4 * i] = bytes1(uint8(d >> 24));
@@ -167,7 +172,6 @@ contract InferenceChunkVerifier {
             dims[4 * i + 2] = bytes1(uint8(d >> 8));
             dims[4 * i + 3] = bytes1(uint8(d));
         }
-        return keccak256(abi.encodePacked(index, op, ah, uint8(shape.length), dims, root));
     }
 
     function _attrsHash(Attrs calldata a) internal pure returns (bytes32) {
@@ -339,6 +343,8 @@ contract InferenceChunkVerifier {
         uint8 op = w.attrs.op;
         uint256 inSize = _size(x.shape);
         if (op == OP_RESHAPE ? inSize != total : !_sameShape(x.shape, w.node.shape)) revert ShapeMismatch();
+        // A reshape's target shape is committed in root1 (keccak256(u8 rank ‖ u32 dims…)): no other shape verifies.
+        if (op == OP_RESHAPE && keccak256(abi.encodePacked(uint8(w.node.shape.length), _dims(w.node.shape))) != w.attrs.root1) revert ShapeMismatch();
         bytes32 c = _chunk(_pieces(w.a, x.tensorRoot, (inSize + 31) / 32, T_A), w.chunkIndex);
         (, uint256 m) = _lanes(w.chunkIndex, total);
         // Bytes beyond the tensor are zero whatever the input chunk's padding holds.

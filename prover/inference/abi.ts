@@ -71,7 +71,6 @@ export const INFERENCE_GAME_ABI = parseAbi([
   'error BadAttrsRecord()',
   'error WrongWitness()',
   'error AccumulatorsNotAgreed()',
-  'error AmbiguousReshape()',
   'error InputMismatch()',
   'error NotFinal()',
   'error BondAlreadyReleased()',

@@ -166,7 +166,6 @@ export class InferencePlayer {
         } catch {
           return null;
         }
-        if (side === CHALLENGER && this.model.nodes[d.leaf - 1].op === 'reshape') return null;
         return { fn: 'check', args: [disputeId, toSolidityWitness(w)] };
       }
       case 'Input': {
