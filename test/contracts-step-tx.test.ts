@@ -8,10 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toFunctionSelector } from 'viem';
 import { contractArtifact } from '../contracts/artifacts.js';
-import { ethereumRules, hyperionRules, type ChainRules } from '../vm/chain/chain.js';
+import { anvilRules, ethereumRules, hyperionRules, type ChainRules } from '../vm/chain/chain.js';
 import { blockEnvOf } from '../vm/block/execute.js';
 import type { BlockHeader } from '../vm/block/header.js';
 import { MESSAGE_PASSER } from '../vm/block/output-root.js';
+import { createAddress } from '../vm/interpreter/instructions/system.js';
 import { MemoryState } from '../vm/state/memory.js';
 import { NodeStore, PartialTrie } from '../vm/state/witness-trie.js';
 import { EMPTY_TRIE_ROOT, decodeAccount } from '../vm/trie/index.js';
@@ -27,7 +28,7 @@ import { decodeResult, decodeStepState } from '../vm/step/state.js';
 import { storeFromWitness } from '../vm/step/trace.js';
 import { trieValues } from '../vm/step/boundary.js';
 import { startStepVerifier, type OnChainStepVerifier } from './support/onchain-step.js';
-import { asm } from './support/step-traces.js';
+import { asm, callTx, stateWith, traceTx } from './support/step-traces.js';
 
 let v: OnChainStepVerifier;
 
@@ -47,6 +48,7 @@ const REVERTER = toAddress('0x00000000000000000000000000000000000c0de1');
 const HALTER = toAddress('0x00000000000000000000000000000000000c0de2');
 const FACTORY = toAddress('0x00000000000000000000000000000000000c0de3');
 const LOGGER = toAddress('0x00000000000000000000000000000000000c0de4');
+const CLEARER = toAddress('0x00000000000000000000000000000000000c0de5');
 const OTHER = toAddress('0x0000000000000000000000000000000000000b0b');
 const COINBASE = toAddress('0x00000000000000000000000000000000000fee00');
 const PARENT_HASH = keccak256(Uint8Array.of(1, 2, 3));
@@ -65,6 +67,8 @@ const FACTORY_CODE = asm(`6133ff 5f 52  6002 601e 5f f0 50  6002 601e 6003 f0 50
   6004 6003 6002 6001 6020 6000 a4 00`);
 // Three logs: LOG0 of 40 bytes, LOG2, LOG1 of nothing.
 const LOGGER_CODE = asm(`6028 6000 a0  61beef 6011 6010 6000 a2  6099 6000 6000 a1 00`);
+// Clears three slots: a refund counter above a fifth of the gas used (the EIP-3529 cap applies).
+const CLEARER_CODE = asm('5f 6001 55 5f 6002 55 5f 6003 55 00');
 // Init code that self-destructs to OTHER (a creation transaction whose account is deleted at its end).
 const SELFDESTRUCT_INIT = asm(`73${OTHER.slice(2)} ff`);
 const INIT_CODE = asm('6000 6000 53 6001 6000 f3');
@@ -77,6 +81,7 @@ function parentState(): MemoryState {
   s.put(HALTER, { code: HALTER_CODE });
   s.put(FACTORY, { code: FACTORY_CODE, balance: 3n });
   s.put(LOGGER, { code: LOGGER_CODE });
+  s.put(CLEARER, { code: CLEARER_CODE, storage: new Map([[1n, 1n], [2n, 2n], [3n, 3n]]) });
   s.put(MESSAGE_PASSER, { code: PASSER_CODE, storage: new Map([[7n, 7n]]) });
   return s;
 }
@@ -139,6 +144,7 @@ function mpRootOf(nodes: Map<string, Uint8Array>, stateRoot: Uint8Array): Uint8A
 
 const HYPERION = hyperionRules(CHAIN_ID, 'prague');
 const ETHEREUM = ethereumRules('prague', CHAIN_ID);
+const DEVNET = anvilRules('prague', CHAIN_ID);
 
 /** The block's step trace (the disputed root is arbitrary: only the boundary steps matter here). */
 function blockTrace(transactions: Uint8Array[], chain: ChainRules = HYPERION, coinbase: Address = COINBASE, state = parentState()): BlockStepTrace {
@@ -211,12 +217,13 @@ describe('MetisTxStep against the reference verifier', () => {
       tx(2n, LOGGER, new Uint8Array(0), { type: 0 }),
       tx(3n, CONTRACT, new Uint8Array(0), { type: 1 }),
       tx(4n, OTHER, calldata),
+      tx(5n, CLEARER, new Uint8Array(0)),
     ];
-    for (const chain of [HYPERION, ETHEREUM]) {
+    for (const chain of [HYPERION, ETHEREUM, DEVNET]) {
       const t = blockTrace(txs, chain);
-      expect(await checkEnds(t, chain.name)).toBe(5);
+      expect(await checkEnds(t, chain.name)).toBe(6);
       const ends = steps(t, 'tx-end').map((k) => decodeResult(t.store.preimage(decodeStepState(t.encodings[k]!).resultHash, 'result')));
-      expect(ends.map((r) => r.success)).toEqual([false, false, true, true, true]);
+      expect(ends.map((r) => r.success)).toEqual([false, false, true, true, true, true]);
     }
   }, 180_000);
 
@@ -227,6 +234,11 @@ describe('MetisTxStep against the reference verifier', () => {
     const gone = ends.map((k) => trieValues(t.store, decodeStepState(t.encodings[k]!).selfdestructRoot).length);
     expect(gone).toEqual([2, 1, 2]);
     expect(await checkEnds(t, 'selfdestruct')).toBe(3);
+    // The coinbase is the factory's first child: paid the fee, then deleted with it.
+    const child = createAddress(FACTORY, 0n);
+    const c = blockTrace([tx(0n, FACTORY, new Uint8Array(0))], HYPERION, child);
+    expect(trieValues(c.store, decodeStepState(c.encodings[steps(c, 'tx-end')[0]!]!).selfdestructRoot).map((b) => bytesToHex(b))).toContain(child);
+    expect(await checkEnds(c, 'coinbase self-destructed')).toBe(1);
   }, 120_000);
 
   it('the coinbase as the sender, and an absent coinbase paid nothing (a zero tip under Ethereum rules)', async () => {
@@ -289,6 +301,16 @@ describe('MetisTxStep against the reference verifier', () => {
     ).rejects.toThrow(/UnsupportedStep/);
     expect(blockStepCount(t)).toBeGreaterThan(5);
   }, 120_000);
+
+  it('the step after a transaction-only trace\'s message reverts NoNextStep (the reference has none)', async () => {
+    const t = traceTx(stateWith(asm('6001 6002 01 50 00')), callTx(CONTRACT, new Uint8Array()));
+    const last = t.encodings.at(-1)!;
+    const s = decodeStepState(last);
+    expect(s.resultHash.some((b) => b !== 0)).toBe(true);
+    const out = await v.verify(last, []);
+    expect(out.ok).toBe(false);
+    if (!out.ok) expect(out.error).toContain(toFunctionSelector('NoNextStep()'));
+  }, 60_000);
 
   it('records the gas of each class', () => {
     process.stdout.write(`transactions part gas (worst seen per class): ${JSON.stringify(Object.fromEntries(gas))}\n`);

@@ -34,10 +34,10 @@ import "./MetisStepBase.sol";
 ///
 ///         Gas of MetisStepVerifier.verify routed here (eth_estimateGas, calldata included; worst
 ///         seen in test/contracts-step-tx.test.ts, on tries of a few accounts):
-///           transaction end, failed (revert, halt)                      ~375k
-///           transaction end, success without logs                       ~460k
-///           transaction end with 1 / 3 logs                             ~470k / ~515k
-///           transaction end with 1 / 2 self-destructed accounts         ~570k / ~680k
+///           transaction end, failed (revert, halt)                      ~390k
+///           transaction end, success without logs                       ~495k
+///           transaction end with 1 / 3 logs                             ~510k / ~550k
+///           transaction end with 1 / 2 self-destructed accounts         ~610k / ~720k
 ///         Each log adds its preimage and a link to the calldata and ~20k; each deleted account
 ///         a trie walk and deletion (~100k).
 contract MetisTxStep is IMetisStepPart, MetisStepBase {
