@@ -312,6 +312,20 @@ describe('MetisTxStep against the reference verifier', () => {
     if (!out.ok) expect(out.error).toContain(toFunctionSelector('NoNextStep()'));
   }, 60_000);
 
+  it('records the gas on a state of 4,000 accounts (deeper tries: more nodes walked and sent)', async () => {
+    const state = parentState();
+    for (let i = 1; i <= 4000; i++) state.put(toAddress('0x' + (0x10000000n + BigInt(i) * 7919n).toString(16).padStart(40, '0')), { balance: BigInt(i) });
+    const t = blockTrace([tx(0n, FACTORY, new Uint8Array(0)), tx(1n, LOGGER, new Uint8Array(0)), tx(2n, OTHER, new Uint8Array(0), { value: 1n })], HYPERION, COINBASE, state);
+    const table: Record<string, number> = {};
+    for (const [i, k] of steps(t, 'tx-end').entries()) {
+      const w = blockStepWitness(t, k);
+      expect(await v.verify(w.state, w.preimages)).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
+      table[`${['2 self-destructed + 1 log', '3 logs', 'transfer'][i]}`] = await v.estimateGas(w.state, w.preimages);
+    }
+    process.stdout.write(`transactions part gas, 4,000 accounts: ${JSON.stringify(table)}\n`);
+    expect(Object.keys(table)).toHaveLength(3);
+  }, 300_000);
+
   it('records the gas of each class', () => {
     process.stdout.write(`transactions part gas (worst seen per class): ${JSON.stringify(Object.fromEntries(gas))}\n`);
     expect(gas.size).toBeGreaterThan(3);

@@ -38,6 +38,9 @@ import "./MetisStepBase.sol";
 ///           transaction end, success without logs                       ~495k
 ///           transaction end with 1 / 3 logs                             ~510k / ~550k
 ///           transaction end with 1 / 2 self-destructed accounts         ~610k / ~720k
+///         On a state of 4,000 accounts: a transfer's end ~710k, 3 logs ~755k, 2 self-destructed
+///         accounts and a log ~1.06M (each trie level adds a node to the calldata and the walks).
+///         Runtime code: 19,490 bytes (EIP-170: 24,576).
 ///         Each log adds its preimage and a link to the calldata and ~20k; each deleted account
 ///         a trie walk and deletion (~100k).
 contract MetisTxStep is IMetisStepPart, MetisStepBase {
