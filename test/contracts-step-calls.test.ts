@@ -5,7 +5,6 @@
 // the snapshot on REVERT), EIP-7702 delegations and the exceptional halts. Every such step of the
 // traces gives the trace's next commitment; a tampered witness never gives another post-state;
 // the steps the part cannot judge revert with a typed error. Gas per class is recorded.
-import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hex } from 'viem';
 import { contractArtifact } from '../contracts/artifacts.js';
@@ -13,20 +12,18 @@ import { modelId, type IntModel } from '../ai/model.js';
 import { buildFloatMlp, seededReals, MLP_INPUT } from '../ai/onnx/mlp.js';
 import { quantizeInput, quantizeOnnx } from '../ai/quantize.js';
 import { ethereumRules, hyperionRules } from '../vm/chain/chain.js';
-import { parseFork } from '../vm/chain/forks.js';
 import { INFERENCE_PRECOMPILE } from '../vm/precompiles/inference.js';
-import { MemoryState } from '../vm/state/memory.js';
+import type { MemoryState } from '../vm/state/memory.js';
 import { WitnessState } from '../vm/state/witness.js';
 import { WorldState } from '../vm/state/world.js';
 import { fullWitness } from '../vm/step/full-witness.js';
-import { parseStateTestFile, type StateTestCase } from '../vm/statetest/fixture.js';
-import { stateTestBlockEnv, stateTestTransaction } from '../vm/statetest/runner.js';
 import { toAddress, type Address } from '../vm/util/address.js';
 import { bytesToHex, concatBytes } from '../vm/util/bytes.js';
 import { decodeFrame, decodeStepState } from '../vm/step/state.js';
 import { stepCount, stepWitness, storeFromWitness, traceTransaction, type StepTrace } from '../vm/step/trace.js';
 import { generateProgram } from './support/bytecode-gen.js';
 import { startStepVerifier, type OnChainStepVerifier } from './support/onchain-step.js';
+import { checkPartTrace, mstoreAll, push, pushAddr, stateTestCases, tamperEachPreimage, traceStateTest, type PartCheck, type PartRules } from './support/step-parts.js';
 import { CONTRACT, OTHER, SENDER, asm, callTx, stateWith, stepBlockEnv, traceTx } from './support/step-traces.js';
 
 let v: OnChainStepVerifier;
@@ -49,17 +46,6 @@ const DELEGATED = toAddress('0x0000000000000000000000000000000000de1e6a');
 
 // ---- assembling ------------------------------------------------------------------------------
 
-/** The shortest PUSH of `v`. */
-function push(v: bigint | number): string {
-  const n = BigInt(v);
-  if (n === 0n) return '5f';
-  let h = n.toString(16);
-  if (h.length % 2 === 1) h = '0' + h;
-  return (0x5f + h.length / 2).toString(16) + h;
-}
-
-const pushAddr = (a: Address): string => '73' + a.slice(2);
-
 type CallOp = 'CALL' | 'CALLCODE' | 'DELEGATECALL' | 'STATICCALL';
 const OPCODE: Record<CallOp, string> = { CALL: 'f1', CALLCODE: 'f2', DELEGATECALL: 'f4', STATICCALL: 'fa' };
 
@@ -68,17 +54,6 @@ function call(op: CallOp, to: Address, o: { value?: bigint; gas?: bigint; inOff?
   const value = op === 'CALL' || op === 'CALLCODE' ? push(o.value ?? 0n) : '';
   const gas = o.gas === undefined ? '5a' : push(o.gas);
   return `${push(o.outSize ?? 0)} ${push(o.outOff ?? 0)} ${push(o.inSize ?? 0)} ${push(o.inOff ?? 0)} ${value} ${pushAddr(to)} ${gas} ${OPCODE[op]}`;
-}
-
-/** Stores `data` at memory `at`, a word at a time (the tail of the last word zero). */
-function mstoreAll(data: Uint8Array, at = 0): string {
-  let out = '';
-  for (let i = 0; i < data.length; i += 32) {
-    const word = new Uint8Array(32);
-    word.set(data.subarray(i, i + 32));
-    out += ` 7f${bytesToHex(word).slice(2)} ${push(at + i)} 52`;
-  }
-  return out;
 }
 
 /** A contract's state: CONTRACT runs `code` with `balance`, CALLEE runs `callee`, OTHER and an empty account exist. */
@@ -127,54 +102,23 @@ function partClass(t: StepTrace, k: number): StepClass | null {
   return ENDS.has(op) ? 'call end' : op === 0xfe ? 'call halt' : null;
 }
 
-interface Checked {
-  proven: number;
-  mine: number;
-  skipped: number;
-  classes: Set<StepClass>;
-}
-
 const gas = new Map<string, number>();
 
-/**
- * Every step: this part's classes must be proven; any other step is proven (in-frame steps,
- * the CREATES part's) or reverts, and is never answered differently.
- */
-async function checkTrace(t: StepTrace, measure = true, only: (k: number) => boolean = () => true): Promise<Checked> {
-  const r: Checked = { proven: 0, mine: 0, skipped: 0, classes: new Set() };
-  for (let k = 0; k < stepCount(t); k++) {
-    if (!only(k)) continue;
-    const w = stepWitness(t, k);
-    const out = await v.verify(w.state, w.preimages);
-    const op = t.ops[k]!;
-    const expected = bytesToHex(t.commitments[k + 1]!);
-    const cls = partClass(t, k);
-    const label = `step ${k} op 0x${op.toString(16)} (${t.kinds[k]})`;
-    if (cls !== null) {
-      expect(out, label).toEqual({ ok: true, post: expected });
-      r.proven++;
-      r.mine++;
-      r.classes.add(cls);
-      if (measure) gas.set(cls, Math.max(gas.get(cls) ?? 0, await v.estimateGas(w.state, w.preimages)));
-    } else if (out.ok) {
-      expect(out.post, `${label} must not be answered differently`).toBe(expected);
-      r.proven++;
-      if (isCallFrameEnd(t, k)) {
-        r.mine++;
-        r.classes.add('call halt');
-        if (measure) gas.set('call halt', Math.max(gas.get('call halt') ?? 0, await v.estimateGas(w.state, w.preimages)));
-      }
-    } else {
-      // A halt MetisStepVerifier does not judge yet (an invalid jump, offsets past 2^32 in a child frame).
-      expect(t.kinds[k] === 'return' || t.kinds[k] === 'end', `${label}: ${out.error}`).toBe(true);
-      r.skipped++;
-    }
-  }
-  return r;
+const RULES: PartRules<StepClass> = {
+  classOf: partClass,
+  // A call frame's halt that MetisStepVerifier judged and this part ended.
+  answeredAs: (t, k) => (isCallFrameEnd(t, k) ? 'call halt' : null),
+  // Only a frame's end may be left to a part that is not deployed.
+  mayRevert: (t, k) => t.kinds[k] === 'return' || t.kinds[k] === 'end',
+};
+
+/** Every step: this part's classes must be proven; any other step is proven or reverts, and is never answered differently. */
+function checkTrace(t: StepTrace, measure = true, only: (k: number) => boolean = () => true): Promise<PartCheck<StepClass>> {
+  return checkPartTrace(v, t, RULES, measure ? gas : null, only);
 }
 
 /** Checks every step and that none was skipped; returns the classes seen. */
-async function allProven(t: StepTrace, measure = true): Promise<Checked> {
+async function allProven(t: StepTrace, measure = true): Promise<PartCheck<StepClass>> {
   const r = await checkTrace(t, measure);
   expect(r.skipped).toBe(0);
   expect(r.proven).toBe(stepCount(t));
@@ -350,30 +294,19 @@ describe('MetisCallStep against the reference verifier', () => {
   }, 600_000);
 
   it('agrees on every call and call frame end of ethereum/tests state tests', async () => {
-    const root = new URL('../../shared/fixtures/ethereum-tests/GeneralStateTests/', import.meta.url);
-    const cases: StateTestCase[] = [];
-    const dirs = [
-      'stCallCodes', 'stCallDelegateCodesCallCodeHomestead', 'stDelegatecallTestHomestead', 'stStaticCall', 'stPreCompiledContracts',
-      'stReturnDataTest', 'stRefundTest', 'stZeroCallsTest', 'stNonZeroCallsTest', 'stMemExpandingEIP150Calls', 'stEIP150Specific', 'stCallCreateCallCodeTest',
-    ];
-    for (const dir of dirs) {
-      const inDir: StateTestCase[] = [];
-      for (const file of readdirSync(new URL(dir, root)).filter((f) => f.endsWith('.json')).sort()) {
-        const all = parseStateTestFile(JSON.parse(readFileSync(new URL(`${dir}/${file}`, root), 'utf8')));
-        inDir.push(...all.filter((c) => c.expectException === null && c.index.gas === 0 && ['cancun', 'prague', 'osaka'].includes(c.fork.toLowerCase())));
-      }
-      const stride = Math.ceil(inDir.length / 10);
-      cases.push(...inDir.filter((_, i) => i % stride === 0));
-    }
+    const cases = stateTestCases(
+      [
+        'stCallCodes', 'stCallDelegateCodesCallCodeHomestead', 'stDelegatecallTestHomestead', 'stStaticCall', 'stPreCompiledContracts',
+        'stReturnDataTest', 'stRefundTest', 'stZeroCallsTest', 'stNonZeroCallsTest', 'stMemExpandingEIP150Calls', 'stEIP150Specific', 'stCallCreateCallCodeTest',
+      ],
+      // (Another spread picks cases that loop for millions of steps: tracing them takes minutes.)
+      15,
+    );
     let traced = 0;
     let mine = 0;
     const seen = new Set<StepClass>();
     for (const c of cases) {
-      const fork = parseFork(c.fork);
-      const state = new MemoryState();
-      for (const [address, a] of c.pre) state.put(address, a);
-      const witness = fullWitness(state);
-      const trace = traceTransaction(storeFromWitness(witness), witness, new WorldState(new WitnessState(witness)), stateTestBlockEnv(c, fork), stateTestTransaction(c));
+      const trace = traceStateTest(c);
       traced++;
       const picked = new Set(trace.ops.flatMap((_, k) => (partClass(trace, k) !== null || isCallFrameEnd(trace, k) ? [k] : [])).slice(0, 12));
       const r = await checkTrace(trace, false, (k) => picked.has(k));
@@ -390,27 +323,7 @@ describe('MetisCallStep against the reference verifier', () => {
     const code = asm(`${mstoreAll(Uint8Array.of(1, 2, 3))} ${call('CALL', CALLEE, { value: 1n, inSize: 3, outOff: 0x40, outSize: 0x20 })} 50
       ${call('STATICCALL', toAddress('0x0000000000000000000000000000000000000002'), { inSize: 3, outSize: 0x20 })} 50 00`);
     const t = traceTx(world(code, STORES, 100n), callTx(CONTRACT, new Uint8Array()));
-    let reverted = 0;
-    let steps = 0;
-    for (let k = 0; k < stepCount(t); k++) {
-      if (partClass(t, k) === null) continue;
-      steps++;
-      const w = stepWitness(t, k);
-      const honest = bytesToHex(t.commitments[k + 1]!);
-      for (let i = 0; i < w.preimages.length; i++) {
-        const tampered = w.preimages.map((p, j) => (j === i ? Uint8Array.from(p, (b, n) => (n === p.length - 1 ? b ^ 1 : b)) : p));
-        const dropped = w.preimages.filter((_, j) => j !== i);
-        for (const bad of [tampered, dropped]) {
-          const r = await v.verify(w.state, bad);
-          if (r.ok) expect(r.post, `step ${k} preimage ${i}`).toBe(honest);
-          else reverted++;
-        }
-      }
-      const state = w.state.slice();
-      state[state.length - 1] ^= 1;
-      const other = await v.verify(state, w.preimages);
-      if (other.ok) expect(other.post).not.toBe(honest);
-    }
+    const { steps, reverted } = await tamperEachPreimage(v, t, (k) => partClass(t, k) !== null);
     expect(steps).toBeGreaterThanOrEqual(3);
     expect(reverted).toBeGreaterThan(30);
   }, 600_000);

@@ -4,24 +4,18 @@
 // creator resuming, a creation transaction's result) and their exceptional halts. Every such step
 // of the traces gives the trace's next commitment; every step that needs the CALLS part reverts
 // or agrees; a tampered witness never gives another post-state. Gas per class is recorded.
-import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hex } from 'viem';
 import { contractArtifact } from '../contracts/artifacts.js';
 import { create2Address, createAddress } from '../vm/interpreter/instructions/system.js';
-import { parseFork } from '../vm/chain/forks.js';
 import { MemoryState } from '../vm/state/memory.js';
-import { WitnessState } from '../vm/state/witness.js';
-import { WorldState } from '../vm/state/world.js';
-import { fullWitness } from '../vm/step/full-witness.js';
-import { parseStateTestFile, type StateTestCase } from '../vm/statetest/fixture.js';
-import { stateTestBlockEnv, stateTestTransaction } from '../vm/statetest/runner.js';
-import { toAddress, type Address } from '../vm/util/address.js';
+import { toAddress } from '../vm/util/address.js';
 import { bytesToHex } from '../vm/util/bytes.js';
 import { decodeFrame, decodeStepState } from '../vm/step/state.js';
-import { stepCount, stepWitness, storeFromWitness, traceTransaction, type StepTrace } from '../vm/step/trace.js';
+import { stepCount, stepWitness, type StepTrace } from '../vm/step/trace.js';
 import { generateProgram } from './support/bytecode-gen.js';
 import { startStepVerifier, type OnChainStepVerifier } from './support/onchain-step.js';
+import { checkPartTrace, mstoreAll, push, pushAddr, stateTestCases, tamperEachPreimage, traceStateTest, type PartCheck, type PartRules } from './support/step-parts.js';
 import { CONTRACT, OTHER, SENDER, asm, callTx, stateWith, traceTx } from './support/step-traces.js';
 
 let v: OnChainStepVerifier;
@@ -50,28 +44,6 @@ const NOBODY = toAddress('0x000000000000000000000000000000000000dead');
 const EMPTY_ACCOUNT = toAddress('0x00000000000000000000000000000000000e3e3e');
 
 // ---- assembling ------------------------------------------------------------------------------
-
-/** The shortest PUSH of `v`. */
-function push(v: bigint | number): string {
-  const n = BigInt(v);
-  if (n === 0n) return '5f';
-  let h = n.toString(16);
-  if (h.length % 2 === 1) h = '0' + h;
-  return (0x5f + h.length / 2).toString(16) + h;
-}
-
-const pushAddr = (a: Address): string => '73' + a.slice(2);
-
-/** Stores `data` at memory 0, a word at a time (the tail of the last word zero). */
-function mstoreAll(data: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < data.length; i += 32) {
-    const word = new Uint8Array(32);
-    word.set(data.subarray(i, i + 32));
-    out += ` 7f${bytesToHex(word).slice(2)} ${push(i)} 52`;
-  }
-  return out;
-}
 
 /** Init code that returns `runtime` (copied from its own tail). */
 function initReturning(runtime: Uint8Array): Uint8Array {
@@ -126,53 +98,21 @@ function partClass(t: StepTrace, k: number): StepClass | null {
   return op === 0xfe ? 'creation halt' : null;
 }
 
-interface Checked {
-  proven: number;
-  mine: number;
-  skipped: number;
-  classes: Set<StepClass>;
-}
-
 const gas = new Map<string, number>();
 
+const RULES: PartRules<StepClass> = {
+  classOf: partClass,
+  // A creation frame's halt MetisStepVerifier judged and this part ended.
+  answeredAs: (t, k) => (isCreationHalt(t, k) ? 'creation halt' : null),
+  // The CALLS part's (a call, a call frame's end) or a halt MetisStepVerifier does not judge;
+  // in-frame instructions must be proven.
+  mayRevert: (t, k) => CALL_OPS.has(t.ops[k]!) || t.kinds[k] !== 'instruction',
+  gasRow: (t, k, cls) => (decodeStepState(t.encodings[k]!).frameCount === 0 && cls === 'creation end' ? 'top-level creation end' : cls),
+};
+
 /** Every step: the part's classes and MetisStepVerifier's in-frame steps must be proven; any other answer must be the honest one. */
-async function checkTrace(t: StepTrace, measure = true, only: (k: number) => boolean = () => true): Promise<Checked> {
-  const r: Checked = { proven: 0, mine: 0, skipped: 0, classes: new Set() };
-  for (let k = 0; k < stepCount(t); k++) {
-    if (!only(k)) continue;
-    const w = stepWitness(t, k);
-    const out = await v.verify(w.state, w.preimages);
-    const op = t.ops[k]!;
-    const expected = bytesToHex(t.commitments[k + 1]!);
-    const cls = partClass(t, k);
-    const label = `step ${k} op 0x${op.toString(16)} (${t.kinds[k]})`;
-    if (cls !== null) {
-      expect(out, label).toEqual({ ok: true, post: expected });
-      r.proven++;
-      r.mine++;
-      r.classes.add(cls);
-      if (measure) {
-        const top = decodeStepState(t.encodings[k]!).frameCount === 0 && cls === 'creation end' ? 'top-level creation end' : cls;
-        gas.set(top, Math.max(gas.get(top) ?? 0, await v.estimateGas(w.state, w.preimages)));
-      }
-    } else if (t.kinds[k] === 'instruction' && IN_FRAME.has(op)) {
-      expect(out, label).toEqual({ ok: true, post: expected });
-      r.proven++;
-    } else if (out.ok) {
-      expect(out.post, `${label} must not be answered differently`).toBe(expected);
-      r.proven++;
-      // A creation frame's halt MetisStepVerifier judged and this part ended.
-      if (isCreationHalt(t, k)) {
-        r.mine++;
-        r.classes.add('creation halt');
-      }
-    } else {
-      // The CALLS part's (a call, a call frame's end) or a halt MetisStepVerifier does not judge.
-      expect(CALL_OPS.has(op) || t.kinds[k] !== 'instruction', label).toBe(true);
-      r.skipped++;
-    }
-  }
-  return r;
+function checkTrace(t: StepTrace, measure = true, only: (k: number) => boolean = () => true): Promise<PartCheck<StepClass>> {
+  return checkPartTrace(v, t, RULES, measure ? gas : null, only);
 }
 
 const RUNTIME = asm('602a 5f 52 6020 5f f3'); // returns 42
@@ -422,28 +362,15 @@ describe('MetisCreateStep against the reference verifier', () => {
   }, 120_000);
 
   it('agrees on every CREATE, CREATE2, SELFDESTRUCT and creation end of ethereum/tests state tests', async () => {
-    const root = new URL('../../shared/fixtures/ethereum-tests/GeneralStateTests/', import.meta.url);
-    const cases: StateTestCase[] = [];
-    const dirs = ['stCreateTest', 'stCreate2', 'stInitCodeTest', 'stCodeSizeLimit', 'stSystemOperationsTest', 'stEIP158Specific', 'stRevertTest', 'Pyspecs/cancun/eip6780_selfdestruct', 'Pyspecs/shanghai/eip3860_initcode'];
-    for (const dir of dirs) {
-      const inDir: StateTestCase[] = [];
-      for (const file of readdirSync(new URL(dir, root)).filter((f) => f.endsWith('.json')).sort()) {
-        const all = parseStateTestFile(JSON.parse(readFileSync(new URL(`${dir}/${file}`, root), 'utf8')));
-        inDir.push(...all.filter((c) => c.expectException === null && c.index.gas === 0 && ['cancun', 'prague', 'osaka'].includes(c.fork.toLowerCase())));
-      }
-      // At most 20 per directory, spread over its files and their variants.
-      const stride = Math.ceil(inDir.length / 20);
-      cases.push(...inDir.filter((_, i) => i % stride === 0));
-    }
+    const cases = stateTestCases(
+      ['stCreateTest', 'stCreate2', 'stInitCodeTest', 'stCodeSizeLimit', 'stSystemOperationsTest', 'stEIP158Specific', 'stRevertTest', 'Pyspecs/cancun/eip6780_selfdestruct', 'Pyspecs/shanghai/eip3860_initcode'],
+      20,
+    );
     let traced = 0;
     let mine = 0;
     const seen = new Set<StepClass>();
     for (const c of cases) {
-      const fork = parseFork(c.fork);
-      const state = new MemoryState();
-      for (const [address, a] of c.pre) state.put(address, a);
-      const witness = fullWitness(state);
-      const trace = traceTransaction(storeFromWitness(witness), witness, new WorldState(new WitnessState(witness)), stateTestBlockEnv(c, fork), stateTestTransaction(c));
+      const trace = traceStateTest(c);
       traced++;
       // This part's steps (the first 12 of a trace: some loop over one pattern).
       const picked = new Set(trace.ops.flatMap((_, k) => (partClass(trace, k) !== null || isCreationHalt(trace, k) ? [k] : [])).slice(0, 12));
@@ -461,27 +388,7 @@ describe('MetisCreateStep against the reference verifier', () => {
     const init = initReturning(RUNTIME);
     const code = asm(`${create(init, 7n)} 50 ${create(asm('6001 5f 55 fe'), 0n, 3n)} 50 ${pushAddr(NOBODY)} ff`);
     const t = traceTx(world(code, 100n), callTx(CONTRACT, new Uint8Array()));
-    let reverted = 0;
-    let steps = 0;
-    for (let k = 0; k < stepCount(t); k++) {
-      if (partClass(t, k) === null) continue;
-      steps++;
-      const w = stepWitness(t, k);
-      const honest = bytesToHex(t.commitments[k + 1]!);
-      for (let i = 0; i < w.preimages.length; i++) {
-        const tampered = w.preimages.map((p, j) => (j === i ? Uint8Array.from(p, (b, n) => (n === p.length - 1 ? b ^ 1 : b)) : p));
-        const dropped = w.preimages.filter((_, j) => j !== i);
-        for (const bad of [tampered, dropped]) {
-          const r = await v.verify(w.state, bad);
-          if (r.ok) expect(r.post, `step ${k} preimage ${i}`).toBe(honest);
-          else reverted++;
-        }
-      }
-      const state = w.state.slice();
-      state[state.length - 1] ^= 1; // another pre-state: another post-state (or a revert)
-      const other = await v.verify(state, w.preimages);
-      if (other.ok) expect(other.post).not.toBe(honest);
-    }
+    const { steps, reverted } = await tamperEachPreimage(v, t, (k) => partClass(t, k) !== null);
     expect(steps).toBeGreaterThanOrEqual(5);
     expect(reverted).toBeGreaterThan(50);
   }, 600_000);
