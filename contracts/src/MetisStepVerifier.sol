@@ -9,16 +9,17 @@ import "./MetisStepBase.sol";
 
 /// @notice The on-chain MetisVM one-step verifier (prover/DESIGN.md §4), written from the design
 ///         and checked against the TypeScript reference verifier (vm/step/execute.ts) step by step.
-///         This version proves the instructions that stay inside one frame: arithmetic,
-///         comparison, bitwise, stack, control flow, memory words, calldata, the frame,
-///         transaction and block context (BLOCKHASH from the ancestor tree), KECCAK256, the
-///         copies into memory (CALLDATACOPY, CODECOPY, EXTCODECOPY, RETURNDATACOPY, MCOPY),
-///         RETURNDATASIZE,
-///         storage (SLOAD, SSTORE), transient storage (TLOAD,
-///         TSTORE), account reads (BALANCE, SELFBALANCE, EXTCODESIZE, EXTCODEHASH) and LOG0-LOG4,
-///         and the end of the top-level call (STOP, RETURN, REVERT, and the exceptional halts of
-///         these instructions). Every other step reverts with UnsupportedStep(op): it is not
-///         provable on L1 yet, never wrongly proven.
+///         It proves the instructions that stay inside one frame: arithmetic, comparison,
+///         bitwise, CLZ (Osaka), stack, control flow, memory words, calldata, the frame,
+///         transaction and block context (BLOCKHASH from the ancestor tree, BLOBHASH,
+///         BLOBBASEFEE), KECCAK256, the copies into memory (CALLDATACOPY, CODECOPY, EXTCODECOPY,
+///         RETURNDATACOPY, MCOPY), RETURNDATASIZE, storage (SLOAD, SSTORE), transient storage
+///         (TLOAD, TSTORE), account reads (BALANCE, SELFBALANCE, EXTCODESIZE, EXTCODEHASH) and
+///         LOG0-LOG4, the end of the top-level call (STOP, RETURN, REVERT), and every
+///         exceptional halt (undefined opcodes, stack, gas, jumps, memory limit): a top-level
+///         call's end here, any other frame's by the part of its kind. Entering and leaving
+///         frames goes to the parts (CALLS, CREATES), boundary steps to TRANSACTIONS. A step no
+///         deployed part proves reverts with a typed error: never wrongly proven.
 ///
 ///         Gas of `verify` (eth_estimateGas, calldata included; worst seen in
 ///         test/contracts-step-verifier.test.ts over hand-written and generated programs, on
