@@ -46,6 +46,8 @@ export class Machine {
   private readonly packed: PackedTable;
   /** Calls into precompiles the chain marks unreproducible (ChainRules.unreproducible). */
   readonly unreproducibleCalls: Address[] = [];
+  /** Outputs of the inference precompile, in call order: a step proof carries them (the L1 verifier reads a final inference claim, not the model). */
+  readonly inferenceOutputs: Uint8Array[] = [];
   /** Set when the current frame changed (a child entered, or a frame halted). */
   private switched = false;
   /** Called as a message is entered, before its checkpoint (the step prover snapshots commitments here). */
@@ -168,6 +170,7 @@ export class Machine {
       const r = runInference(inference, msg.input, frame.gas);
       if (r.ok) {
         frame.gas -= r.gasUsed;
+        this.inferenceOutputs.push(r.output);
         this.finish(frame, true, r.output, null);
       } else this.finish(frame, false, EMPTY, 'precompile failure');
       return;

@@ -492,6 +492,7 @@ function run(
   m.frames.push(cur.frame);
 
   m.step();
+  for (const out of m.inferenceOutputs) pre.attest?.(out);
 
   const selfdestructs = new Set<Address>();
   for (const h of [parent, cur]) if (h !== null && h.frame.selfdestructs !== null) for (const a of h.frame.selfdestructs) selfdestructs.add(a);

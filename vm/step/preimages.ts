@@ -29,6 +29,11 @@ export interface Preimages extends BytesByHash {
   preimage(hash: Uint8Array, what: string): Uint8Array;
   /** Stores `bytes` and returns its keccak256. */
   put(bytes: Uint8Array): Uint8Array;
+  /**
+   * Bytes the step computed that its on-chain verifier must be handed (an inference's output):
+   * a recording store puts them in the witness; other stores ignore them.
+   */
+  attest?(bytes: Uint8Array): void;
 }
 
 /** Preimages keyed by the 0x-hex of their hash. Every entry is hashed on the way in. */
@@ -97,6 +102,10 @@ export class RecordingPreimages implements Preimages {
 
   put(bytes: Uint8Array): Uint8Array {
     return this.scratch.put(bytes);
+  }
+
+  attest(bytes: Uint8Array): void {
+    this.recorded.set(bytesToHex(keccak256(bytes)), bytes);
   }
 
   /** The witness: every preimage read from the inner store, in a stable order. */
