@@ -135,15 +135,25 @@ export interface MetisStepParts {
 export const METIS_STEP_PARTS: MetisStepParts = {
   calls: 'MetisCallStep',
   creates: 'MetisCreateStep',
-  transactions: null,
+  transactions: 'MetisTxStep',
 };
 
 const ZERO_ADDRESS: Address = '0x0000000000000000000000000000000000000000';
 
+export interface StepVerifierOptions {
+  /**
+   * The L1 inference game (IInferenceResults) whose final claims prove calls of the inference
+   * precompile; without it such calls are unprovable (they revert InferenceCall).
+   */
+  readonly inferenceResults?: Address;
+}
+
 /** Deploys the parts MetisStepVerifier routes to, then the verifier over them; returns its address. */
-export async function deployMetisStepVerifier(clients: L1Clients, parts: MetisStepParts = METIS_STEP_PARTS): Promise<Address> {
-  const part = async (name: ContractName | null): Promise<Address> => (name === null ? ZERO_ADDRESS : (await deployContract(clients, contractArtifact(name))).address);
-  const calls = await part(parts.calls);
+export async function deployMetisStepVerifier(clients: L1Clients, parts: MetisStepParts = METIS_STEP_PARTS, options: StepVerifierOptions = {}): Promise<Address> {
+  const part = async (name: ContractName | null, args: readonly unknown[] = []): Promise<Address> =>
+    name === null ? ZERO_ADDRESS : (await deployContract(clients, contractArtifact(name), args)).address;
+  // The CALLS part reads final inferences from the L1 inference game, if there is one.
+  const calls = await part(parts.calls, parts.calls === 'MetisCallStep' ? [options.inferenceResults ?? ZERO_ADDRESS] : []);
   const creates = await part(parts.creates);
   const transactions = await part(parts.transactions);
   return (await deployContract(clients, contractArtifact('MetisStepVerifier'), [calls, creates, transactions])).address;

@@ -10,7 +10,12 @@ describe('contracts/artifacts', () => {
     const out = compiledContracts();
     // Memoised: the same object on the second call.
     expect(compiledContracts()).toBe(out);
-    for (const name of ['BisectionGame', 'DisputeGameFactory', 'AlphabetVerifier'] as const) {
+    // Every deployable contract (contracts/artifacts.ts ContractName), the step verifier's parts included.
+    const deployable = [
+      'BisectionGame', 'DisputeGameFactory', 'AlphabetVerifier', 'MetisStepVerifier', 'MetisCallStep', 'MetisCreateStep', 'MetisTxStep',
+      'MetisPrecompiles', 'InferenceChunkVerifier', 'InferenceGame',
+    ] as const;
+    for (const name of deployable) {
       const c = contractArtifact(name);
       const size = (c.deployedBytecode.length - 2) / 2;
       console.log(`${name}: ${size} bytes of runtime code`);

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {LibMPT} from "./LibMPT.sol";
+import {IInferenceResults} from "./IInferenceResults.sol";
 import {MetisPrecompiles} from "./MetisPrecompiles.sol";
 
 import "./MetisFramePart.sol";
@@ -20,11 +21,19 @@ import "./MetisFramePart.sol";
 ///           into its memory; a REVERT restores the frame's snapshot;
 ///         - the exceptional halts of these instructions, and (verifyHalt) of any instruction of
 ///           a call frame with a caller that MetisStepVerifier has judged.
-///         Calls it cannot judge revert with a typed error, never a wrong post-state: the
-///         inference precompile (0x…0a10 on a chain with registered models) reverts
-///         InferenceCall(), Hyperion's unreproducible LLM precompile (0x…0999) reverts
-///         UnreproducibleCall(), a precompile L1 cannot answer the same way reverts
-///         MetisPrecompiles.Unprovable. Every other step reverts UnsupportedStep(op).
+///         - a call of the inference precompile (0x…0a10, on a chain with registered models):
+///           the model checked in the block's modelsRoot, its gas and input size read from the
+///           L1 inference game (IInferenceResults), the output its final claim settled (keccak of
+///           the output bytes, which the witness carries), as runInference (vm/precompiles/inference.ts)
+///           would answer; the failures (short input, unknown model, too little gas, wrong input
+///           size) finish the call as failed.
+///         Calls it cannot judge revert with a typed error, never a wrong post-state: an
+///         inference with no results contract (InferenceCall()), of a model L1 has not registered
+///         (ModelNotOnL1) or of an input no claim has settled yet (InferenceNotFinal);
+///         Hyperion's unreproducible LLM precompile (0x…0999: UnreproducibleCall()); a precompile
+///         L1 cannot answer the same way (MetisPrecompiles.Unprovable). Every other step reverts
+///         UnsupportedStep(op). The model's gas and input size are the registrar's word on L1
+///         (InferenceGame.registerModel), as the model's commitment is.
 ///
 ///         Gas of MetisStepVerifier.verify routed here (eth_estimateGas, calldata included; worst
 ///         seen in test/contracts-step-calls.test.ts, on tries of a few accounts):
@@ -36,6 +45,8 @@ import "./MetisFramePart.sol";
 ///           end of a call frame to its caller (output up to 64 bytes)   ~710k
 ///             output of 32 / 1,024 / 4,096 bytes                        ~240k / ~1.5M / ~5.6M
 ///           halt of a call frame (verifyHalt)                           ~220k
+///           inference call (MLP, 16-byte input; test/contracts-step-inference.test.ts:
+///             the model's encoding rides in the witness's calldata)      ~640k
 ///         Input and output cost about 800 and 1,350 gas a byte (their chunks' paths in the
 ///         witness, read, hashed and written into the caller's memory).
 contract MetisCallStep is MetisFramePart {
@@ -54,16 +65,24 @@ contract MetisCallStep is MetisFramePart {
     address internal constant INFERENCE = address(0xa10);
     address internal constant UNREPRODUCIBLE = address(0x999);
 
-    /// @dev A call to the inference precompile: it is proven by the L1 inference game, not here.
+    /// @dev A call to the inference precompile with no L1 inference results to read.
     error InferenceCall();
+    /// @dev The L2 has the model registered; the L1 inference game does not.
+    error ModelNotOnL1(bytes32 modelId);
+    /// @dev No claim of the L1 inference game has settled this inference yet.
+    error InferenceNotFinal(bytes32 modelId, bytes32 inputHash);
     /// @dev A call to Hyperion's LLM precompile, whose answer no verifier can reproduce.
     error UnreproducibleCall();
 
     /// @notice Runs the precompiles of the L2 fork, priced as MetisVM prices them.
     MetisPrecompiles public immutable PRECOMPILES;
 
-    constructor() {
+    /// @notice The final inferences a call of 0x…0a10 is proven by (zero: such calls revert).
+    IInferenceResults public immutable INFERENCE_RESULTS;
+
+    constructor(IInferenceResults inferenceResults) {
         PRECOMPILES = new MetisPrecompiles();
+        INFERENCE_RESULTS = inferenceResults;
     }
 
     function verify(bytes calldata stateData, bytes[] calldata preimages) external view returns (bytes32) {
@@ -264,7 +283,7 @@ contract MetisCallStep is MetisFramePart {
         bool transfers = k.kind == 0xf1 || k.kind == 0xf2;
         address to = k.kind == 0xf1 ? k.target : k.self;
         if (transfers && k.value != 0) c.s[S_WORLD] = uint256(_transfer(k.st, bytes32(c.s[S_WORLD]), k.self, to, k.value));
-        if (bytes32(k.blk[11]) != LibMPT.EMPTY_ROOT && k.codeAddress == INFERENCE && !k.disable) revert InferenceCall();
+        if (bytes32(k.blk[11]) != LibMPT.EMPTY_ROOT && k.codeAddress == INFERENCE && !k.disable) return _inference(w, c, k, worldBefore);
         if (k.blk[0] == CHAIN_HYPERION && k.codeAddress == UNREPRODUCIBLE) revert UnreproducibleCall();
         if (PRECOMPILES.isPrecompile(uint160(k.codeAddress), k.fork)) {
             if (k.disable) return _finishHere(w, c, k, true, k.childGas, "");
@@ -280,6 +299,41 @@ contract MetisCallStep is MetisFramePart {
         c.s[S_FRAME_COUNT] += 1;
         c.s[S_FRAME] = uint256(keccak256(abi.encode(_childFrame(w, c, k, snapshot))));
         return _sealed(c);
+    }
+
+    /// @dev runInference's answer: a failure takes all the gas given and undoes the transfer; a
+    ///      success costs the model's gas and returns the output the L1 game settled.
+    function _inference(Witness memory w, Ctx memory c, Call memory k, uint256 worldBefore) internal view returns (bytes32) {
+        if (address(INFERENCE_RESULTS) == address(0)) revert InferenceCall();
+        (bool ok, uint256 cost, bytes32 outputHash) = _settledInference(k);
+        if (!ok) {
+            c.s[S_WORLD] = worldBefore;
+            return _finishHere(w, c, k, false, 0, "");
+        }
+        return _finishHere(w, c, k, true, k.childGas - cost, _get(w, outputHash));
+    }
+
+    /// @dev runInference's checks in its order; the gas and the settled output hash when it succeeds.
+    function _settledInference(Call memory k) internal view returns (bool, uint256, bytes32) {
+        bytes memory input = k.input;
+        if (input.length < 32) return (false, 0, 0);
+        bytes32 id;
+        assembly ("memory-safe") {
+            id := mload(add(input, 32))
+        }
+        // Registered on the L2: modelsRoot maps keccak(modelId) to the id.
+        (bool found, bytes memory v) = LibMPT.get(k.st, bytes32(k.blk[11]), abi.encodePacked(keccak256(abi.encodePacked(id))));
+        if (!found || v.length != 32 || bytes32(v) != id) return (false, 0, 0);
+        (bool registered, uint256 cost, uint256 inputSize) = INFERENCE_RESULTS.inferenceOf(id);
+        if (!registered) revert ModelNotOnL1(id);
+        if (k.childGas < cost || input.length - 32 != inputSize) return (false, 0, 0);
+        bytes32 inputHash;
+        assembly ("memory-safe") {
+            inputHash := keccak256(add(input, 64), inputSize)
+        }
+        (bool settled, bytes32 outputHash) = INFERENCE_RESULTS.finalOutput(id, inputHash);
+        if (!settled) revert InferenceNotFinal(id, inputHash);
+        return (true, cost, outputHash);
     }
 
     /// @dev World.transfer: the sender's balance down, the receiver's up (created if absent).

@@ -4,7 +4,7 @@
 import { BaseError, ContractFunctionRevertedError, type Hex } from 'viem';
 import { startAnvil, type AnvilNode } from '../../cli/anvil.js';
 import { contractArtifact } from '../../contracts/artifacts.js';
-import { deployMetisStepVerifier, l1Clients, METIS_STEP_PARTS, type L1Clients, type MetisStepParts } from '../../contracts/deploy.js';
+import { deployMetisStepVerifier, l1Clients, METIS_STEP_PARTS, type L1Clients, type MetisStepParts, type StepVerifierOptions } from '../../contracts/deploy.js';
 import { bytesToHex } from '../../vm/util/bytes.js';
 
 export type StepOutcome = { ok: true; post: Hex } | { ok: false; error: string };
@@ -20,13 +20,19 @@ export interface OnChainStepVerifier {
   stop(): Promise<void>;
 }
 
-/** Starts anvil (prague) and deploys MetisStepVerifier over `parts` (default: every part built). */
-export async function startStepVerifier(parts: MetisStepParts = METIS_STEP_PARTS): Promise<OnChainStepVerifier> {
+/**
+ * Starts anvil (prague) and deploys MetisStepVerifier over `parts` (default: every part built);
+ * `setup` runs first on the same node and may name contracts the verifier reads (the inference game).
+ */
+export async function startStepVerifier(
+  parts: MetisStepParts = METIS_STEP_PARTS,
+  setup?: (clients: L1Clients, anvil: AnvilNode) => Promise<StepVerifierOptions>,
+): Promise<OnChainStepVerifier> {
   const anvil = await startAnvil({ hardfork: 'prague' });
   const clients = l1Clients(anvil.rpcUrl, anvil.privateKeys[0]!, { pollingIntervalMs: 50 });
-  const address = await deployMetisStepVerifier(clients, parts);
+  const address = await deployMetisStepVerifier(clients, parts, setup === undefined ? {} : await setup(clients, anvil));
   // The parts' errors too: a revert inside a part reaches the caller as it is.
-  const partErrors = (['MetisCallStep', 'MetisCreateStep', 'MetisPrecompiles'] as const).flatMap((n) =>
+  const partErrors = (['MetisCallStep', 'MetisCreateStep', 'MetisPrecompiles', 'InferenceGame'] as const).flatMap((n) =>
     contractArtifact(n).abi.filter((e) => e.type === 'error'),
   );
   const abi = [...contractArtifact('MetisStepVerifier').abi, ...partErrors];
