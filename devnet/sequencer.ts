@@ -3,7 +3,8 @@
 import type { Logger } from 'pino';
 import type { PersistentState } from '../vm/state/persistent.js';
 import type { Receipt } from '../vm/block/receipt.js';
-import { DEVNET_BLOCK_TIME, type BlockAttributes } from './chain.js';
+import type { ChainRules } from '../vm/chain/chain.js';
+import { DEVNET_BLOCK_TIME, DEVNET_RULES, type BlockAttributes } from './chain.js';
 import { buildBlock, hashLookup, InvalidBlockError, statePreimage, type SealedBlock } from './state.js';
 import { openChainDir, type BlockStore, type L1Ref } from './store.js';
 
@@ -12,6 +13,8 @@ export interface SequencerOptions {
   /** The L2 genesis timestamp (the devnet's start); the node must be given the same. */
   readonly genesisTimestamp: bigint;
   readonly logger?: Logger;
+  /** The chain's rules (default the devnet's): e.g. the devnet's with an inference model store. */
+  readonly chain?: ChainRules;
 }
 
 export interface RejectedTransaction {
@@ -31,6 +34,7 @@ export class Sequencer {
     private readonly store: BlockStore,
     private tip: SealedBlock,
     private readonly log: Logger | undefined,
+    readonly chain: ChainRules,
   ) {}
 
   /** Opens (or creates from genesis) the sequencer's data directory and resumes from its head. */
@@ -38,7 +42,7 @@ export class Sequencer {
     const { store, state, tip } = await openChainDir(opts.dataDir, 'blocks', opts.genesisTimestamp, (m) => new SequencerError(m));
     const headNumber = tip.number;
     try {
-      const seq = new Sequencer(state, store, tip, opts.logger);
+      const seq = new Sequencer(state, store, tip, opts.logger, opts.chain ?? DEVNET_RULES);
       for (let n = headNumber; n >= 0n && n + 256n > headNumber; n--) {
         const b = await store.block(n);
         if (b !== null) seq.hashes.set(n, b.hash);
@@ -96,7 +100,7 @@ export class Sequencer {
     const rejected: RejectedTransaction[] = [];
     for (;;) {
       try {
-        const { block, result } = await buildBlock(this.state, this.tip.header, attrs, txs.map((t) => t.raw), hashLookup(this.hashes));
+        const { block, result } = await buildBlock(this.state, this.tip.header, attrs, txs.map((t) => t.raw), hashLookup(this.hashes), this.chain);
         await this.store.update({ put: [{ ...block, derivedFrom: null }], l2Head: block.number });
         this.tip = block;
         this.hashes.set(block.number, block.hash);

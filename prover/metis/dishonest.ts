@@ -9,7 +9,8 @@ import type { LocalContext } from '../../vm/step/boundary.js';
 import type { BlockStepTrace } from '../../vm/step/block-steps.js';
 import { executeStep, type StepKind } from '../../vm/step/execute.js';
 import { RecordingPreimages } from '../../vm/step/preimages.js';
-import { STATUS_UNFINISHED, decodeFrame, decodeStepState, encodeFrame, encodeStepState, putStepState } from '../../vm/step/state.js';
+import { buildTree } from '../../vm/step/bintree.js';
+import { STATUS_UNFINISHED, decodeFrame, decodeStepState, encodeFrame, encodeStepState, putStepState, type FrameState } from '../../vm/step/state.js';
 import { OutputRootTraceProvider, SplitTraceAccessor, TraceProviderError } from '../game/trace-provider.js';
 import type { GameParams } from '../game/types.js';
 import type { MetisChainView } from './chain-view.js';
@@ -59,13 +60,29 @@ export interface CorruptedTrace extends SubgameTrace {
  * status is valid against its own output root.
  */
 export function corruptTrace(honest: BlockStepTrace, at: number): CorruptedTrace {
+  return corruptTraceWith(honest, at, (frame) => {
+    if (frame.gas === 0) throw new DishonestTraceError(`step ${at} leaves no gas to take`);
+    return { ...frame, gas: frame.gas - 1 };
+  });
+}
+
+/**
+ * The liar's trace of a block whose inference call at step `at` (it finishes inside the step)
+ * returned `output` instead of the model's answer: the caller's return data is the lie, and the
+ * block runs faithfully on from there (what it copies, hashes and stores of it included).
+ */
+export function corruptInferenceOutput(honest: BlockStepTrace, at: number, output: Uint8Array): CorruptedTrace {
+  return corruptTraceWith(honest, at, (frame) => ({ ...frame, returnDataRoot: buildTree(honest.store, output), returnDataSize: output.length }));
+}
+
+/** The honest trace up to state `at`, then state `at + 1` with its running frame changed by `wrong`, then faithful execution. */
+export function corruptTraceWith(honest: BlockStepTrace, at: number, wrongFrame: (frame: FrameState) => FrameState): CorruptedTrace {
   if (honest.encodings.length === 0) throw new DishonestTraceError('the honest trace must keep its encodings');
   if (honest.kinds[at] !== 'instruction') throw new DishonestTraceError(`step ${at} is a ${honest.kinds[at] ?? 'missing'} step, not an instruction`);
   const store = honest.store;
   const post = decodeStepState(honest.encodings[at + 1]!);
   const frame = decodeFrame(store.preimage(post.frameHash, 'frame'));
-  if (frame.gas === 0) throw new DishonestTraceError(`step ${at} leaves no gas to take`);
-  const wrong = { ...post, frameHash: store.put(encodeFrame({ ...frame, gas: frame.gas - 1 })) };
+  const wrong = { ...post, frameHash: store.put(encodeFrame(wrongFrame(frame))) };
   putStepState(store, wrong);
 
   const commitments = honest.commitments.slice(0, at + 1);
