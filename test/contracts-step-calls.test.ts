@@ -23,7 +23,7 @@ import { decodeFrame, decodeStepState } from '../vm/step/state.js';
 import { stepCount, stepWitness, storeFromWitness, traceTransaction, type StepTrace } from '../vm/step/trace.js';
 import { generateProgram } from './support/bytecode-gen.js';
 import { startStepVerifier, type OnChainStepVerifier } from './support/onchain-step.js';
-import { checkPartTrace, mstoreAll, push, pushAddr, stateTestCases, tamperEachPreimage, traceStateTest, type PartCheck, type PartRules } from './support/step-parts.js';
+import { checkPartTrace, mstoreAll, push, pushAddr, checkStateTests, stateTestCases, tamperEachPreimage, type PartCheck, type PartRules } from './support/step-parts.js';
 import { CONTRACT, OTHER, SENDER, asm, callTx, stateWith, stepBlockEnv, traceTx } from './support/step-traces.js';
 
 let v: OnChainStepVerifier;
@@ -302,17 +302,7 @@ describe('MetisCallStep against the reference verifier', () => {
       // (Another spread picks cases that loop for millions of steps: tracing them takes minutes.)
       15,
     );
-    let traced = 0;
-    let mine = 0;
-    const seen = new Set<StepClass>();
-    for (const c of cases) {
-      const trace = traceStateTest(c);
-      traced++;
-      const picked = new Set(trace.ops.flatMap((_, k) => (partClass(trace, k) !== null || isCallFrameEnd(trace, k) ? [k] : [])).slice(0, 12));
-      const r = await checkTrace(trace, false, (k) => picked.has(k));
-      mine += r.mine;
-      for (const cls of r.classes) seen.add(cls);
-    }
+    const { traced, mine, seen } = await checkStateTests(v, cases, RULES);
     process.stdout.write(`call state tests: ${traced} cases traced, ${mine} steps of this part proven (${[...seen].join(', ')})\n`);
     expect(traced).toBeGreaterThan(80);
     expect(mine).toBeGreaterThan(150);

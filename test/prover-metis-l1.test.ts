@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestClient, http, parseEther, type Address, type Hex } from 'viem';
+import { createTestClient, http, type Address, type Hex } from 'viem';
 import { foundry } from 'viem/chains';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
-import { deployDisputeSystem, deployMetisStepVerifier, l1Clients, type L1Clients } from '../contracts/deploy.js';
+import { deployMetisStepVerifier, l1Clients, type L1Clients } from '../contracts/deploy.js';
 import { DEVNET_RULES } from '../devnet/chain.js';
 import { LoadGenerator } from '../devnet/load.js';
 import { Sequencer } from '../devnet/sequencer.js';
@@ -21,15 +21,12 @@ import { L1GameContract } from '../prover/l1/game-contract.js';
 import type { MetisChainView } from '../prover/metis/chain-view.js';
 import { dishonestAccessor, prepareLie, type CorruptedTrace } from '../prover/metis/dishonest.js';
 import { metisAccessor, traceChainBlock } from '../prover/metis/trace-provider.js';
-import { ABSOLUTE_PRESTATE } from '../vm/step/boundary.js';
 import { blockStepCount } from '../vm/step/block-steps.js';
 import { bytesToHex } from '../vm/util/bytes.js';
+import { MAX_DEPTH, TRACE_DEPTH, deployMetisGames, expectLieFrom } from './support/metis-games.js';
 import { rng } from './support/rng.js';
 
 const GAME_TYPE = 1337;
-const SPLIT_DEPTH = 2;
-const TRACE_DEPTH = 15;
-const MAX_DEPTH = SPLIT_DEPTH + 1 + TRACE_DEPTH;
 const MAX_CLOCK = 3_600n;
 const ZERO = '0x0000000000000000000000000000000000000000';
 const ORIGIN = { number: 1n, hash: new Uint8Array(32).fill(0x11) };
@@ -64,23 +61,7 @@ describe('MetisVM dispute games on anvil', () => {
     liar = l1Clients(node.rpcUrl, keys[2]!, { pollingIntervalMs: 20 });
     const verifier = await deployMetisStepVerifier(deployer);
     const genesis = (await seq.blockAt(0n))!;
-    const sys = await deployDisputeSystem(deployer, {
-      anchorRoot: bytesToHex(genesis.outputRoot),
-      anchorL2BlockNumber: 0n,
-      initBond: parseEther('0.01'),
-      game: {
-        gameType: GAME_TYPE,
-        maxGameDepth: MAX_DEPTH,
-        splitDepth: SPLIT_DEPTH,
-        maxClockDuration: MAX_CLOCK,
-        clockExtension: 300n,
-        absolutePrestate: bytesToHex(ABSOLUTE_PRESTATE),
-        verifier,
-        baseBond: parseEther('0.01'),
-        topBond: parseEther('0.5'),
-      },
-    });
-    factory = sys.factory;
+    factory = await deployMetisGames(deployer, { anchorRoot: genesis.outputRoot, verifier, gameType: GAME_TYPE, maxClock: MAX_CLOCK });
   }, 300_000);
 
   afterAll(async () => {
@@ -95,12 +76,7 @@ describe('MetisVM dispute games on anvil', () => {
       expect(blockStepCount(t)).toBeLessThanOrEqual(2 ** TRACE_DEPTH);
       expect(t.status).toBe(0);
     }
-    const honestTrace = await traceChainBlock(view, LIE_BLOCK, (await view.block(LIE_BLOCK))!.outputRoot);
-    for (let k = 0; k <= lie.at; k++) expect(bytesToHex(lie.commitments[k]!)).toBe(bytesToHex(honestTrace.commitments[k]!));
-    expect(bytesToHex(lie.commitments[lie.at + 1]!)).not.toBe(bytesToHex(honestTrace.commitments[lie.at + 1]!));
-    expect(bytesToHex(lie.outputRoot)).not.toBe(bytesToHex((await view.block(LIE_BLOCK))!.outputRoot));
-    // The liar's trace is valid against its own root: its exec subgame root carries status 0.
-    expect(lie.commitments.at(-1)![0]).toBe(0);
+    await expectLieFrom(view, LIE_BLOCK, lie);
   }, 300_000);
 
   async function play(agents: readonly GameAgent[], watch: L1GameContract): Promise<{ status: GameStatus; steps: number }> {

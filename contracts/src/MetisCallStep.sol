@@ -55,9 +55,7 @@ contract MetisCallStep is MetisFramePart {
     uint256 internal constant F_RET_SIZE = 22;
 
     uint256 internal constant GAS_WARM_ACCESS = 100;
-    uint256 internal constant GAS_COLD_ACCOUNT = 2600;
     uint256 internal constant GAS_CALL_VALUE = 9000;
-    uint256 internal constant GAS_NEW_ACCOUNT = 25000;
     uint256 internal constant GAS_CALL_STIPEND = 2300;
 
     uint256 internal constant CHAIN_HYPERION = 1;

@@ -43,8 +43,6 @@ contract MetisCreateStep is MetisFramePart {
     uint256 internal constant GAS_INIT_CODE_WORD = 2;
     uint256 internal constant GAS_KECCAK_WORD = 6;
     uint256 internal constant GAS_SELFDESTRUCT = 5000;
-    uint256 internal constant GAS_COLD_ACCOUNT = 2600;
-    uint256 internal constant GAS_NEW_ACCOUNT = 25000;
     uint256 internal constant GAS_CODE_DEPOSIT = 200;
     uint256 internal constant MAX_CODE_SIZE = 24576;
     uint256 internal constant MAX_INIT_CODE_SIZE = 49152;

@@ -16,6 +16,8 @@ abstract contract MetisFramePart is IMetisStepPart, MetisStepBase {
     uint256 internal constant F_CODE_ADDRESS = 7;
 
     uint256 internal constant DEPTH_LIMIT = 1024;
+    uint256 internal constant GAS_COLD_ACCOUNT = 2600;
+    uint256 internal constant GAS_NEW_ACCOUNT = 25000;
     /// @dev Number.MAX_SAFE_INTEGER: the reference decodes counters, sizes and gas as safe integers.
     uint256 internal constant SAFE_MAX = 2 ** 53 - 1;
 

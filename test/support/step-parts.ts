@@ -136,6 +136,30 @@ export function traceStateTest(c: StateTestCase): StepTrace {
   return traceTransaction(storeFromWitness(witness), witness, new WorldState(new WitnessState(witness)), stateTestBlockEnv(c, fork), stateTestTransaction(c));
 }
 
+/**
+ * The part's steps of each state test's trace (the first 12 that `rules` names, proven or
+ * answered: some tests loop over one pattern), checked on chain: the cases traced, the part's
+ * steps proven and the classes seen.
+ */
+export async function checkStateTests<C extends string>(
+  v: OnChainStepVerifier,
+  cases: readonly StateTestCase[],
+  rules: PartRules<C>,
+): Promise<{ traced: number; mine: number; seen: Set<C> }> {
+  let traced = 0;
+  let mine = 0;
+  const seen = new Set<C>();
+  for (const c of cases) {
+    const trace = traceStateTest(c);
+    traced++;
+    const picked = new Set(trace.ops.flatMap((_, k) => (rules.classOf(trace, k) !== null || rules.answeredAs(trace, k) !== null ? [k] : [])).slice(0, 12));
+    const r = await checkPartTrace(v, trace, rules, null, (k) => picked.has(k));
+    mine += r.mine;
+    for (const cls of r.classes) seen.add(cls);
+  }
+  return { traced, mine, seen };
+}
+
 // ---- tampering -------------------------------------------------------------------------------
 
 /**
