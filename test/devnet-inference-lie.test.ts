@@ -2,9 +2,10 @@
 // project's MLP), a contract that calls it and stores the hash of what it got, and a faulty
 // proposer lying about one inference's output: it claims the wrong output in the L1 inference
 // game and proposes the output root of a block executed with that output. The honest watcher
-// wins through the inference bisection (its challenge refutes the lying claim down to one chunk
-// checked by InferenceChunkVerifier), settles the honest claim, and then wins the output-root game
-// by a step on L1 at the inference call, which MetisCallStep proves from the settled claim.
+// wins through the inference bisection (its InferenceSettler challenges the lying claim and
+// refutes it down to one chunk checked by InferenceChunkVerifier, then posts and settles the
+// right claim), and then wins the output-root game by a step on L1 at the inference call, which
+// MetisCallStep proves from the settled claim.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,14 +18,14 @@ import { quantizeInput, quantizeOnnx } from '../ai/quantize.js';
 import { evaluate, type Evaluation } from '../ai/reference.js';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { contractArtifact } from '../contracts/artifacts.js';
-import { deployContract, deployDisputeSystem, deployMetisStepVerifier, l1Clients, METIS_STEP_PARTS, type L1Clients } from '../contracts/deploy.js';
+import { deployContract, deployMetisStepVerifier, l1Clients, METIS_STEP_PARTS, type L1Clients } from '../contracts/deploy.js';
 import { DEVNET_CHAIN_ID, DEVNET_PRIVATE_KEYS, DEVNET_RULES } from '../devnet/chain.js';
 import { createAddress } from '../devnet/load.js';
 import { Sequencer } from '../devnet/sequencer.js';
 import { GameAgent } from '../prover/game/agent.js';
 import { GameSolver } from '../prover/game/solver.js';
 import type { GameStatus } from '../prover/game/types.js';
-import { InferenceGameContract, InferencePlayer, playDispute, registerModelCall } from '../prover/inference/index.js';
+import { InferenceGameContract, InferencePlayer, InferenceSettler, registerModelCall, type InferenceState } from '../prover/inference/index.js';
 import { L1Factory } from '../prover/l1/factory.js';
 import { L1GameContract } from '../prover/l1/game-contract.js';
 import type { MetisChainView } from '../prover/metis/chain-view.js';
@@ -32,15 +33,13 @@ import { corruptInferenceOutput, dishonestAccessor, type CorruptedTrace } from '
 import { metisAccessor, traceChainBlock } from '../prover/metis/trace-provider.js';
 import type { ChainRules } from '../vm/chain/chain.js';
 import { INFERENCE_PRECOMPILE } from '../vm/precompiles/inference.js';
-import { ABSOLUTE_PRESTATE } from '../vm/step/boundary.js';
 import { decodeStepState } from '../vm/step/state.js';
 import { addressOfPrivateKey, encodeTransaction, signTransaction } from '../vm/tx/index.js';
 import { bytesToHex, concatBytes, hexToBytes } from '../vm/util/bytes.js';
+import { keccak256 } from '../vm/util/hash.js';
+import { MAX_DEPTH, TRACE_DEPTH, deployMetisGames, expectLieFrom } from './support/metis-games.js';
 
 const GAME_TYPE = 1338;
-const SPLIT_DEPTH = 2;
-const TRACE_DEPTH = 15;
-const MAX_DEPTH = SPLIT_DEPTH + 1 + TRACE_DEPTH;
 const MAX_CLOCK = 7_200n;
 const INFERENCE_WINDOW = 600n;
 const INFERENCE_CLOCK = 300n;
@@ -115,23 +114,7 @@ describe('a faulty proposer lying about an inference output', () => {
     await new InferenceGameContract(deployer, inferenceGame).send(registerModelCall(mlp));
     const verifier = await deployMetisStepVerifier(deployer, METIS_STEP_PARTS, { inferenceResults: inferenceGame });
     const genesis = (await seq.blockAt(0n))!;
-    const sys = await deployDisputeSystem(deployer, {
-      anchorRoot: bytesToHex(genesis.outputRoot),
-      anchorL2BlockNumber: 0n,
-      initBond: parseEther('0.01'),
-      game: {
-        gameType: GAME_TYPE,
-        maxGameDepth: MAX_DEPTH,
-        splitDepth: SPLIT_DEPTH,
-        maxClockDuration: MAX_CLOCK,
-        clockExtension: 300n,
-        absolutePrestate: bytesToHex(ABSOLUTE_PRESTATE),
-        verifier,
-        baseBond: parseEther('0.01'),
-        topBond: parseEther('0.5'),
-      },
-    });
-    factory = sys.factory;
+    factory = await deployMetisGames(deployer, { anchorRoot: genesis.outputRoot, verifier, gameType: GAME_TYPE, maxClock: MAX_CLOCK });
   }, 300_000);
 
   afterAll(async () => {
@@ -146,11 +129,7 @@ describe('a faulty proposer lying about an inference output', () => {
   }
 
   it('the liar’s block differs from the chain only from the inference call on', async () => {
-    const honestTrace = await traceChainBlock(view, LIE_BLOCK, (await view.block(LIE_BLOCK))!.outputRoot);
-    for (let k = 0; k <= lie.at; k++) expect(bytesToHex(lie.commitments[k]!)).toBe(bytesToHex(honestTrace.commitments[k]!));
-    expect(bytesToHex(lie.commitments[lie.at + 1]!)).not.toBe(bytesToHex(honestTrace.commitments[lie.at + 1]!));
-    expect(bytesToHex(lie.outputRoot)).not.toBe(bytesToHex((await view.block(LIE_BLOCK))!.outputRoot));
-    expect(lie.commitments.at(-1)![0]).toBe(0);
+    await expectLieFrom(view, LIE_BLOCK, lie);
   }, 120_000);
 
   it('the watcher wins the inference bisection, settles the honest output, then beats the lying root by a step at the inference call', async () => {
@@ -160,22 +139,28 @@ describe('a faulty proposer lying about an inference output', () => {
     const values = truth.values.map((t, i) => (i === lastIndex ? { ...t, data: Int8Array.from(new Int8Array(lieOutput.buffer, lieOutput.byteOffset, lieOutput.length)) } : t));
     const lying: Evaluation = { values, output: values[lastIndex]! };
     const liarPlayer = new InferencePlayer(new InferenceGameContract(liar, inferenceGame), mlp, lying);
-    const watcher = new InferencePlayer(new InferenceGameContract(honest, inferenceGame), mlp, truth);
     const lyingClaim = await liarPlayer.post();
-    expect(watcher.disagreesWith(await watcher.game.claim(lyingClaim))).toBe(true);
-    const dispute = await watcher.challenge(lyingClaim);
-    let over = false;
-    for (let round = 0; round < 6 && !over; round++) {
-      over = (await playDispute([liarPlayer, watcher], dispute)).over;
-      // A player that cannot move is stalling: its clock runs out and the other claims the timeout.
-      if (!over) await advance(INFERENCE_CLOCK + 1n);
+    // The watcher met this inference in block 2 (the call's input): it settles it.
+    const settler = new InferenceSettler(new InferenceGameContract(honest, inferenceGame));
+    const key = settler.need(mlp, input);
+    let state: InferenceState = 'pending';
+    for (let round = 0; round < 60 && state !== 'final'; round++) {
+      const tick = await settler.tick();
+      state = tick.states.get(key)!;
+      expect(state).not.toBe('lost');
+      expect(tick.refused).toEqual([]);
+      let moved = tick.sent;
+      const disputes = await liarPlayer.game.disputeCount();
+      for (let id = 0n; id < disputes; id++) if (await liarPlayer.act(id)) moved++;
+      // Nobody can move: a clock (or the window) runs; time passes.
+      if (moved === 0) await advance(INFERENCE_CLOCK + 1n);
     }
-    expect((await watcher.game.dispute(dispute)).phase).toBe('ChallengerWon');
-    // The lying claim is refuted: the watcher posts the right output, final after the window.
-    const honestClaim = await watcher.post();
-    await advance(INFERENCE_WINDOW + 1n);
-    expect(await watcher.game.isFinal(honestClaim)).toBe(true);
-    expect((await watcher.game.finalOutput(watcher.modelId, watcher.inputHash)).outputHash).toBe(watcher.outputHash);
+    expect(state).toBe('final');
+    expect(await settler.settled(key)).toBe(bytesToHex(keccak256(i8(truth.output.data))));
+    // The lying claim fell in a dispute the watcher won through the bisection, not by a timeout alone.
+    const c = await liarPlayer.game.claim(lyingClaim);
+    expect(c.refuted).toBe(true);
+    expect((await liarPlayer.game.dispute(0n)).phase).toBe('ChallengerWon');
 
     // The output-root game over block 2: the liar proposes, the watcher challenges.
     const address = (await new L1Factory(liar, factory).createGame({ gameType: GAME_TYPE, rootClaim: bytesToHex(lie.outputRoot), l2BlockNumber: LIE_BLOCK })).address;

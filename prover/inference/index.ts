@@ -1,3 +1,4 @@
 export * from './abi.js';
 export * from './contract.js';
 export * from './player.js';
+export * from './settler.js';
