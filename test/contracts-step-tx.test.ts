@@ -14,14 +14,11 @@ import type { BlockHeader } from '../vm/block/header.js';
 import { MESSAGE_PASSER } from '../vm/block/output-root.js';
 import { createAddress } from '../vm/interpreter/instructions/system.js';
 import { MemoryState } from '../vm/state/memory.js';
-import { NodeStore, PartialTrie } from '../vm/state/witness-trie.js';
-import { EMPTY_TRIE_ROOT, decodeAccount } from '../vm/trie/index.js';
 import { encodeTransaction } from '../vm/tx/codec.js';
 import { addressOfPrivateKey, signTransaction } from '../vm/tx/signature.js';
 import type { AccessListTx, FeeMarketTx, LegacyTx } from '../vm/tx/types.js';
-import { addressToBytes, toAddress, type Address } from '../vm/util/address.js';
-import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
-import { keccak256 } from '../vm/util/hash.js';
+import { toAddress, type Address } from '../vm/util/address.js';
+import { bytesToHex } from '../vm/util/bytes.js';
 import { blockStepCount, blockStepWitness, traceBlockSteps, type BlockStepTrace } from '../vm/step/block-steps.js';
 import { fullWitness } from '../vm/step/full-witness.js';
 import { decodeResult, decodeStepState } from '../vm/step/state.js';
@@ -29,6 +26,7 @@ import { storeFromWitness } from '../vm/step/trace.js';
 import { trieValues } from '../vm/step/boundary.js';
 import { startStepVerifier, type OnChainStepVerifier } from './support/onchain-step.js';
 import { asm, callTx, stateWith, traceTx } from './support/step-traces.js';
+import { PARENT_HASH, fixtureBlockHashes, fixtureHeader, mpRootOf } from './support/block-fixture.js';
 
 let v: OnChainStepVerifier;
 
@@ -51,8 +49,6 @@ const LOGGER = toAddress('0x00000000000000000000000000000000000c0de4');
 const CLEARER = toAddress('0x00000000000000000000000000000000000c0de5');
 const OTHER = toAddress('0x0000000000000000000000000000000000000b0b');
 const COINBASE = toAddress('0x00000000000000000000000000000000000fee00');
-const PARENT_HASH = keccak256(Uint8Array.of(1, 2, 3));
-const EMPTY_OMMERS = hexToBytes('0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347');
 
 // Clears slot 1 (a refund), writes slot 3, logs one topic, then calls the message passer.
 const CONTRACT_CODE = asm(`6000 6001 55  602a 6003 55  6077 6020 6000 a1
@@ -109,38 +105,8 @@ function tx(nonce: bigint, to: Address | null, data: Uint8Array, o: TxOpts = {})
   return encodeTransaction(signTransaction(t, KEY));
 }
 
-function header(coinbase: Address): BlockHeader {
-  return {
-    parentHash: PARENT_HASH,
-    ommersHash: EMPTY_OMMERS,
-    coinbase,
-    stateRoot: new Uint8Array(32),
-    transactionsRoot: keccak256(Uint8Array.of(9)),
-    receiptsRoot: new Uint8Array(32),
-    logsBloom: new Uint8Array(256),
-    difficulty: 0n,
-    number: 8n,
-    gasLimit: 30_000_000n,
-    gasUsed: 0n,
-    timestamp: 1_700_000_000n,
-    extraData: Uint8Array.of(0x68, 0x76),
-    mixHash: keccak256(Uint8Array.of(4)),
-    nonce: new Uint8Array(8),
-    baseFeePerGas: 7n,
-    withdrawalsRoot: EMPTY_TRIE_ROOT,
-    blobGasUsed: 0n,
-    excessBlobGas: 0n,
-    parentBeaconBlockRoot: new Uint8Array(32),
-    requestsHash: new Uint8Array(32),
-  };
-}
-
-const blockHashes = (n: bigint): bigint | null => (n === 7n ? BigInt(bytesToHex(PARENT_HASH)) : null);
-
-function mpRootOf(nodes: Map<string, Uint8Array>, stateRoot: Uint8Array): Uint8Array {
-  const leaf = new PartialTrie(new NodeStore(nodes), stateRoot).get(keccak256(addressToBytes(MESSAGE_PASSER)));
-  return leaf === null ? EMPTY_TRIE_ROOT : decodeAccount(leaf).storageRoot;
-}
+const header = (coinbase: Address): BlockHeader => fixtureHeader(coinbase);
+const blockHashes = fixtureBlockHashes;
 
 const HYPERION = hyperionRules(CHAIN_ID, 'prague');
 const ETHEREUM = ethereumRules('prague', CHAIN_ID);

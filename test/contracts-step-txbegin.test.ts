@@ -17,20 +17,18 @@ import { blockEnvOf } from '../vm/block/execute.js';
 import type { BlockHeader } from '../vm/block/header.js';
 import { MESSAGE_PASSER } from '../vm/block/output-root.js';
 import { MemoryState } from '../vm/state/memory.js';
-import { NodeStore, PartialTrie } from '../vm/state/witness-trie.js';
-import { EMPTY_TRIE_ROOT, decodeAccount } from '../vm/trie/index.js';
 import { encodeTransaction } from '../vm/tx/codec.js';
 import { SECP256K1_N } from '../vm/tx/signature.js';
 import { addressOfPrivateKey, signTransaction } from '../vm/tx/signature.js';
 import type { AccessListTx, FeeMarketTx, LegacyTx, Transaction } from '../vm/tx/types.js';
-import { addressToBytes, toAddress, type Address } from '../vm/util/address.js';
+import { toAddress, type Address } from '../vm/util/address.js';
 import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
-import { keccak256 } from '../vm/util/hash.js';
 import { blockStepWitness, traceBlockSteps, type BlockStepTrace } from '../vm/step/block-steps.js';
 import { fullWitness } from '../vm/step/full-witness.js';
 import { STATUS_INVALID, decodeStepState } from '../vm/step/state.js';
 import { storeFromWitness } from '../vm/step/trace.js';
 import { startStepVerifier, type OnChainStepVerifier } from './support/onchain-step.js';
+import { PARENT_HASH, fixtureBlockHashes, fixtureHeader, mpRootOf } from './support/block-fixture.js';
 
 let v: OnChainStepVerifier;
 
@@ -53,8 +51,6 @@ const EXACT_VALUE = 1234n;
 const CONTRACT = toAddress('0x00000000000000000000000000000000000c0de0');
 const OTHER = toAddress('0x0000000000000000000000000000000000000b0b');
 const COINBASE = toAddress('0x00000000000000000000000000000000000fee00');
-const PARENT_HASH = keccak256(Uint8Array.of(1, 2, 3));
-const EMPTY_OMMERS = hexToBytes('0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347');
 const BLOCK_GAS = 30_000_000n;
 const BASE_FEE = 7n;
 const MAX_FEE = 1000n;
@@ -122,38 +118,8 @@ const highS = (o: TxOpts): Uint8Array =>
     return { r, s: SECP256K1_N - s, p: rec === 0n ? p + 1n : p - 1n };
   });
 
-function header(): BlockHeader {
-  return {
-    parentHash: PARENT_HASH,
-    ommersHash: EMPTY_OMMERS,
-    coinbase: COINBASE,
-    stateRoot: new Uint8Array(32),
-    transactionsRoot: keccak256(Uint8Array.of(9)),
-    receiptsRoot: new Uint8Array(32),
-    logsBloom: new Uint8Array(256),
-    difficulty: 0n,
-    number: 8n,
-    gasLimit: BLOCK_GAS,
-    gasUsed: 0n,
-    timestamp: 1_700_000_000n,
-    extraData: Uint8Array.of(0x68, 0x76),
-    mixHash: keccak256(Uint8Array.of(4)),
-    nonce: new Uint8Array(8),
-    baseFeePerGas: BASE_FEE,
-    withdrawalsRoot: EMPTY_TRIE_ROOT,
-    blobGasUsed: 0n,
-    excessBlobGas: 0n,
-    parentBeaconBlockRoot: new Uint8Array(32),
-    requestsHash: new Uint8Array(32),
-  };
-}
-
-const blockHashes = (n: bigint): bigint | null => (n === 7n ? BigInt(bytesToHex(PARENT_HASH)) : null);
-
-function mpRootOf(nodes: Map<string, Uint8Array>, stateRoot: Uint8Array): Uint8Array {
-  const leaf = new PartialTrie(new NodeStore(nodes), stateRoot).get(keccak256(addressToBytes(MESSAGE_PASSER)));
-  return leaf === null ? EMPTY_TRIE_ROOT : decodeAccount(leaf).storageRoot;
-}
+const header = (): BlockHeader => fixtureHeader(COINBASE);
+const blockHashes = fixtureBlockHashes;
 
 const PRAGUE = hyperionRules(CHAIN_ID, 'prague');
 const CANCUN = hyperionRules(CHAIN_ID, 'cancun');

@@ -8,14 +8,12 @@ import { headerHash, type BlockHeader } from '../vm/block/header.js';
 import { MESSAGE_PASSER, outputRootOf } from '../vm/block/output-root.js';
 import { MemoryState } from '../vm/state/memory.js';
 import { WitnessState, postStateRoot } from '../vm/state/witness.js';
-import { NodeStore, PartialTrie } from '../vm/state/witness-trie.js';
 import { WorldState } from '../vm/state/world.js';
-import { EMPTY_TRIE_ROOT, decodeAccount } from '../vm/trie/index.js';
 import { encodeTransaction } from '../vm/tx/codec.js';
 import { addressOfPrivateKey, signTransaction } from '../vm/tx/signature.js';
 import type { FeeMarketTx } from '../vm/tx/types.js';
-import { addressToBytes, toAddress, type Address } from '../vm/util/address.js';
-import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
+import { toAddress, type Address } from '../vm/util/address.js';
+import { bytesToHex } from '../vm/util/bytes.js';
 import { keccak256 } from '../vm/util/hash.js';
 import { ABSOLUTE_PRESTATE, BOOT_ENCODING } from '../vm/step/boundary.js';
 import { blockStepCount, blockStepWitness, traceBlockSteps, type BlockStepsInput } from '../vm/step/block-steps.js';
@@ -25,6 +23,7 @@ import { PreimageStore } from '../vm/step/preimages.js';
 import { STATUS_INVALID, STATUS_VALID, decodeStepState } from '../vm/step/state.js';
 import { storeFromWitness } from '../vm/step/trace.js';
 import { asm } from './support/step-traces.js';
+import { PARENT_HASH, fixtureBlockHashes, fixtureHeader, mpRootOf } from './support/block-fixture.js';
 
 const CHAIN_ID = 133717n;
 const chain = hyperionRules(CHAIN_ID, 'prague');
@@ -32,8 +31,6 @@ const KEY = '0x' + '11'.repeat(32);
 const SENDER = addressOfPrivateKey(KEY as `0x${string}`);
 const CONTRACT = toAddress('0x00000000000000000000000000000000000c0de0');
 const OTHER = toAddress('0x0000000000000000000000000000000000000b0b');
-const PARENT_HASH = keccak256(Uint8Array.of(1, 2, 3));
-const EMPTY_OMMERS = hexToBytes('0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347');
 
 // Clears slot 1 (a refund), writes slot 3, logs one topic, then calls the message passer.
 const CONTRACT_CODE = asm(`6000 6001 55  602a 6003 55  6077 6020 6000 a1
@@ -56,38 +53,8 @@ function tx(nonce: bigint, to: Address | null, data: Uint8Array, value = 0n): Ui
   return encodeTransaction(signTransaction(t, KEY as `0x${string}`));
 }
 
-function header(): BlockHeader {
-  return {
-    parentHash: PARENT_HASH,
-    ommersHash: EMPTY_OMMERS,
-    coinbase: toAddress('0x00000000000000000000000000000000000fee00'),
-    stateRoot: new Uint8Array(32),
-    transactionsRoot: keccak256(Uint8Array.of(9)),
-    receiptsRoot: new Uint8Array(32),
-    logsBloom: new Uint8Array(256),
-    difficulty: 0n,
-    number: 8n,
-    gasLimit: 30_000_000n,
-    gasUsed: 0n,
-    timestamp: 1_700_000_000n,
-    extraData: Uint8Array.of(0x68, 0x76),
-    mixHash: keccak256(Uint8Array.of(4)),
-    nonce: new Uint8Array(8),
-    baseFeePerGas: 7n,
-    withdrawalsRoot: EMPTY_TRIE_ROOT,
-    blobGasUsed: 0n,
-    excessBlobGas: 0n,
-    parentBeaconBlockRoot: new Uint8Array(32),
-    requestsHash: new Uint8Array(32),
-  };
-}
-
-const blockHashes = (n: bigint): bigint | null => (n === 7n ? BigInt(bytesToHex(PARENT_HASH)) : null);
-
-function mpRootOf(nodes: Map<string, Uint8Array>, stateRoot: Uint8Array): Uint8Array {
-  const leaf = new PartialTrie(new NodeStore(nodes), stateRoot).get(keccak256(addressToBytes(MESSAGE_PASSER)));
-  return leaf === null ? EMPTY_TRIE_ROOT : decodeAccount(leaf).storageRoot;
-}
+const header = (): BlockHeader => fixtureHeader();
+const blockHashes = fixtureBlockHashes;
 
 /** The block run by the fast executor: its full header and output root. */
 function fastRun(state: MemoryState, transactions: Uint8Array[]): { outputRoot: Uint8Array; header: BlockHeader; parentMpRoot: Uint8Array; parentRoot: Uint8Array } {
