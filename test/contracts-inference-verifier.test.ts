@@ -50,7 +50,10 @@ const cases = new Map<string, Case>();
 const gas = new Map<string, number[]>();
 
 beforeAll(async () => {
-  const out = compileSolidity({ 'InferenceChunkVerifier.sol': readFileSync('contracts/src/InferenceChunkVerifier.sol', 'utf8') }, CONTRACT_COMPILE_OPTIONS);
+  const out = compileSolidity({
+    'InferenceChunkVerifier.sol': readFileSync('contracts/src/InferenceChunkVerifier.sol', 'utf8'),
+    'LibMerkle.sol': readFileSync('contracts/src/LibMerkle.sol', 'utf8'),
+  }, CONTRACT_COMPILE_OPTIONS);
   const artifact = contractNamed(out, 'InferenceChunkVerifier');
   abi = artifact.abi;
   anvil = await startAnvil({ hardfork: 'prague', gasLimit: 200_000_000n });

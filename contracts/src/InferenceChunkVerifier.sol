@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {LibMerkle} from "./LibMerkle.sol";
+
 /// @notice The L1 checker of one output chunk of one node of a deterministic inference
 ///         (ai/DESIGN.md, "Dispute"), written from the design and checked against the TypeScript
 ///         twin (ai/dispute.ts verifyChunk) in differential tests. From the witness alone it proves
@@ -140,9 +142,9 @@ contract InferenceChunkVerifier {
         uint8 op = w.attrs.op;
         if (op == 0 || op > OP_LAYERNORM) revert UnknownOp(op);
         bytes32 ah = _attrsHash(w.attrs);
-        if (w.attrsProof.length != _depth(nc) || _climb(ah, v - 1, w.attrsProof) != w.attrsRoot) revert AttrsNotInModel();
+        if (w.attrsProof.length != _depth(nc) || LibMerkle.climb(ah, v - 1, w.attrsProof) != w.attrsRoot) revert AttrsNotInModel();
         if (w.node.proof.length != depth) revert BadProofLength(w.node.proof.length, depth);
-        if (_climb(_leafHash(v, op, ah, w.node.shape, w.node.tensorRoot), v, w.node.proof) != w.traceRoot) revert LeafNotInTrace(v);
+        if (LibMerkle.climb(_leafHash(v, op, ah, w.node.shape, w.node.tensorRoot), v, w.node.proof) != w.traceRoot) revert LeafNotInTrace(v);
         uint256 count = op == OP_ADD || op == OP_MAX ? 2 : 1;
         if (w.inputs.length != count) revert BadInputs();
         if (w.inputs[0].index != w.attrs.in0 || w.attrs.in0 >= v) revert BadInputs();
@@ -155,7 +157,7 @@ contract InferenceChunkVerifier {
 
     function _checkLeaf(bytes32 root, Leaf calldata l, uint256 depth) internal pure {
         if (l.proof.length != depth) revert BadProofLength(l.proof.length, depth);
-        if (_climb(_leafHash(l.index, l.op, l.attrsHash, l.shape, l.tensorRoot), l.index, l.proof) != root) revert LeafNotInTrace(l.index);
+        if (LibMerkle.climb(_leafHash(l.index, l.op, l.attrsHash, l.shape, l.tensorRoot), l.index, l.proof) != root) revert LeafNotInTrace(l.index);
     }
 
     function _leafHash(uint32 index, uint8 op, bytes32 ah, uint32[] calldata shape, bytes32 root) internal pure returns (bytes32) {
@@ -183,27 +185,11 @@ contract InferenceChunkVerifier {
         while ((uint256(1) << d) < leafCount) d++;
     }
 
-    function _hashPair(bytes32 a, bytes32 b) internal pure returns (bytes32 h) {
-        assembly ("memory-safe") {
-            mstore(0x00, a)
-            mstore(0x20, b)
-            h := keccak256(0x00, 0x40)
-        }
-    }
-
     function _hashWord(bytes32 a) internal pure returns (bytes32 h) {
         assembly ("memory-safe") {
             mstore(0x00, a)
             h := keccak256(0x00, 0x20)
         }
-    }
-
-    function _climb(bytes32 h, uint256 idx, bytes32[] calldata proof) internal pure returns (bytes32) {
-        for (uint256 i = 0; i < proof.length; i++) {
-            h = idx & 1 == 1 ? _hashPair(proof[i], h) : _hashPair(h, proof[i]);
-            idx >>= 1;
-        }
-        return h;
     }
 
     /// @dev Proven chunks copied to memory: piece i covers chunk indices [start[i], start[i] + count[i])
@@ -232,7 +218,7 @@ contract InferenceChunkVerifier {
             uint256 lg = 0;
             while ((uint256(1) << lg) < cnt) lg++;
             if (p.proof.length + lg != depth) revert BadProofLength(p.proof.length, depth - lg);
-            if (_climb(_subtree(p.chunks), p.start / cnt, p.proof) != root) revert PieceNotUnderRoot(tree, p.start);
+            if (LibMerkle.climb(_subtree(p.chunks), p.start / cnt, p.proof) != root) revert PieceNotUnderRoot(tree, p.start);
             set.start[i] = p.start;
             set.count[i] = cnt;
             set.offset[i] = total;
@@ -251,7 +237,7 @@ contract InferenceChunkVerifier {
         bytes32[] memory lv = new bytes32[](n);
         for (uint256 i = 0; i < n; i++) lv[i] = _hashWord(chunks[i]);
         while (n > 1) {
-            for (uint256 i = 0; i < n / 2; i++) lv[i] = _hashPair(lv[2 * i], lv[2 * i + 1]);
+            for (uint256 i = 0; i < n / 2; i++) lv[i] = LibMerkle.hashPair(lv[2 * i], lv[2 * i + 1]);
             n /= 2;
         }
         return lv[0];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {LibMerkle} from "./LibMerkle.sol";
 import {InferenceChunkVerifier} from "./InferenceChunkVerifier.sol";
 import {IInferenceResults} from "./IInferenceResults.sol";
 
@@ -275,7 +276,7 @@ contract InferenceGame is IInferenceResults {
     function _checkOutput(uint32 nc, bytes calldata output, bytes32 traceRoot, OutputLeaf calldata leaf) internal pure {
         if (output.length == 0 || output.length != _size(leaf.shape)) revert OutputMismatch();
         bytes32 l = _leafHash(nc, leaf.op, leaf.attrsHash, leaf.shape, _tensorRoot(output));
-        if (leaf.proof.length != _depth(uint256(nc) + 1) || _climb(l, nc, leaf.proof) != traceRoot) revert BadOutputLeaf();
+        if (leaf.proof.length != _depth(uint256(nc) + 1) || LibMerkle.climb(l, nc, leaf.proof) != traceRoot) revert BadOutputLeaf();
     }
 
     /// @notice Dispute claim `claimId` with the trace root the challenger computed.
@@ -311,7 +312,7 @@ contract InferenceGame is IInferenceResults {
         Dispute storage d = _dispute(disputeId);
         if (d.phase != Phase.Nodes && d.phase != Phase.Chunks) revert WrongPhase(uint8(d.phase));
         uint8 mover = _move(d);
-        if (_hashPair(left, right) != (mover == A ? d.hashA : d.hashB)) revert BadChildren();
+        if (LibMerkle.hashPair(left, right) != (mover == A ? d.hashA : d.hashB)) revert BadChildren();
         emit Moved(disputeId, d.phase, mover);
         if (mover == A) {
             (d.pendingLeft, d.pendingRight) = (left, right);
@@ -636,29 +637,13 @@ contract InferenceGame is IInferenceResults {
             level[i] = keccak256(bytes.concat(data[i * 32:end], new bytes(i * 32 + 32 - end)));
         }
         for (; width > 1; width /= 2) {
-            for (uint256 i = 0; i < width / 2; i++) level[i] = _hashPair(level[2 * i], level[2 * i + 1]);
+            for (uint256 i = 0; i < width / 2; i++) level[i] = LibMerkle.hashPair(level[2 * i], level[2 * i + 1]);
         }
         return level[0];
     }
 
     function _depth(uint256 leafCount) internal pure returns (uint256 d) {
         while ((uint256(1) << d) < leafCount) d++;
-    }
-
-    function _climb(bytes32 h, uint256 idx, bytes32[] calldata proof) internal pure returns (bytes32) {
-        for (uint256 i = 0; i < proof.length; i++) {
-            h = idx & 1 == 1 ? _hashPair(proof[i], h) : _hashPair(h, proof[i]);
-            idx >>= 1;
-        }
-        return h;
-    }
-
-    function _hashPair(bytes32 a, bytes32 b) internal pure returns (bytes32 h) {
-        assembly ("memory-safe") {
-            mstore(0x00, a)
-            mstore(0x20, b)
-            h := keccak256(0x00, 0x40)
-        }
     }
 
     function _hashWord(bytes32 a) internal pure returns (bytes32 h) {
