@@ -158,7 +158,8 @@ class ByteReader {
   u32(): number { this.need(4); const v = this.dv.getUint32(this.pos, true); this.pos += 4; return v; }
   i32(): number { this.need(4); const v = this.dv.getInt32(this.pos, true); this.pos += 4; return v; }
   f32(): number { this.need(4); const v = this.dv.getFloat32(this.pos, true); this.pos += 4; return v; }
-  i8s(n: number): Int8Array { this.need(n); const v = new Int8Array(this.b.slice(this.pos, this.pos + n).buffer); this.pos += n; return v; }
+  // A copy into a buffer of its own: a Node Buffer's slice is a view into a shared pool.
+  i8s(n: number): Int8Array { this.need(n); const c = new Uint8Array(n); c.set(this.b.subarray(this.pos, this.pos + n)); this.pos += n; return new Int8Array(c.buffer); }
   i32s(n: number): Int32Array { const a = new Int32Array(n); for (let i = 0; i < n; i++) a[i] = this.i32(); return a; }
   get done(): boolean { return this.pos === this.b.length; }
 }

@@ -163,6 +163,16 @@ describe('canonical encoding and model id', () => {
     expect(modelId(changed)).not.toEqual(modelId(m));
   });
 
+  it('decodes from a view into a larger buffer (a Node Buffer from a pool, a record read from level)', () => {
+    const bytes = encodeModel(allOpsModel());
+    const pool = new Uint8Array(bytes.length + 100).fill(0x55);
+    pool.set(bytes, 37);
+    const inPool = Buffer.from(pool.buffer, 37, bytes.length);
+    expect(encodeModel(decodeModel(inPool))).toEqual(bytes);
+    const input = Int8Array.from({ length: 6 }, (_, i) => i * 11 - 40);
+    expect(evaluate(decodeModel(inPool), input).output.data).toEqual(evaluate(allOpsModel(), input).output.data);
+  });
+
   it('rejects trailing bytes, bad magic and invalid structure', () => {
     const bytes = encodeModel(allOpsModel());
     expect(() => decodeModel(Uint8Array.from([...bytes, 0]))).toThrow(ModelFormatError);
