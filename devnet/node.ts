@@ -15,7 +15,9 @@ import { hash32, obj, quantity, quantityHex } from '../vm/rpc/validate.js';
 import type { PersistentState } from '../vm/state/persistent.js';
 import type { Address } from '../vm/util/address.js';
 import { bytesToHex, equalBytes, hexToBytes } from '../vm/util/bytes.js';
-import { DEVNET_BLOCK_TIME, DEVNET_CHAIN_ID, type BlockAttributes } from './chain.js';
+import { DEVNET_BLOCK_TIME, DEVNET_CHAIN_ID, DEVNET_RULES, type BlockAttributes } from './chain.js';
+import type { ChainRules } from '../vm/chain/chain.js';
+import type { InferenceCall } from '../vm/precompiles/inference.js';
 import { buildBlock, hashLookup, InvalidBlockError, statePreimage } from './state.js';
 import { openChainDir, type BlockStore, type L1Ref, type StoredBlock } from './store.js';
 
@@ -38,6 +40,8 @@ export interface DevnetNodeOptions {
   /** eigenda-proxy URLs (tried in order) and the SRS to check certificates with; without it alt-DA commitments are skipped. */
   readonly eigenda?: { readonly proxyUrls: readonly string[]; readonly srs: G1Srs };
   readonly observer?: DevnetNodeObserver;
+  /** The chain's rules (default the devnet's); the sequencer's must be the same, model store included. */
+  readonly chain?: ChainRules;
 }
 
 /** Where batcher data comes from: the beacon API (blobs), an EigenDA proxy, the L1 RPC (blocks, calldata). */
@@ -69,6 +73,8 @@ export interface NodeBlock {
   readonly parentHeader: BlockHeader;
   /** The L1 block its batch was read from. */
   readonly derivedFrom: L1Ref;
+  /** Its runs of the inference precompile, in order. */
+  readonly inferences: readonly InferenceCall[];
 }
 
 export interface DevnetOutput extends VerifiedOutput {
@@ -146,6 +152,11 @@ export class DevnetNode {
     }
   }
 
+  /** The rules the node executes blocks by. */
+  get chain(): ChainRules {
+    return this.opts.chain ?? DEVNET_RULES;
+  }
+
   /** The newest derived L2 block. */
   head(): StoredBlock {
     return this.tip;
@@ -173,7 +184,7 @@ export class DevnetNode {
     if (n < 1n) return null;
     const [b, parent] = await Promise.all([this.store.block(n), this.store.block(n - 1n)]);
     if (b === null || parent === null || b.derivedFrom === null) return null;
-    return { number: b.number, hash: b.hash, header: b.header, transactions: b.transactions, parentHeader: parent.header, derivedFrom: b.derivedFrom };
+    return { number: b.number, hash: b.hash, header: b.header, transactions: b.transactions, parentHeader: parent.header, derivedFrom: b.derivedFrom, inferences: b.inferences ?? [] };
   }
 
   /** A trie node or contract code by its keccak256 from the node's state store (null when unknown). */
@@ -342,7 +353,7 @@ export class DevnetNode {
         let built;
         const started = performance.now();
         try {
-          built = await buildBlock(this.state, parent.header, attrs, batch.transactions, hashLookup(this.hashes));
+          built = await buildBlock(this.state, parent.header, attrs, batch.transactions, hashLookup(this.hashes), this.chain);
         } catch (e) {
           if (!(e instanceof InvalidBlockError)) throw e;
           log.warn({ l1Block: n, channel: batch.channelId, reason: e.message }, 'batch dropped: invalid block');

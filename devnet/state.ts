@@ -8,6 +8,7 @@ import { PersistentState, runWithLoading } from '../vm/state/persistent.js';
 import { WorldState } from '../vm/state/world.js';
 import { EMPTY_TRIE_ROOT } from '../vm/trie/index.js';
 import type { Address } from '../vm/util/address.js';
+import type { InferenceCall } from '../vm/precompiles/inference.js';
 import { bytesToHex, equalBytes } from '../vm/util/bytes.js';
 import { outputRootOf } from '../challenger/output-root.js';
 import type { L2BlockRecord } from '../prover/metis/chain-view.js';
@@ -20,6 +21,8 @@ export { InvalidBlockError };
 export interface SealedBlock extends L2BlockRecord {
   /** The block's L1 origin (epoch); null for genesis. */
   readonly l1Origin: { readonly number: bigint; readonly hash: Uint8Array } | null;
+  /** The block's runs of the inference precompile, in order (absent: none). */
+  readonly inferences?: readonly InferenceCall[];
 }
 
 export class DevnetStateError extends Error {
@@ -69,9 +72,15 @@ export async function buildBlock(
       messagePasserStorageRoot,
       outputRoot: outputRootOf(stateRoot, messagePasserStorageRoot, hash),
       l1Origin: { number: attrs.l1Origin.number, hash: attrs.l1Origin.hash.slice() },
+      ...inferencesOf(result),
     },
     result,
   };
+}
+
+function inferencesOf(result: BlockResult): Pick<SealedBlock, 'inferences'> {
+  const calls = result.outcomes.flatMap((o) => o.inferenceCalls);
+  return calls.length === 0 ? {} : { inferences: calls };
 }
 
 /** The genesis as a sealed block (its output root included). */

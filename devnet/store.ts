@@ -9,7 +9,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { outputRootOf } from '../challenger/output-root.js';
 import type { PersistentState } from '../vm/state/persistent.js';
-import { bigIntToBytes, bytesToHex, equalBytes } from '../vm/util/bytes.js';
+import { bigIntToBytes, bytesToHex, equalBytes, hexToBytes } from '../vm/util/bytes.js';
+import type { InferenceCall } from '../vm/precompiles/inference.js';
 import { devnetAlloc, genesisHeader } from './chain.js';
 import { openOrCreateState, sealedGenesis, type SealedBlock } from './state.js';
 
@@ -53,6 +54,21 @@ function decodeRef(item: ReturnType<typeof rlpDecode>, what: string): L1Ref | nu
   return { number: rlpToBigInt(f[0]!, `${what} number`), hash: rlpToBytes(f[1]!, `${what} hash`) };
 }
 
+/** The block's inference calls, kept so a watcher can settle them on L1 before it must step at one. */
+function encodeInferences(calls: readonly InferenceCall[]): RlpInput {
+  return calls.map((c) => [hexToBytes(c.model), new Uint8Array(c.input.buffer, c.input.byteOffset, c.input.length)]);
+}
+
+function decodeInferences(item: ReturnType<typeof rlpDecode>): InferenceCall[] {
+  return rlpToList(item, 'inference calls').map((c, i) => {
+    const f = rlpToList(c, `inference call ${i}`);
+    const model = f.length === 2 ? rlpToBytes(f[0]!, `inference call ${i} model`) : null;
+    if (model === null || model.length !== 32) throw new DevnetStoreError(`inference call ${i}: expected a 32-byte model id and an input`);
+    const input = rlpToBytes(f[1]!, `inference call ${i} input`);
+    return { model: bytesToHex(model), input: new Int8Array(input.buffer.slice(input.byteOffset, input.byteOffset + input.length)) };
+  });
+}
+
 export function encodeStoredBlock(b: StoredBlock): Uint8Array {
   return rlpEncode([
     encodeHeader(b.header),
@@ -63,13 +79,15 @@ export function encodeStoredBlock(b: StoredBlock): Uint8Array {
     b.outputRoot,
     encodeRef(b.l1Origin),
     encodeRef(b.derivedFrom),
+    // A ninth field only when there is something to keep: records of blocks without inference stay as before.
+    ...(b.inferences !== undefined && b.inferences.length > 0 ? [encodeInferences(b.inferences)] : []),
   ]);
 }
 
 export function decodeStoredBlock(raw: Uint8Array, outputRootOf: (s: Uint8Array, mp: Uint8Array, h: Uint8Array) => Uint8Array): StoredBlock {
   try {
     const f = rlpToList(rlpDecode(raw), 'block record');
-    if (f.length !== 8) throw new DevnetStoreError('block record must have 8 fields');
+    if (f.length !== 8 && f.length !== 9) throw new DevnetStoreError('block record must have 8 or 9 fields');
     const header = decodeHeader(rlpToBytes(f[0]!, 'header'));
     const hash = rlpToBytes(f[1]!, 'hash');
     const stateRoot = rlpToBytes(f[3]!, 'state root');
@@ -89,6 +107,7 @@ export function decodeStoredBlock(raw: Uint8Array, outputRootOf: (s: Uint8Array,
       outputRoot,
       l1Origin: decodeRef(f[6]!, 'l1 origin'),
       derivedFrom: decodeRef(f[7]!, 'derived from'),
+      ...(f.length === 9 ? { inferences: decodeInferences(f[8]!) } : {}),
     };
   } catch (e) {
     if (e instanceof RlpError || (e instanceof Error && e.name === 'HeaderDecodeError')) throw new DevnetStoreError(`corrupt block record: ${e.message}`);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { AbiItem } from 'viem';
 import { compiledContracts, contractArtifact, readContractSources } from '../contracts/artifacts.js';
+import { STEP_VERIFIER_ERRORS_ABI } from '../prover/l1/game-contract.js';
 
 describe('contracts/artifacts', () => {
   it('compiles every source under contracts/src once, within the EIP-170 code size limit', () => {
@@ -24,5 +26,14 @@ describe('contracts/artifacts', () => {
       expect(Object.keys(c.linkReferences)).toHaveLength(0);
     }
     for (const w of out.warnings) console.log(w.message);
+  });
+
+  it('the step verifier errors the game binding decodes are exactly those of the compiled verifier and its parts', () => {
+    const signature = (e: AbiItem): string => (e.type === 'error' ? `${e.name}(${e.inputs.map((i) => i.type).join(',')})` : '');
+    const compiled = new Set<string>();
+    for (const name of ['MetisStepVerifier', 'MetisCallStep', 'MetisCreateStep', 'MetisTxStep', 'MetisPrecompiles'] as const) {
+      for (const item of contractArtifact(name).abi as readonly AbiItem[]) if (item.type === 'error') compiled.add(signature(item));
+    }
+    expect(new Set(STEP_VERIFIER_ERRORS_ABI.map(signature))).toEqual(compiled);
   });
 });

@@ -5,15 +5,17 @@
 import {
   BaseError,
   ContractFunctionRevertedError,
+  decodeErrorResult,
+  encodeFunctionData,
   type Account,
   type Address,
   type Chain,
   type Hex,
-  type PublicClient,
   type TransactionReceipt,
   type Transport,
   type WalletClient,
 } from 'viem';
+import type { L1GameClients } from '../l1/game-contract.js';
 import type { SolidityWitness } from '../../ai/dispute.js';
 import { INFERENCE_GAME_ABI, PHASES, type Phase, type Side } from './abi.js';
 
@@ -37,10 +39,14 @@ export class InferenceGameError extends Error {
   override readonly name = 'InferenceGameError';
 }
 
-export interface InferenceGameClients {
-  readonly public: PublicClient;
-  /** Needed only to send. */
-  readonly wallet?: WalletClient<Transport, Chain, Account>;
+/**
+ * Sends one simulated game call and returns its mined receipt, instead of the wallet: the
+ * watcher routes its calls through its transaction manager (one nonce owner, a journal).
+ */
+export type InferenceTransact = (tx: { readonly call: GameCall; readonly to: Address; readonly data: Hex; readonly value: bigint; readonly gas: bigint }) => Promise<TransactionReceipt>;
+
+export interface InferenceGameClients extends L1GameClients {
+  readonly transact?: InferenceTransact;
 }
 
 export interface ModelRecord {
@@ -147,6 +153,26 @@ export function decodeGameRevert(e: unknown): unknown {
   return new InferenceGameRevert(errorName, args, `reverted with ${errorName}${detail}${r.reason !== undefined && r.data === undefined ? `: ${r.reason}` : ''}`);
 }
 
+/** Revert data of a mined call → InferenceGameRevert (the game's custom errors), for a transaction manager. */
+export function inferenceRevertFromData(data: Hex): Error {
+  try {
+    const d = decodeErrorResult({ abi: INFERENCE_GAME_ABI, data });
+    const args = (d.args ?? []) as readonly unknown[];
+    return new InferenceGameRevert(d.errorName, args, `reverted with ${d.errorName}${args.length > 0 ? `(${args.map(fmt).join(', ')})` : ''}`);
+  } catch {
+    return new InferenceGameRevert('UnknownRevert', [data], `reverted with unknown data ${data}`);
+  }
+}
+
+/** A read or simulation whose revert becomes an InferenceGameRevert. */
+async function decoding<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw decodeGameRevert(e);
+  }
+}
+
 function phaseOf(n: number): Phase {
   const p = PHASES[n];
   if (p === undefined) throw new InferenceGameError(`unknown phase ${n}`);
@@ -193,20 +219,11 @@ export class InferenceGameContract {
   }
 
   async claim(claimId: bigint): Promise<ClaimRecord> {
-    try {
-      return await this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'claim', args: [claimId] });
-    } catch (e) {
-      throw decodeGameRevert(e);
-    }
+    return decoding(() => this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'claim', args: [claimId] }));
   }
 
   async dispute(disputeId: bigint): Promise<DisputeRecord> {
-    let d;
-    try {
-      d = await this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'dispute', args: [disputeId] });
-    } catch (e) {
-      throw decodeGameRevert(e);
-    }
+    const d = await decoding(() => this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'dispute', args: [disputeId] }));
     if (d.turn !== 0 && d.turn !== 1) throw new InferenceGameError(`bad turn ${d.turn}`);
     return { ...d, phase: phaseOf(d.phase), turn: d.turn };
   }
@@ -227,11 +244,7 @@ export class InferenceGameContract {
   }
 
   async isFinal(claimId: bigint): Promise<boolean> {
-    try {
-      return await this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'isFinal', args: [claimId] });
-    } catch (e) {
-      throw decodeGameRevert(e);
-    }
+    return decoding(() => this.clients.public.readContract({ address: this.address, abi: INFERENCE_GAME_ABI, functionName: 'isFinal', args: [claimId] }));
   }
 
   async credit(who: Address): Promise<bigint> {
@@ -251,55 +264,53 @@ export class InferenceGameContract {
     const wallet = this.clients.wallet;
     if (wallet === undefined) throw new InferenceGameError(`${call.fn}: no account to estimate from`);
     const value = 'value' in call ? call.value : undefined;
-    try {
-      return await this.clients.public.estimateContractGas({
+    return decoding(() =>
+      this.clients.public.estimateContractGas({
         address: this.address,
         abi: INFERENCE_GAME_ABI,
         functionName: call.fn,
         args: call.args as never,
         account: wallet.account,
         ...(value !== undefined ? { value } : {}),
-      } as never);
-    } catch (e) {
-      throw decodeGameRevert(e);
-    }
+      } as never),
+    );
   }
 
   /**
-   * Simulate `call` from the wallet (a revert throws InferenceGameRevert), send it, await the
-   * receipt. Returns the receipt and, for post/challenge, the id the call returned.
+   * Simulate `call` from the wallet (a revert throws InferenceGameRevert), send it (through
+   * `transact` when the clients have one), await the receipt. Returns the receipt and, for
+   * post/challenge, the id the call returned.
    */
   async send(call: GameCall): Promise<{ receipt: TransactionReceipt; result: bigint | undefined }> {
     const wallet = this.clients.wallet;
     if (wallet === undefined) throw new InferenceGameError(`${call.fn}: no account to send from`);
     const value = 'value' in call ? call.value : undefined;
-    let request;
-    let result: unknown;
-    try {
-      // One generic path: the call union is checked at its construction, the ABI by the test.
-      const sim = await this.clients.public.simulateContract({
+    // One generic path: the call union is checked at its construction, the ABI by the test.
+    const sim = await decoding(() =>
+      this.clients.public.simulateContract({
         address: this.address,
         abi: INFERENCE_GAME_ABI,
         functionName: call.fn,
         args: call.args as never,
         account: wallet.account,
         ...(value !== undefined ? { value } : {}),
-      } as never);
-      ({ request, result } = sim as { request: unknown; result: unknown });
-    } catch (e) {
-      throw decodeGameRevert(e);
-    }
-    let receipt: TransactionReceipt;
-    try {
-      // Headroom over the estimate: the clock fields a move writes depend on the including block's
-      // timestamp; estimated in the same second as the last move they do not change, and the
-      // estimate comes out ~2k short of the move landing a second later (an out-of-gas on anvil).
-      const gas = await this.estimateGas(call);
-      const hash = await wallet.writeContract({ ...(request as object), gas: gas + gas / GAS_HEADROOM_DIVISOR } as never);
-      receipt = await this.clients.public.waitForTransactionReceipt({ hash });
-    } catch (e) {
-      throw decodeGameRevert(e);
-    }
+      } as never),
+    );
+    const { request, result } = sim as { request: unknown; result: unknown };
+    // Headroom over the estimate: the clock fields a move writes depend on the including block's
+    // timestamp; estimated in the same second as the last move they do not change, and the
+    // estimate comes out ~2k short of the move landing a second later (an out-of-gas on anvil).
+    const estimate = await this.estimateGas(call);
+    const gas = estimate + estimate / GAS_HEADROOM_DIVISOR;
+    const transact = this.clients.transact;
+    const receipt = await decoding(async () => {
+      if (transact !== undefined) {
+        const data = encodeFunctionData({ abi: INFERENCE_GAME_ABI, functionName: call.fn, args: call.args } as never);
+        return transact({ call, to: this.address, data, value: value ?? 0n, gas });
+      }
+      const hash = await wallet.writeContract({ ...(request as object), gas } as never);
+      return this.clients.public.waitForTransactionReceipt({ hash });
+    });
     if (receipt.status !== 'success') throw new InferenceGameError(`${call.fn} reverted on chain in ${receipt.transactionHash}`);
     return { receipt, result: typeof result === 'bigint' ? result : undefined };
   }

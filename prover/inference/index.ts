@@ -2,3 +2,4 @@ export * from './abi.js';
 export * from './contract.js';
 export * from './player.js';
 export * from './settler.js';
+export * from './dishonest.js';

@@ -162,11 +162,66 @@ function formatArg(a: unknown): string {
   return typeof a === 'bigint' ? a.toString() : typeof a === 'string' ? a : JSON.stringify(a);
 }
 
+/**
+ * Errors of the MetisVM step verifier and its parts, which a step bubbles up through the game
+ * (test/contracts-compile checks them against the compiled contracts).
+ */
+export const STEP_VERIFIER_ERRORS_ABI = parseAbi([
+  'error BadPreimage(bytes32 hash)',
+  'error BadStateData()',
+  'error BoundaryStep()',
+  'error MissingPreimage(bytes32 hash)',
+  'error UnsupportedStep(uint8 op)',
+  'error BadAccount(address account)',
+  'error BadChildRef()',
+  'error BadHexPrefix()',
+  'error EmptyValue()',
+  'error InferenceCall()',
+  'error InferenceNotFinal(bytes32 modelId, bytes32 inputHash)',
+  'error MalformedNode()',
+  'error MissingNode(bytes32 hash)',
+  'error ModelNotOnL1(bytes32 modelId)',
+  'error NonCanonicalNode()',
+  'error RLPBadLength(uint256 expected, uint256 actual)',
+  'error RLPExpectedBytes()',
+  'error RLPExpectedList()',
+  'error RLPIntegerTooLong()',
+  'error RLPNonCanonical()',
+  'error RLPTrailingBytes()',
+  'error RLPTruncated()',
+  'error UnreproducibleCall()',
+  'error BadLog(bytes32 hash)',
+  'error BadTrieNode()',
+  'error ExecutionGasTooLarge()',
+  'error NeedsLocalContext()',
+  'error NoNextStep()',
+  'error TransactionBeginUnsupported()',
+  'error UnsupportedTransaction(uint8 txType)',
+  'error Unprovable(uint256 target)',
+  'error VerifierOutOfGas(uint256 target)',
+]);
+
+/** Revert data the game does not know, read as a step verifier error (null when it is not one either). */
+function stepVerifierRevert(data: Hex | undefined): ContractRevert | null {
+  if (data === undefined || data.length < 10) return null;
+  try {
+    const d = decodeErrorResult({ abi: STEP_VERIFIER_ERRORS_ABI, data });
+    const args = (d.args ?? []) as readonly unknown[];
+    return new ContractRevert(d.errorName, `the step verifier reverted with ${d.errorName}${args.length > 0 ? `(${args.map(formatArg).join(', ')})` : ''}`);
+  } catch {
+    return null;
+  }
+}
+
 /** A viem error carrying a decoded revert -> the typed GameRevert; anything else is returned unchanged. */
 export function decodeRevert(e: unknown): unknown {
   if (!(e instanceof BaseError)) return e;
   const reverted = e.walk((x) => x instanceof ContractFunctionRevertedError);
   if (!(reverted instanceof ContractFunctionRevertedError)) return e;
+  if (reverted.data === undefined) {
+    const step = stepVerifierRevert(reverted.raw);
+    if (step !== null) return step;
+  }
   const errorName = reverted.data?.errorName ?? (reverted.reason !== undefined ? 'Error' : 'UnknownRevert');
   const args = reverted.data?.args ?? [];
   const detail = args.length > 0 ? `(${args.map(formatArg).join(', ')})` : '';
@@ -185,7 +240,7 @@ export function revertFromData(data: Hex): GameRevert {
     errorName = decoded.errorName;
     args = decoded.args ?? [];
   } catch {
-    return new ContractRevert('UnknownRevert', `reverted with undecodable data ${data.slice(0, 74)}`);
+    return stepVerifierRevert(data) ?? new ContractRevert('UnknownRevert', `reverted with undecodable data ${data.slice(0, 74)}`);
   }
   const detail = args.length > 0 ? `(${args.map(formatArg).join(', ')})` : '';
   const cls = REVERT_CLASSES[errorName];

@@ -3,7 +3,7 @@
 // trace, its output root and every claim it makes are consistent with each other, so a dispute
 // against it is decided by the one step where it went wrong, as against a buggy or bribed
 // proposer.
-import { bytesToHex, type Hex } from '../../vm/util/bytes.js';
+import { bytesToHex, equalBytes, type Hex } from '../../vm/util/bytes.js';
 import { keccak256 } from '../../vm/util/hash.js';
 import type { LocalContext } from '../../vm/step/boundary.js';
 import type { BlockStepTrace } from '../../vm/step/block-steps.js';
@@ -117,6 +117,28 @@ export function corruptTraceWith(honest: BlockStepTrace, at: number, wrongFrame:
       return Promise.resolve({ state: encodings[k]!, preimages: rec.witness() });
     },
   };
+}
+
+/**
+ * The honest trace of block `block` and a liar's version in which the call of the inference
+ * precompile that returned `output` returns `lie` instead (and everything after runs on it).
+ */
+export async function prepareInferenceLie(view: MetisChainView, block: bigint, output: Uint8Array, lie: Uint8Array): Promise<CorruptedTrace> {
+  const b = await view.block(block);
+  if (b === null) throw new DishonestTraceError(`block ${block} is not on the chain yet`);
+  const honest = await traceChainBlock(view, block, b.outputRoot, { fullState: true });
+  const store = honest.store;
+  const root = buildTree(store, output);
+  // The call step: a CALL-family instruction whose post-state frame holds `output` as return data.
+  const at = honest.kinds.findIndex((k, i) => {
+    if (k !== 'instruction' || ![0xf1, 0xf2, 0xf4, 0xfa].includes(honest.ops[i]!)) return false;
+    const post = decodeStepState(honest.encodings[i + 1]!);
+    if (post.frameHash.every((x) => x === 0)) return false;
+    const f = decodeFrame(store.preimage(post.frameHash, 'frame'));
+    return f.returnDataSize === output.length && equalBytes(f.returnDataRoot, root);
+  });
+  if (at < 0) throw new DishonestTraceError(`block ${block} has no call returning that inference output`);
+  return corruptInferenceOutput(honest, at, lie);
 }
 
 /** A liar's output root for blocks after the one it corrupted: anything, as long as it is wrong. */

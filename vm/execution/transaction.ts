@@ -10,6 +10,7 @@ import { EMPTY } from '../interpreter/frame.js';
 import { MAX_INIT_CODE_SIZE } from '../interpreter/gas.js';
 import { createAddress, delegationTarget } from '../interpreter/instructions/system.js';
 import { activePrecompiles } from '../precompiles/index.js';
+import type { InferenceCall } from '../precompiles/inference.js';
 import { blobBaseFee, GAS_PER_BLOB } from '../fees.js';
 import { bytesToWord } from '../interpreter/instructions/words.js';
 import type { HaltReason } from '../interpreter/errors.js';
@@ -66,6 +67,8 @@ export interface TxOutcome {
   readonly fee: bigint;
   /** Calls to precompiles the chain marks unreproducible (their output cannot be checked). */
   readonly unreproducibleCalls: readonly Address[];
+  /** Runs of the chain's inference precompile (ChainRules.inference), in call order. */
+  readonly inferenceCalls: readonly InferenceCall[];
 }
 
 export interface BlockGasUsage {
@@ -257,6 +260,7 @@ export function runPreparedTransaction(
     createdAddress: result?.createdAddress ?? null,
     fee,
     unreproducibleCalls: machine.unreproducibleCalls,
+    inferenceCalls: machine.inferenceCalls,
   };
 }
 

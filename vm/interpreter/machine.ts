@@ -2,10 +2,11 @@
 // to resume lives in `frames`, `logs` and the world journal, so execution can
 // stop after any instruction (`step`) and be inspected, hashed or continued.
 import type { Address } from '../util/address.js';
+import { bytesToHex } from '../util/bytes.js';
 import type { WorldState } from '../state/world.js';
 import type { BlockEnv, TxEnv } from '../env.js';
 import { precompileAt } from '../precompiles/index.js';
-import { runInference } from '../precompiles/inference.js';
+import { runInference, type InferenceCall } from '../precompiles/inference.js';
 import { EMPTY, newFrame, type Frame, type Message } from './frame.js';
 import { ExceptionalHalt, OUT_OF_GAS, type HaltReason } from './errors.js';
 import { STACK_OVERFLOW, STACK_UNDERFLOW } from './opcodes.js';
@@ -48,6 +49,8 @@ export class Machine {
   readonly unreproducibleCalls: Address[] = [];
   /** Outputs of the inference precompile, in call order: a step proof carries them (the L1 verifier reads a final inference claim, not the model). */
   readonly inferenceOutputs: Uint8Array[] = [];
+  /** The successful inference calls (model and input), in call order, reverted frames included. */
+  readonly inferenceCalls: InferenceCall[] = [];
   /** Set when the current frame changed (a child entered, or a frame halted). */
   private switched = false;
   /** Called as a message is entered, before its checkpoint (the step prover snapshots commitments here). */
@@ -171,6 +174,7 @@ export class Machine {
       if (r.ok) {
         frame.gas -= r.gasUsed;
         this.inferenceOutputs.push(r.output);
+        this.inferenceCalls.push({ model: bytesToHex(msg.input.subarray(0, 32)), input: Int8Array.from(new Int8Array(msg.input.buffer, msg.input.byteOffset + 32, msg.input.length - 32)) });
         this.finish(frame, true, r.output, null);
       } else this.finish(frame, false, EMPTY, 'precompile failure');
       return;

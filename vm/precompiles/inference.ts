@@ -18,6 +18,14 @@ export interface InferenceConfig {
   readonly models: { get(id: Hex): IntModel | undefined };
 }
 
+/** One run of the inference precompile: what the L1 inference game must settle before a step at it. */
+export interface InferenceCall {
+  /** 0x-hex model id. */
+  readonly model: Hex;
+  /** The int8 input tensor. */
+  readonly input: Int8Array;
+}
+
 export type InferenceOutcome = { readonly ok: true; readonly gasUsed: number; readonly output: Uint8Array } | { readonly ok: false; readonly reason: string };
 
 export function runInference(config: InferenceConfig, input: Uint8Array, gas: number): InferenceOutcome {
