@@ -49,6 +49,8 @@ export interface ChallengerOptions {
   /** Every line about a game comes from a child with `game` bound. */
   readonly logger: Logger;
   readonly metrics: ChallengerMetrics;
+  /** Called for every game in progress before its moves are computed (e.g. to settle what its steps will need). */
+  readonly onGame?: (game: ChallengerGame, view: GameView) => Promise<void>;
   /** Transaction manager tuning (confirmations, resubmission, fee caps, polling). */
   readonly txmgr?: Omit<TxManagerOptions, 'public' | 'wallet' | 'journal' | 'logger'>;
 }
@@ -308,6 +310,7 @@ export class Challenger {
     let waiting = false;
     if (view.status === 'IN_PROGRESS') {
       mkdirSync(dir, { recursive: true });
+      await this.o.onGame?.({ address: g.address, summary: g, params: view.params, dataDir: dir }, view);
       const accessor = await this.accessor(g, view, dir);
       if (accessor === null) {
         waiting = true;

@@ -4,16 +4,24 @@
 // with them. One tick: follow L1, then play. A DA outage stops only the following: games already
 // judgeable are still played.
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from 'viem';
+import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem';
+import { decodeModel, modelId, type IntModel } from '../ai/model.js';
+import { InferenceGameContract, InferenceGameRevert, inferenceRevertFromData, InferenceSettler, type InferenceTransact, type SettleTick } from '../prover/inference/index.js';
+import type { ChainRules } from '../vm/chain/chain.js';
+import { INFERENCE_PRECOMPILE } from '../vm/precompiles/inference.js';
+import { bytesToHex } from '../vm/util/bytes.js';
+import { keccak256 } from '../vm/util/hash.js';
+import { TxRevertedError } from './txmgr.js';
 import { DEVNET_RULES } from '../devnet/chain.js';
 import { DevnetNode, type DevnetNodeObserver, type SyncResult } from '../devnet/node.js';
 import { EigenDASrsError, loadSrs, type G1Srs } from '../da/eigenda/index.js';
 import { metisAccessor } from '../prover/metis/trace-provider.js';
 import type { L2BlockRecord, MetisChainView } from '../prover/metis/chain-view.js';
 import { hexToBytes } from '../vm/util/bytes.js';
-import { Challenger, type TickReport } from './challenger.js';
+import { Challenger, type ChallengerGame, type TickReport } from './challenger.js';
+import type { GameView } from '../prover/game/types.js';
 import type { ChallengerMetrics } from './metrics.js';
 
 export class RollupConfigError extends Error {
@@ -32,6 +40,17 @@ export interface RollupConfig {
   /** Where the chain's EigenDA certificates are served (the devnet's own proxy) and the SRS that checks them; command-line flags override. */
   readonly eigendaProxy?: readonly string[];
   readonly eigendaSrs?: string;
+  /**
+   * The chain's inference precompile (ai/DESIGN.md): the L1 InferenceGame that settles its
+   * outputs and the model files of its model store (relative paths: from the config file's
+   * directory). Without it the chain has no inference precompile.
+   */
+  readonly inference?: RollupInference;
+}
+
+export interface RollupInference {
+  readonly game: Address;
+  readonly models: readonly string[];
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -80,6 +99,16 @@ export function parseRollupConfig(text: string, source = 'rollup config'): Rollu
     if (typeof o.eigendaSrs !== 'string' || o.eigendaSrs.length === 0) throw new RollupConfigError(`${source}: eigendaSrs must be a file path`);
     Object.assign(eigenda, { eigendaSrs: o.eigendaSrs });
   }
+  let inference: Pick<RollupConfig, 'inference'> = {};
+  if (o.inference !== undefined) {
+    const v = o.inference as Record<string, unknown> | null;
+    if (typeof v !== 'object' || v === null) throw new RollupConfigError(`${source}: inference must be an object { game, models }`);
+    if (typeof v.game !== 'string' || !ADDRESS.test(v.game)) throw new RollupConfigError(`${source}: inference.game must be an address`);
+    if (!Array.isArray(v.models) || v.models.length === 0 || !v.models.every((m) => typeof m === 'string' && m.length > 0)) {
+      throw new RollupConfigError(`${source}: inference.models must be a non-empty list of model file paths`);
+    }
+    inference = { inference: { game: v.game as Address, models: v.models as string[] } };
+  }
   return {
     l2ChainId: int('l2ChainId'),
     inbox: address('inbox'),
@@ -88,6 +117,7 @@ export function parseRollupConfig(text: string, source = 'rollup config'): Rollu
     genesisTimestamp: int('genesisTimestamp'),
     factory: address('factory'),
     ...eigenda,
+    ...inference,
   };
 }
 
@@ -96,13 +126,31 @@ export function formatRollupConfig(c: RollupConfig): string {
 }
 
 export async function readRollupConfig(file: string): Promise<RollupConfig> {
-  return parseRollupConfig(await readFile(file, 'utf8'), file);
+  const c = parseRollupConfig(await readFile(file, 'utf8'), file);
+  if (c.inference === undefined) return c;
+  return { ...c, inference: { ...c.inference, models: c.inference.models.map((m) => resolve(dirname(file), m)) } };
+}
+
+/** The chain's rules for a rollup config: the devnet's, with the inference precompile and its model store when configured. */
+export async function rollupChain(rollup: RollupConfig): Promise<{ chain: ChainRules; models: ReadonlyMap<Hex, IntModel> }> {
+  const models = new Map<Hex, IntModel>();
+  if (rollup.inference === undefined) return { chain: DEVNET_RULES, models };
+  for (const path of rollup.inference.models) {
+    let model: IntModel;
+    try {
+      model = decodeModel(new Uint8Array(await readFile(path)));
+    } catch (e) {
+      throw new RollupConfigError(`inference model ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    models.set(bytesToHex(modelId(model)), model);
+  }
+  return { chain: { ...DEVNET_RULES, inference: { address: INFERENCE_PRECOMPILE, models } }, models };
 }
 
 /** The node's derived chain as MetisVM trace providers read it. */
 export function nodeChainView(node: DevnetNode): MetisChainView {
   return {
-    chain: DEVNET_RULES,
+    chain: node.chain,
     async block(n: bigint): Promise<L2BlockRecord | null> {
       const o = await node.outputAt(n);
       if (o === null) return null;
@@ -163,17 +211,44 @@ export interface DaemonOptions {
 export interface DaemonTick {
   readonly sync: SyncResult;
   readonly play: TickReport;
+  /** The inference game's tick: null when the chain has no inference precompile or the tick failed (logged, retried). */
+  readonly settle: SettleTick | null;
 }
 
+/** The journal key of an inference game call: by its calldata (a withdrawal, which repeats, by the L1 block it was sent at). */
+export function inferencePurpose(game: Address, fn: string, data: Hex, l1Block: bigint): string {
+  const what = fn === 'withdraw' ? `at-${l1Block}` : bytesToHex(keccak256(hexToBytes(data)));
+  return `inference:${game.toLowerCase()}:${fn}:${what}`;
+}
+
+function mergeSettle(a: SettleTick | null, b: SettleTick | null): SettleTick | null {
+  if (a === null || b === null) return b ?? a;
+  return { states: b.states, sent: a.sent + b.sent, refused: [...a.refused, ...b.refused], withdrawn: a.withdrawn + b.withdrawn };
+}
+
+/** Blocks below the head whose inference calls a daemon watches from the start (earlier ones are taken as settled). */
+export const WATCH_BACK_BLOCKS = 256n;
+
 export class ChallengeDaemon {
+  private readonly inferenceStates = new Map<string, string>();
+  /** The newest block whose inference calls are watched. */
+  private watchedTo: bigint;
+
   private constructor(
     readonly node: DevnetNode,
     readonly challenger: Challenger,
+    /** Settles the inference calls of contested blocks on the L1 inference game (null: the chain has none). */
+    readonly settler: InferenceSettler | null,
     private readonly logger: Logger,
     private readonly metrics: ChallengerMetrics,
-  ) {}
+    private readonly models: ReadonlyMap<Hex, IntModel>,
+  ) {
+    const head = node.head().number;
+    this.watchedTo = head > WATCH_BACK_BLOCKS ? head - WATCH_BACK_BLOCKS : 0n;
+  }
 
   static async open(o: DaemonOptions): Promise<ChallengeDaemon> {
+    const { chain, models } = await rollupChain(o.rollup);
     const node = await DevnetNode.open({
       l1RpcUrl: o.l1RpcUrl,
       ...(o.beaconUrl === undefined ? {} : { beaconUrl: o.beaconUrl }),
@@ -185,9 +260,35 @@ export class ChallengeDaemon {
       logger: o.logger.child({ part: 'l2-node' }),
       ...(o.eigenda === undefined ? {} : { eigenda: o.eigenda }),
       observer: nodeMetricsObserver(o.metrics),
+      chain,
     });
     const view = nodeChainView(node);
     const logger = o.logger;
+    let settler: InferenceSettler | null = null;
+    // Games whose inferences are being settled: a step at an inference call is provable only
+    // once its output is final on L1, so they are settled as soon as the game is contested.
+    const contested = new Set<string>();
+    const onGame = async (game: ChallengerGame, gameView: GameView): Promise<void> => {
+      const key = game.address.toLowerCase();
+      if (settler === null || contested.has(key)) return;
+      const { startingBlockNumber, l2BlockNumber } = gameView.params;
+      if (node.head().number < l2BlockNumber) return;
+      const ours = await node.outputAt(l2BlockNumber);
+      const root = gameView.claims[0]?.value.toLowerCase();
+      if (gameView.claims.length < 2 && ours !== null && ours.outputRoot.toLowerCase() === root) return;
+      contested.add(key);
+      let calls = 0;
+      for (let n = startingBlockNumber + 1n; n <= l2BlockNumber; n++) {
+        for (const c of (await node.blockAt(n))?.inferences ?? []) {
+          const model = models.get(c.model);
+          // The node ran it with this store: a model missing here means the store changed under it.
+          if (model === undefined) throw new RollupConfigError(`block ${n} ran model ${c.model}, which is not in the configured model store`);
+          settler.need(model, c.input);
+          calls++;
+        }
+      }
+      if (calls > 0) logger.info({ game: game.address, from: Number(startingBlockNumber + 1n), to: Number(l2BlockNumber), calls }, 'settling the inference calls of a contested game on the L1 inference game');
+    };
     try {
       const challenger = await Challenger.create({
         l1: o.l1,
@@ -199,6 +300,7 @@ export class ChallengeDaemon {
         dataDir: join(o.dataDir, 'challenger'),
         logger: logger.child({ part: 'challenger' }),
         metrics: o.metrics,
+        onGame,
         // A game is judged once our own chain has derived its block; until then it waits.
         accessorFor: async (game) => {
           if (node.head().number < game.params.l2BlockNumber) return null;
@@ -213,7 +315,25 @@ export class ChallengeDaemon {
           });
         },
       });
-      return new ChallengeDaemon(node, challenger, logger, o.metrics);
+      const inference = o.rollup.inference;
+      if (inference !== undefined) {
+        const log = logger.child({ part: 'inference' });
+        // Through the challenger's transaction manager: one owner of the key's nonce, every call journaled.
+        const transact: InferenceTransact = async ({ call, to, data, value, gas }) => {
+          const purpose = inferencePurpose(inference.game, call.fn, data, await o.l1.public.getBlockNumber());
+          try {
+            const receipt = await challenger.txmgr.send({ purpose, to, data, value, gas, decodeRevert: inferenceRevertFromData, logger: log });
+            o.metrics.inferenceCalls.inc();
+            return receipt;
+          } catch (e) {
+            if (e instanceof TxRevertedError) throw e.revert instanceof InferenceGameRevert ? e.revert : new InferenceGameRevert('RevertedOnChain', [], e.message);
+            throw e;
+          }
+        };
+        settler = new InferenceSettler(new InferenceGameContract({ public: o.l1.public, wallet: o.l1.wallet, transact }, inference.game));
+        logger.info({ inferenceGame: inference.game, models: [...models.keys()] }, 'inference precompile enabled: contested games have their inferences settled on L1');
+      }
+      return new ChallengeDaemon(node, challenger, settler, logger, o.metrics, models);
     } catch (e) {
       await node.close();
       throw e;
@@ -228,8 +348,60 @@ export class ChallengeDaemon {
     if (sync.derived > 0 || sync.reorgs > 0) this.logger.info({ l1Head: Number(sync.l1Head), l2Head: Number(sync.l2Head), derived: sync.derived, reorgs: sync.reorgs }, 'followed L1');
     // The node logged the failure; games on blocks already derived are still played.
     if (sync.daFailure !== null) this.logger.warn({ source: sync.daFailure.source, l1Block: Number(sync.daFailure.l1Block), l2Head: Number(sync.l2Head) }, 'L2 derivation stalled on DA: retrying next tick');
+    // Before the games: a step at an inference call needs its output final on L1.
+    await this.watchInferences();
+    let settle = await this.settleInferences();
+    const settling = this.settler?.keys.length ?? 0;
     const play = await this.challenger.tick();
-    return { sync, play };
+    // A game contested this tick: its inferences are claimed or challenged now, not a tick later.
+    if ((this.settler?.keys.length ?? 0) > settling) settle = mergeSettle(settle, await this.settleInferences());
+    return { sync, play, settle };
+  }
+
+  /** Every inference call of the blocks derived since the last tick: no wrong output of one may become final. */
+  private async watchInferences(): Promise<void> {
+    const settler = this.settler;
+    if (settler === null) return;
+    const head = this.node.head().number;
+    if (head < this.watchedTo) this.watchedTo = head; // an L1 reorg took blocks away
+    for (let n = this.watchedTo + 1n; n <= head; n++) {
+      for (const c of (await this.node.blockAt(n))?.inferences ?? []) {
+        const model = this.models.get(c.model);
+        if (model !== undefined) settler.watch(model, c.input);
+      }
+      this.watchedTo = n;
+    }
+  }
+
+  private async settleInferences(): Promise<SettleTick | null> {
+    if (this.settler === null) return null;
+    let t: SettleTick;
+    try {
+      t = await this.settler.tick();
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      this.metrics.errors.inc({ kind: err.name });
+      this.logger.warn({ err: err.message }, 'inference game tick failed: retried next tick');
+      return null;
+    }
+    let pending = 0;
+    for (const [key, state] of t.states) {
+      if (state === 'pending') pending++;
+      if (this.inferenceStates.get(key) === state) continue;
+      this.inferenceStates.set(key, state);
+      const [model, input] = key.split(':');
+      if (state === 'final') {
+        this.metrics.inferencesSettled.inc();
+        this.logger.info({ model, inputHash: input }, 'inference settled: its right output is final on L1');
+      } else if (state === 'lost') {
+        this.metrics.inferencesLost.inc();
+        this.logger.error({ model, inputHash: input }, 'inference lost: another output became final on L1 (a window was missed); a step at this call cannot be won');
+      }
+    }
+    this.metrics.inferencesPending.set(pending);
+    for (const r of t.refused) this.logger.info({ inference: r.key, error: r.error }, 'the inference game refused a call (someone was faster or a window closed): recomputed next tick');
+    if (t.withdrawn > 0n) this.logger.info({ wei: String(t.withdrawn) }, 'inference game credit withdrawn');
+    return t;
   }
 
   async close(): Promise<void> {

@@ -59,6 +59,11 @@ export interface ChallengerMetrics {
   readonly daFetchErrors: Counter<'source'>;
   /** Batcher data dropped for good (invalid blob, data not matching its certificate, wrong sender), by source. */
   readonly daPayloadsSkipped: Counter<'source'>;
+  /** The L1 inference game: inferences being settled, settled right, lost (another output became final), calls mined. */
+  readonly inferencesPending: Gauge;
+  readonly inferencesSettled: Counter;
+  readonly inferencesLost: Counter;
+  readonly inferenceCalls: Counter;
 }
 
 export function challengerMetrics(registry: Registry = new Registry()): ChallengerMetrics {
@@ -87,6 +92,10 @@ export function challengerMetrics(registry: Registry = new Registry()): Challeng
     replaySeconds: c('hyperion_challenger_replay_seconds_total', 'seconds MetisVM spent re-executing those L2 blocks'),
     daFetchErrors: bySource('hyperion_challenger_da_fetch_errors_total', 'L1 blocks whose batcher data could not be fetched, retried on the next sync (source: beacon, eigenda, l1)'),
     daPayloadsSkipped: bySource('hyperion_challenger_da_payloads_skipped_total', 'batcher data dropped for good, each logged with its reason (source: beacon, eigenda, l1)'),
+    inferencesPending: g('hyperion_challenger_inferences_pending', 'inferences of disputed blocks not yet final on the L1 inference game'),
+    inferencesSettled: c('hyperion_challenger_inferences_settled_total', 'inferences whose right output became final on the L1 inference game'),
+    inferencesLost: c('hyperion_challenger_inferences_lost_total', 'inferences where another output became final (a step at such a call cannot be won)'),
+    inferenceCalls: c('hyperion_challenger_inference_calls_total', 'inference game transactions mined (posts, challenges, dispute moves, bond releases, withdrawals)'),
   };
 }
 

@@ -3,7 +3,10 @@
 // BisectionGame implementation with devnet depths, short clocks and small bonds is registered
 // as DEVNET_GAME_TYPE.
 import { bytesToHex as viemBytesToHex, parseEther, type Address, type Hex } from 'viem';
-import { deployDisputeSystem, deployMetisStepVerifier, type GameParams, type L1Clients } from '../contracts/deploy.js';
+import type { IntModel } from '../ai/model.js';
+import { contractArtifact } from '../contracts/artifacts.js';
+import { deployContract, deployDisputeSystem, deployMetisStepVerifier, METIS_STEP_PARTS, type GameParams, type L1Clients } from '../contracts/deploy.js';
+import { InferenceGameContract, registerModelCall } from '../prover/inference/index.js';
 import { ABSOLUTE_PRESTATE } from '../vm/step/boundary.js';
 
 /** The MetisVM game type id on the devnet factory. */
@@ -46,7 +49,21 @@ export interface DevnetL1Params {
   /** Overrides of the devnet game parameters (the verifier is always the one deployed here). */
   readonly game?: Partial<DevnetGameParams>;
   readonly initBond?: bigint;
+  /** Deploy the L1 inference game with these models registered, read by the step verifier. */
+  readonly inference?: { readonly models: readonly IntModel[] };
 }
+
+/** The devnet's inference game: short windows and clocks (the runner warps L1 time past them). */
+export const DEVNET_INFERENCE_PARAMS = {
+  claimBond: parseEther('0.01'),
+  challengeBond: parseEther('0.004'),
+  /** Seconds a claim can be challenged. */
+  challengeWindow: 60n,
+  /** Seconds each side of a dispute has. */
+  maxClock: 60n,
+  /** Gemm accumulators opened whole below this many blocks. */
+  maxWholeBlocks: 2n,
+} as const;
 
 export interface DevnetL1 {
   readonly factory: Address;
@@ -59,6 +76,8 @@ export interface DevnetL1 {
   readonly anchorL2BlockNumber: bigint;
   /** The L1 block of the last deployment transaction. */
   readonly deployedAt: bigint;
+  /** The inference game and its chunk verifier, when deployed. */
+  readonly inference?: { readonly game: Address; readonly chunkVerifier: Address };
 }
 
 /** Deploys the verifier, the factory (owned by the deploying account) and the MetisVM game. */
@@ -68,13 +87,25 @@ export async function deployDevnetL1(clients: L1Clients, params: DevnetL1Params)
   }
   const base = { ...DEVNET_GAME_PARAMS, ...params.game };
   if (base.maxGameDepth <= base.splitDepth + 1) throw new DevnetL1Error(`maxGameDepth ${base.maxGameDepth} leaves no execution bisection below split depth ${base.splitDepth}`);
-  const verifier = await deployMetisStepVerifier(clients);
+  let inference: DevnetL1['inference'];
+  if (params.inference !== undefined) {
+    const p = DEVNET_INFERENCE_PARAMS;
+    const chunkVerifier = (await deployContract(clients, contractArtifact('InferenceChunkVerifier'))).address;
+    const game = (
+      await deployContract(clients, contractArtifact('InferenceGame'), [chunkVerifier, clients.wallet.account.address, p.claimBond, p.challengeBond, p.challengeWindow, p.maxClock, p.maxWholeBlocks])
+    ).address;
+    // The deployer is the registrar: a model's commitment and gas are taken on its word (ai/DESIGN.md).
+    const contract = new InferenceGameContract(clients, game);
+    for (const m of params.inference.models) await contract.send(registerModelCall(m));
+    inference = { game, chunkVerifier };
+  }
+  const verifier = await deployMetisStepVerifier(clients, METIS_STEP_PARTS, inference === undefined ? {} : { inferenceResults: inference.game });
   const game: GameParams = { ...base, verifier };
   const anchorL2BlockNumber = params.anchorL2BlockNumber ?? 0n;
   const initBond = params.initBond ?? DEVNET_INIT_BOND;
   const { factory, implementation } = await deployDisputeSystem(clients, { anchorRoot: params.anchorRoot, anchorL2BlockNumber, game, initBond });
   const deployedAt = await clients.public.getBlockNumber();
-  return { factory, implementation, verifier, game, initBond, anchorRoot: params.anchorRoot, anchorL2BlockNumber, deployedAt };
+  return { factory, implementation, verifier, game, initBond, anchorRoot: params.anchorRoot, anchorL2BlockNumber, deployedAt, ...(inference === undefined ? {} : { inference }) };
 }
 
 /** Steps of one L2 block an execution subgame of `game` can bisect: 2^(maxGameDepth - splitDepth - 1). */

@@ -8,6 +8,8 @@ import { bigIntToBytes, concatBytes, type Hex } from '../vm/util/bytes.js';
 import { keccak256 } from '../vm/util/hash.js';
 import { addressOfPrivateKey } from '../vm/tx/index.js';
 import { DEVNET_CHAIN_ID, DEVNET_PRIVATE_KEYS, MESSAGE_PASSER } from './chain.js';
+import { inferenceGas } from '../ai/gas.js';
+import { modelId, size, type IntModel } from '../ai/model.js';
 
 // ---- the workload contract, assembled by hand -------------------------------------------------
 // Calldata: mode (word 0), n (word 1), seed (word 2).
@@ -57,6 +59,17 @@ export const WORKLOAD_INITCODE: Uint8Array = concatBytes(
   WORKLOAD_RUNTIME,
 );
 
+// The inference caller: calldata (model id ‖ input) to memory, STATICCALL of the inference
+// precompile 0x…0a10 with it (no output area), the return data copied back and its keccak stored
+// in slot 0. Init code: copy the runtime (at offset 10) to memory and return it.
+export const INFERENCE_CALLER_RUNTIME: Uint8Array = Uint8Array.from([
+  0x36, 0x5f, 0x5f, 0x37, 0x5f, 0x5f, 0x36, 0x5f, 0x61, 0x0a, 0x10, 0x5a, 0xfa, 0x50, 0x3d, 0x5f, 0x5f, 0x3e, 0x3d, 0x5f, 0x20, 0x5f, 0x55, 0x00,
+]);
+export const INFERENCE_CALLER_INITCODE: Uint8Array = concatBytes(
+  Uint8Array.of(0x60, INFERENCE_CALLER_RUNTIME.length, 0x60, 0x0a, 0x5f, 0x39, 0x60, INFERENCE_CALLER_RUNTIME.length, 0x5f, 0xf3),
+  INFERENCE_CALLER_RUNTIME,
+);
+
 export function workloadCalldata(mode: 0 | 1, n: bigint, seed: bigint): Uint8Array {
   return concatBytes(bigIntToBytes(BigInt(mode), 32), bigIntToBytes(n, 32), bigIntToBytes(seed, 32));
 }
@@ -92,7 +105,7 @@ function rng(seed: number): () => number {
   };
 }
 
-export type LoadKind = 'transfer' | 'create' | 'storage' | 'hash' | 'message';
+export type LoadKind = 'transfer' | 'create' | 'storage' | 'hash' | 'message' | 'inference';
 
 export interface LoadOptions {
   readonly seed: number;
@@ -110,6 +123,11 @@ export interface LoadOptions {
   readonly hashRounds?: readonly [number, number];
   /** Slots a storage call writes, min and max (default 5..24). */
   readonly storageSlots?: readonly [number, number];
+  /**
+   * Models of the chain's inference store: every block then ends with an inference call (the
+   * first deploys the caller contract), a model and an int8 input drawn from the seed.
+   */
+  readonly inference?: { readonly models: readonly IntModel[] };
 }
 
 export interface GeneratedTransaction {
@@ -133,6 +151,8 @@ export class LoadGenerator {
   private readonly maxFee: bigint;
   private readonly hashRounds: readonly [number, number];
   private readonly storageSlots: readonly [number, number];
+  private readonly models: readonly IntModel[];
+  private caller: Address | null = null;
 
   constructor(opts: LoadOptions) {
     this.next = rng(opts.seed);
@@ -146,6 +166,13 @@ export class LoadGenerator {
     this.hashRounds = checkRange(opts.hashRounds ?? [200, 2199], 'hashRounds');
     this.storageSlots = checkRange(opts.storageSlots ?? [5, 24], 'storageSlots');
     checkRange(this.perBlock, 'perBlock');
+    this.models = opts.inference?.models ?? [];
+    if (opts.inference !== undefined && this.models.length === 0) throw new RangeError('an inference load needs at least one model');
+  }
+
+  /** The inference caller's address, once the load has deployed it. */
+  get inferenceCaller(): Address | null {
+    return this.caller;
   }
 
   /** The contracts this load deployed so far. */
@@ -157,7 +184,9 @@ export class LoadGenerator {
   nextBlock(): GeneratedTransaction[] {
     const [lo, hi] = this.perBlock;
     const count = lo + (this.next() % (hi - lo + 1));
-    return Array.from({ length: count }, () => this.nextTransaction());
+    const txs = Array.from({ length: count }, () => this.nextTransaction());
+    if (this.models.length > 0) txs.push(this.nextTransaction('inference'));
+    return txs;
   }
 
   nextTransaction(kind: LoadKind = this.pickKind()): GeneratedTransaction {
@@ -192,6 +221,20 @@ export class LoadGenerator {
         data = workloadCalldata(1, inRange(this.hashRounds, r), r);
         gasLimit = 500_000n;
         break;
+      case 'inference': {
+        if (this.caller === null) {
+          to = null;
+          data = INFERENCE_CALLER_INITCODE;
+          this.caller = createAddress(from, nonce);
+          break;
+        }
+        const model = this.models[Number(r % BigInt(this.models.length))]!;
+        to = this.caller;
+        data = concatBytes(modelId(model), Uint8Array.from({ length: size(model.inputShape) }, () => this.next() & 0xff));
+        // The precompile's gas, charged up front, with room for the call's 1/64 and the calldata.
+        gasLimit = (inferenceGas(model) * 65n) / 64n + 200_000n;
+        break;
+      }
       case 'message':
         to = toAddress(MESSAGE_PASSER);
         data = Uint8Array.from({ length: 4 + (this.next() % 60) }, () => this.next() & 0xff);

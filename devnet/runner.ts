@@ -18,11 +18,15 @@ import type { Address, Hex } from 'viem';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { bisectionGameArtifact } from '../contracts/artifacts.js';
 import { GAME_STATUSES, l1Clients, sendCall, type GameStatus, type L1Clients } from '../contracts/deploy.js';
+import type { IntModel } from '../ai/model.js';
+import { modelId } from '../ai/model.js';
+import type { ChainRules } from '../vm/chain/chain.js';
+import { INFERENCE_PRECOMPILE } from '../vm/precompiles/inference.js';
 import { addressOfPrivateKey } from '../vm/tx/index.js';
 import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
 import { EigenDAClient, type G1Srs } from '../da/eigenda/index.js';
 import { DEVNET_BATCH_INBOX, postBlocks, postBlocksEigenDA, type PostedChannel } from './batcher.js';
-import { nextL1Origin, type L1BlockInfo } from './chain.js';
+import { DEVNET_RULES, nextL1Origin, type L1BlockInfo } from './chain.js';
 import { deployDevnetL1, type DevnetGameParams, type DevnetL1 } from './l1.js';
 import { LoadGenerator, type LoadOptions } from './load.js';
 import { Proposer, type Proposal } from './proposer.js';
@@ -48,9 +52,20 @@ export type DevnetDa =
   | { readonly kind: 'blobs' }
   | { readonly kind: 'eigenda'; readonly proxyUrls: readonly string[]; readonly srs: G1Srs };
 
+/** What a watcher's tick tells the runner about work outside the output-root games. */
+export interface DevnetWatcherTick {
+  /** Calls it (and the actors it drives) sent elsewhere this round, e.g. in the inference game: the round was not idle. */
+  readonly moved: number;
+  /**
+   * Seconds an idle round may warp L1 time at most (e.g. an inference challenge window that must
+   * pass while a player waits to step): the warp is then this, not past the games' clocks.
+   */
+  readonly warpAtMost?: number;
+}
+
 /** Something the caller plugs in; `tick` runs once per round, after the proposer. */
 export interface DevnetWatcher {
-  tick(): Promise<void>;
+  tick(): Promise<void | DevnetWatcherTick>;
   close?(): Promise<void>;
 }
 
@@ -69,6 +84,8 @@ export interface DevnetContext {
   /** Funded L1 keys nobody in the runner uses (for challengers and other actors). */
   readonly freeKeys: readonly Hex[];
   readonly sequencer: Sequencer;
+  /** The L2 chain's rules (the devnet's, with the inference model store when enabled). */
+  readonly chain: ChainRules;
   readonly logger: Logger;
 }
 
@@ -115,6 +132,11 @@ export interface DevnetRunOptions {
   readonly game?: Partial<DevnetGameParams>;
   /** Where the sequencer keeps its data; default a temporary directory removed at the end. */
   readonly dataDir?: string;
+  /**
+   * The inference precompile with these models in its store: the sequencer runs it, the L1 gets
+   * the inference game (models registered) and the load calls it in every block.
+   */
+  readonly inference?: { readonly models: readonly IntModel[] };
   /** An L1 to use instead of starting anvil (must be anvil: the runner warps its time). */
   readonly l1?: { readonly rpcUrl: string; readonly privateKeys: readonly Hex[] };
   readonly logger: Logger;
@@ -182,12 +204,17 @@ export async function runDevnet(options: DevnetRunOptions, hooks: DevnetHooks = 
 
     const l1Latest = await deployer.public.getBlock();
     const genesisTimestamp = l1Latest.timestamp;
-    sequencer = await Sequencer.open({ dataDir: join(options.dataDir ?? tempDir!, 'sequencer'), genesisTimestamp, logger: log });
+    const chain: ChainRules = options.inference === undefined ? DEVNET_RULES : { ...DEVNET_RULES, inference: { address: INFERENCE_PRECOMPILE, models: modelStore(options.inference.models) } };
+    sequencer = await Sequencer.open({ dataDir: join(options.dataDir ?? tempDir!, 'sequencer'), genesisTimestamp, logger: log, chain });
     const seq = sequencer;
     if (seq.head().number !== 0n) throw new DevnetRunError(`${options.dataDir} already holds an L2 chain (head ${seq.head().number}); the runner starts from genesis`);
     const genesisRoot = bytesToHex(seq.head().outputRoot);
-    const l1 = await deployDevnetL1(deployer, { anchorRoot: genesisRoot, ...(options.game === undefined ? {} : { game: options.game }) });
-    log.info({ factory: l1.factory, implementation: l1.implementation, verifier: l1.verifier, gameType: l1.game.gameType, anchorRoot: genesisRoot }, 'L1 dispute system deployed');
+    const l1 = await deployDevnetL1(deployer, {
+      anchorRoot: genesisRoot,
+      ...(options.game === undefined ? {} : { game: options.game }),
+      ...(options.inference === undefined ? {} : { inference: options.inference }),
+    });
+    log.info({ factory: l1.factory, implementation: l1.implementation, verifier: l1.verifier, gameType: l1.game.gameType, anchorRoot: genesisRoot, inferenceGame: l1.inference?.game }, 'L1 dispute system deployed');
     const l1Start = l1.deployedAt + 1n;
 
     const da: DevnetDa = options.da ?? { kind: 'blobs' };
@@ -234,11 +261,12 @@ export async function runDevnet(options: DevnetRunOptions, hooks: DevnetHooks = 
       da,
       freeKeys: keys.slice(PROPOSER + 1),
       sequencer: seq,
+      chain,
       logger: log,
     };
     watcher = typeof hooks.watcher === 'function' ? await hooks.watcher(ctx) : (hooks.watcher ?? null);
 
-    const load = new LoadGenerator({ seed: options.seed ?? 1, ...DEVNET_RUN_LOAD, ...options.load });
+    const load = new LoadGenerator({ seed: options.seed ?? 1, ...DEVNET_RUN_LOAD, ...options.load, ...(options.inference === undefined ? {} : { inference: options.inference }) });
     const resolved = new Set<Address>();
     let round = 0;
     let finished = false;
@@ -262,16 +290,17 @@ export async function runDevnet(options: DevnetRunOptions, hooks: DevnetHooks = 
       const games = proposer.proposals().map((p) => p.game);
       const before = await claimCount(deployer, games);
       await hooks.onL1Progress?.({ round, l2Head: seq.head().number, safeHead, l1Block: await deployer.public.getBlockNumber(), proposals: proposer.proposals() });
-      await watcher?.tick();
+      const hint = (await watcher?.tick()) ?? undefined;
       const after = await claimCount(deployer, games);
 
       const open = games.filter((g) => !resolved.has(g));
-      if (after === before && open.length > 0) {
-        // Nobody moved: let the clocks run out so the games can end.
-        const seconds = Number(l1.game.maxClockDuration) + 1;
+      if (after === before && (hint?.moved ?? 0) === 0 && open.length > 0) {
+        // Nobody moved: let the clocks run out so the games can end (or only as far as the watcher
+        // allows, while it waits for something else, e.g. an inference to become final).
+        const seconds = Math.min(Number(l1.game.maxClockDuration) + 1, hint?.warpAtMost ?? Infinity);
         await anvilRpc(rpcUrl, 'evm_increaseTime', [seconds]);
         await anvilRpc(rpcUrl, 'evm_mine', []);
-        log.info({ seconds, openGames: open.length }, 'L1 time warped past the clocks');
+        log.info({ seconds, openGames: open.length }, seconds > Number(l1.game.maxClockDuration) ? 'L1 time warped past the clocks' : 'L1 time warped (the watcher waits on an inference window or clock)');
       }
       for (const p of proposer.proposals()) {
         if (resolved.has(p.game)) continue;
@@ -307,6 +336,11 @@ export async function runDevnet(options: DevnetRunOptions, hooks: DevnetHooks = 
     await anvil?.stop();
     if (tempDir !== null) await rm(tempDir, { recursive: true, force: true });
   }
+}
+
+/** A model store (by 0x-hex model id) of `models`. */
+export function modelStore(models: readonly IntModel[]): Map<Hex, IntModel> {
+  return new Map(models.map((m) => [bytesToHex(modelId(m)), m]));
 }
 
 /** Every second proposal lies: the honest root with its last byte flipped. */

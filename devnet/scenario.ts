@@ -14,15 +14,18 @@ import { GameAgent } from '../prover/game/agent.js';
 import { GameSolver } from '../prover/game/solver.js';
 import { L1GameContract } from '../prover/l1/game-contract.js';
 import type { MetisChainView } from '../prover/metis/chain-view.js';
-import { dishonestAccessor, prepareLie, type CorruptedTrace } from '../prover/metis/dishonest.js';
+import { dishonestAccessor, prepareInferenceLie, prepareLie, type CorruptedTrace } from '../prover/metis/dishonest.js';
+import { InferenceGameContract, InferencePlayer, lyingEvaluation, type InferenceSettler } from '../prover/inference/index.js';
+import { evaluate } from '../ai/reference.js';
+import { devnetModel, writeModels } from './models.js';
 import { bigIntToBytes, bytesToHex, concatBytes } from '../vm/util/bytes.js';
 import { keccak256 } from '../vm/util/hash.js';
-import { DEVNET_CHAIN_ID, DEVNET_RULES } from './chain.js';
+import { DEVNET_CHAIN_ID } from './chain.js';
 import type { G1Srs } from '../da/eigenda/index.js';
 import { startEigenDAMemstore, type Memstore } from './eigenda-memstore.js';
-import { DEVNET_SPLIT_DEPTH } from './l1.js';
+import { DEVNET_INFERENCE_PARAMS, DEVNET_SPLIT_DEPTH } from './l1.js';
 import type { Proposal } from './proposer.js';
-import { runDevnet, type DevnetDa, type DevnetContext, type DevnetRunOptions, type DevnetSummary, type DevnetWatcher } from './runner.js';
+import { modelStore, runDevnet, type DevnetDa, type DevnetContext, type DevnetRunOptions, type DevnetSummary, type DevnetWatcher } from './runner.js';
 import type { Sequencer } from './sequencer.js';
 
 export interface ScenarioOptions {
@@ -49,13 +52,38 @@ export interface ScenarioOptions {
    * Run the honest watcher as something else than the in-process daemon, once per round (e.g.
    * `watch --mode challenge --once` as a child process on the same data dir).
    */
+  /**
+   * The chain runs the inference precompile (the devnet MLP in its store, the inference game on
+   * L1, an inference call in every block) and the faulty proposer's lies are about inference
+   * outputs: it claims a wrong output in the inference game and proposes the root of the block
+   * executed with it. Needs faultyProposer.
+   */
+  readonly inferenceLie?: boolean;
   readonly externalWatcher?: (w: { readonly rollupFile: string; readonly dataDir: string; readonly l1RpcUrl: string; readonly privateKey: Hex }) => Promise<void>;
   readonly logger: Logger;
 }
 
 /** The sequencer's chain, as the liar (who knows the truth) reads it. */
 export function sequencerView(seq: Sequencer): MetisChainView {
-  return { chain: DEVNET_RULES, block: (n) => seq.blockAt(n), preimage: (h) => seq.preimage(h) };
+  return { chain: seq.chain, block: (n) => seq.blockAt(n), preimage: (h) => seq.preimage(h) };
+}
+
+/** What the inference game saw in a run (read from L1 before the devnet stops). */
+export interface InferenceSummary {
+  readonly claims: number;
+  /** Claims refuted in a dispute. */
+  readonly refuted: number;
+  /** Disputes the challenger won (through the bisection or a timeout). */
+  readonly challengerWins: number;
+  /** Lying claims the faulty proposer posted, and how many of them ended refuted. */
+  readonly lies: number;
+  readonly liesRefuted: number;
+  /** Inferences the watcher settled with the right output final. */
+  readonly settled: number;
+}
+
+export interface ScenarioSummary extends DevnetSummary {
+  readonly inference?: InferenceSummary;
 }
 
 /** A step among `candidates` fixed by the seed and the block: the lie is reproducible. */
@@ -64,12 +92,30 @@ function pickStep(seed: number, block: bigint, candidates: readonly number[]): n
   return candidates[Number(BigInt(bytesToHex(h)) % BigInt(candidates.length))]!;
 }
 
+async function summarizeInference(game: InferenceGameContract, lies: readonly bigint[], settler: InferenceSettler | null): Promise<InferenceSummary> {
+  const claims = Number(await game.claimCount());
+  let refuted = 0;
+  let liesRefuted = 0;
+  for (let id = 0n; id < BigInt(claims); id++) {
+    if (!(await game.claim(id)).refuted) continue;
+    refuted++;
+    if (lies.includes(id)) liesRefuted++;
+  }
+  let challengerWins = 0;
+  const disputes = await game.disputeCount();
+  for (let id = 0n; id < disputes; id++) if ((await game.dispute(id)).phase === 'ChallengerWon') challengerWins++;
+  let settled = 0;
+  for (const key of settler?.keys ?? []) if ((await settler!.settled(key)) !== null) settled++;
+  return { claims, refuted, challengerWins, lies: lies.length, liesRefuted, settled };
+}
+
 export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
 }
 
-export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
+export async function runScenario(o: ScenarioOptions): Promise<ScenarioSummary> {
   const log = o.logger;
+  if (o.inferenceLie === true && !o.faultyProposer) throw new ScenarioError('an inference lie needs the faulty proposer');
   if (o.da === 'eigenda' && o.eigendaSrs === undefined) throw new ScenarioError('EigenDA needs an SRS file (eigendaSrs)');
   if (o.da !== 'eigenda' && o.eigendaSrs !== undefined) throw new ScenarioError('an EigenDA SRS applies to da eigenda only');
   // Loaded before anything starts: a bad SRS file fails fast.
@@ -85,6 +131,17 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
   const dataDir = o.dataDir ?? tempDir!;
   await mkdir(dataDir, { recursive: true });
   const lies = new Map<string, { block: bigint; trace: CorruptedTrace }>();
+  const models = o.inferenceLie === true ? [await devnetModel()] : [];
+  const modelById = modelStore(models);
+  let modelPaths: string[] = [];
+  if (models.length > 0) {
+    await mkdir(join(dataDir, 'models'), { recursive: true });
+    modelPaths = await writeModels(join(dataDir, 'models'), models);
+  }
+  // The liar's inference claims (posted before its proposal) and the players defending them.
+  const lyingClaims: { player: InferencePlayer; claim: bigint }[] = [];
+  let liarInference: InferenceGameContract | null = null;
+  let inferenceSummary: InferenceSummary | undefined;
   let ctx: DevnetContext | null = null;
   let proposals: readonly Proposal[] = [];
   let asked = 0;
@@ -95,10 +152,32 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
     if (ctx === null) throw new Error('the devnet asked for a lie before it was up');
     asked++;
     if (asked % 2 === 1) return null;
+    if (models.length > 0) return inferenceLieFor(ctx, block);
     const trace = await prepareLie(sequencerView(ctx.sequencer), block, (c) => pickStep(o.seed, block, c));
     const root = bytesToHex(trace.outputRoot);
     lies.set(root.toLowerCase(), { block, trace });
     log.warn({ l2Block: Number(block), step: trace.at, of: trace.commitments.length - 1, root }, 'faulty proposer: one instruction of the block executed wrongly');
+    return root;
+  };
+
+  // The block's last inference call returns another output: claimed in the inference game, then
+  // the block executed with it is proposed.
+  const inferenceLieFor = async (c: DevnetContext, block: bigint): Promise<Hex | null> => {
+    const b = await c.sequencer.blockAt(block);
+    const call = b?.inferences?.at(-1);
+    const model = call === undefined ? undefined : modelById.get(call.model);
+    if (call === undefined || model === undefined || liarInference === null) return null;
+    const truth = evaluate(model, call.input);
+    const output = Int8Array.from(truth.output.data);
+    output[0] = output[0]! ^ 1;
+    const player = new InferencePlayer(liarInference, model, lyingEvaluation(truth, output));
+    const claim = await player.post();
+    lyingClaims.push({ player, claim });
+    const asBytes = (t: Int8Array): Uint8Array => new Uint8Array(t.buffer, t.byteOffset, t.length);
+    const trace = await prepareInferenceLie(sequencerView(c.sequencer), block, asBytes(truth.output.data), asBytes(output));
+    const root = bytesToHex(trace.outputRoot);
+    lies.set(root.toLowerCase(), { block, trace });
+    log.warn({ l2Block: Number(block), step: trace.at, claim: Number(claim), model: player.modelId, root }, 'faulty proposer: an inference output claimed wrongly on L1 and the block executed with it');
     return root;
   };
 
@@ -113,6 +192,7 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
       factory: c.l1.factory,
       // A separate `watch` on this devnet finds the proxy (alive while the devnet runs) and the SRS here.
       ...(da.kind === 'eigenda' && srsPath !== undefined ? { eigendaProxy: [...da.proxyUrls], eigendaSrs: srsPath } : {}),
+      ...(c.l1.inference === undefined ? {} : { inference: { game: c.l1.inference.game, models: modelPaths } }),
     };
     await writeFile(join(dataDir, 'rollup.json'), formatRollupConfig(rollup));
     const honestKey = c.freeKeys[0];
@@ -136,11 +216,14 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
     let ticks = 0;
     log.info({ watcher: honest.wallet.account.address, dataDir: join(dataDir, 'watcher'), da: da.kind }, `watch daemon started (challenge mode: its own L2 node from L1 ${da.kind === 'eigenda' ? 'EigenDA certificates' : 'blobs'})`);
     const liar: L1Clients = l1Clients(c.l1RpcUrl, liarKey, { pollingIntervalMs: 20 });
+    if (c.l1.inference !== undefined) liarInference = new InferenceGameContract(liar, c.l1.inference.game);
     const liarAgents = new Map<Address, GameAgent>();
     const liarLog = log.child({ actor: 'faulty-proposer' });
     return {
       tick: async () => {
         ticks++;
+        let moved = 0;
+        let pending = false;
         if (external !== undefined) await external({ rollupFile, dataDir: join(dataDir, 'watcher'), l1RpcUrl: c.l1RpcUrl, privateKey: honestKey });
         else if (daemon !== null) {
           if (o.restartWatcherEvery !== undefined && ticks % o.restartWatcherEvery === 0) {
@@ -148,7 +231,23 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
             daemon = await open();
             log.info({ tick: ticks }, 'watch daemon restarted from its data dir');
           }
-          await daemon.tick();
+          const t = await daemon.tick();
+          moved += t.settle?.sent ?? 0;
+          pending = [...(t.settle?.states.values() ?? [])].some((s) => s === 'pending');
+        }
+        // The liar defends its inference claims in every dispute against them.
+        if (liarInference !== null && lyingClaims.length > 0) {
+          const disputes = await liarInference.disputeCount();
+          for (let id = 0n; id < disputes; id++) {
+            const d = await liarInference.dispute(id);
+            const mine = lyingClaims.find((l) => l.claim === d.claimId);
+            if (mine === undefined || d.phase === 'ClaimantWon' || d.phase === 'ChallengerWon') continue;
+            try {
+              if (await mine.player.act(id)) moved++;
+            } catch (e) {
+              liarLog.debug({ dispute: Number(id), err: e instanceof Error ? e.message : String(e) }, 'liar cannot move in the inference dispute');
+            }
+          }
         }
         for (const p of proposals) {
           const lie = lies.get(p.rootClaim.toLowerCase());
@@ -168,15 +267,21 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
             liarLog.debug({ game: p.game, err: e instanceof Error ? e.message : String(e) }, 'liar cannot move');
           }
         }
+        // While an inference is unsettled, an idle round only lets its window or clock pass.
+        const p = DEVNET_INFERENCE_PARAMS;
+        const wait = Number(p.challengeWindow > p.maxClock ? p.challengeWindow : p.maxClock) + 1;
+        return pending ? { moved, warpAtMost: wait } : { moved };
       },
       close: async () => {
+        // Read before the L1 goes away.
+        if (liarInference !== null) inferenceSummary = await summarizeInference(liarInference, lyingClaims.map((l) => l.claim), daemon?.settler ?? null);
         await daemon?.close();
       },
     };
   };
 
   try {
-    return await runDevnet(
+    const summary = await runDevnet(
       {
         blocks: o.blocks,
         faultyProposer: o.faultyProposer,
@@ -184,6 +289,7 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
         exitWhenResolved: o.exitWhenResolved,
         seed: o.seed,
         da,
+        ...(models.length > 0 ? { inference: { models } } : {}),
         dataDir: join(dataDir, 'run'),
         logger: log,
         ...(o.proposalInterval === undefined ? {} : { proposalInterval: o.proposalInterval }),
@@ -199,6 +305,7 @@ export async function runScenario(o: ScenarioOptions): Promise<DevnetSummary> {
         },
       },
     );
+    return inferenceSummary === undefined ? summary : { ...summary, inference: inferenceSummary };
   } finally {
     await proxy?.stop();
     if (tempDir !== null) await rm(tempDir, { recursive: true, force: true });

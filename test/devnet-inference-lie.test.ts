@@ -15,17 +15,17 @@ import { foundry } from 'viem/chains';
 import { modelId, type IntModel } from '../ai/model.js';
 import { buildFloatMlp, seededReals, MLP_INPUT } from '../ai/onnx/mlp.js';
 import { quantizeInput, quantizeOnnx } from '../ai/quantize.js';
-import { evaluate, type Evaluation } from '../ai/reference.js';
+import { evaluate } from '../ai/reference.js';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { contractArtifact } from '../contracts/artifacts.js';
 import { deployContract, deployMetisStepVerifier, l1Clients, METIS_STEP_PARTS, type L1Clients } from '../contracts/deploy.js';
 import { DEVNET_CHAIN_ID, DEVNET_PRIVATE_KEYS, DEVNET_RULES } from '../devnet/chain.js';
-import { createAddress } from '../devnet/load.js';
+import { createAddress, INFERENCE_CALLER_INITCODE } from '../devnet/load.js';
 import { Sequencer } from '../devnet/sequencer.js';
 import { GameAgent } from '../prover/game/agent.js';
 import { GameSolver } from '../prover/game/solver.js';
 import type { GameStatus } from '../prover/game/types.js';
-import { InferenceGameContract, InferencePlayer, InferenceSettler, registerModelCall, type InferenceState } from '../prover/inference/index.js';
+import { InferenceGameContract, InferencePlayer, InferenceSettler, lyingEvaluation, registerModelCall, type InferenceState } from '../prover/inference/index.js';
 import { L1Factory } from '../prover/l1/factory.js';
 import { L1GameContract } from '../prover/l1/game-contract.js';
 import type { MetisChainView } from '../prover/metis/chain-view.js';
@@ -35,7 +35,7 @@ import type { ChainRules } from '../vm/chain/chain.js';
 import { INFERENCE_PRECOMPILE } from '../vm/precompiles/inference.js';
 import { decodeStepState } from '../vm/step/state.js';
 import { addressOfPrivateKey, encodeTransaction, signTransaction } from '../vm/tx/index.js';
-import { bytesToHex, concatBytes, hexToBytes } from '../vm/util/bytes.js';
+import { bytesToHex, concatBytes } from '../vm/util/bytes.js';
 import { keccak256 } from '../vm/util/hash.js';
 import { MAX_DEPTH, TRACE_DEPTH, deployMetisGames, expectLieFrom } from './support/metis-games.js';
 
@@ -47,10 +47,6 @@ const ZERO = '0x0000000000000000000000000000000000000000';
 const ORIGIN = { number: 1n, hash: new Uint8Array(32).fill(0x11) };
 const LIE_BLOCK = 2n;
 
-// The caller's runtime: calldata (model id ‖ input) to memory, STATICCALL 0x…0a10 with it (no
-// output area), the return data copied back and its keccak stored in slot 0.
-const CALLER_RUNTIME = hexToBytes('0x365f5f375f5f365f610a105afa503d5f5f3e3d5f205f5500');
-const CALLER_INIT = concatBytes(hexToBytes(`0x60${CALLER_RUNTIME.length.toString(16)}600a5f3960${CALLER_RUNTIME.length.toString(16)}5ff3`), CALLER_RUNTIME);
 
 const i8 = (t: Int8Array): Uint8Array => new Uint8Array(t.buffer, t.byteOffset, t.length);
 
@@ -84,7 +80,7 @@ describe('a faulty proposer lying about an inference output', () => {
     const tx = (nonce: bigint, to: Address | null, data: Uint8Array) =>
       encodeTransaction(signTransaction({ type: 2, chainId: DEVNET_CHAIN_ID, nonce, to, value: 0n, data, gasLimit: 3_000_000n, maxPriorityFeePerGas: 100_000_000n, maxFeePerGas: 10_000_000_000n, accessList: [] }, key));
     const caller = createAddress(from, 0n);
-    for (const raws of [[tx(0n, null, CALLER_INIT)], [tx(1n, caller, concatBytes(modelId(mlp), i8(input)))]]) {
+    for (const raws of [[tx(0n, null, INFERENCE_CALLER_INITCODE)], [tx(1n, caller, concatBytes(modelId(mlp), i8(input)))]]) {
       const { rejected, receipts } = await seq.buildBlock(raws, ORIGIN);
       expect(rejected).toEqual([]);
       expect(receipts.every((r) => r.success)).toBe(true);
@@ -135,9 +131,7 @@ describe('a faulty proposer lying about an inference output', () => {
   it('the watcher wins the inference bisection, settles the honest output, then beats the lying root by a step at the inference call', async () => {
     // The inference game: the liar claims its output; the watcher challenges with its own trace.
     const truth = evaluate(mlp, input);
-    const lastIndex = truth.values.length - 1;
-    const values = truth.values.map((t, i) => (i === lastIndex ? { ...t, data: Int8Array.from(new Int8Array(lieOutput.buffer, lieOutput.byteOffset, lieOutput.length)) } : t));
-    const lying: Evaluation = { values, output: values[lastIndex]! };
+    const lying = lyingEvaluation(truth, new Int8Array(lieOutput.buffer, lieOutput.byteOffset, lieOutput.length));
     const liarPlayer = new InferencePlayer(new InferenceGameContract(liar, inferenceGame), mlp, lying);
     const lyingClaim = await liarPlayer.post();
     // The watcher met this inference in block 2 (the call's input): it settles it.
@@ -184,4 +178,40 @@ describe('a faulty proposer lying about an inference output', () => {
     const leafIndex = (c: (typeof claims)[number]) => Number(c.position.traceIndex(MAX_DEPTH) % (1n << BigInt(TRACE_DEPTH)));
     expect(stepped.map(leafIndex)).toContain(lie.at);
   }, 900_000);
+
+  it('a watched inference: the settler refutes a lying claim about it but posts no claim of its own', async () => {
+    const other = quantizeInput(mlp, seededReals(77, MLP_INPUT));
+    const truth = evaluate(mlp, other);
+    const wrong = Int8Array.from(truth.output.data);
+    wrong[1] = wrong[1]! ^ 2;
+    const liarPlayer = new InferencePlayer(new InferenceGameContract(liar, inferenceGame), mlp, lyingEvaluation(truth, wrong));
+    const settler = new InferenceSettler(new InferenceGameContract(honest, inferenceGame));
+    const key = settler.watch(mlp, other);
+    // Nothing claimed yet: a watched inference costs nothing and is not even followed.
+    expect((await settler.tick()).states.has(key)).toBe(false);
+    const before = await liarPlayer.game.claimCount();
+    const lyingClaim = await liarPlayer.post();
+    for (let round = 0; round < 60; round++) {
+      const tick = await settler.tick();
+      expect(tick.states.get(key)).not.toBe('lost');
+      if ((await liarPlayer.game.claim(lyingClaim)).refuted && !tick.states.has(key)) break;
+      let moved = tick.sent;
+      const disputes = await liarPlayer.game.disputeCount();
+      for (let id = 0n; id < disputes; id++) if (await liarPlayer.act(id)) moved++;
+      if (moved === 0) await advance(INFERENCE_CLOCK + 1n);
+    }
+    expect((await liarPlayer.game.claim(lyingClaim)).refuted).toBe(true);
+    // The watcher's only claim-side act was the challenge: no claim of its own was posted.
+    const count = await liarPlayer.game.claimCount();
+    expect(count).toBe(before + 1n);
+    const final = await liarPlayer.game.finalOutput(liarPlayer.modelId, liarPlayer.inputHash);
+    expect(final.final).toBe(false);
+    // Asked to settle it now (a game got contested), it posts the right claim.
+    settler.need(mlp, other);
+    await settler.tick();
+    expect(await liarPlayer.game.claimCount()).toBe(count + 1n);
+    const posted = await liarPlayer.game.claim(count);
+    expect(posted.claimant.toLowerCase()).toBe(honest.wallet.account.address.toLowerCase());
+    expect(posted.outputHash).toBe(bytesToHex(keccak256(i8(truth.output.data))));
+  }, 600_000);
 });

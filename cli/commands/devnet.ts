@@ -24,6 +24,7 @@ interface DevnetOpts {
   maxRounds?: number;
   da: 'blobs' | 'eigenda';
   eigendaSrs?: string;
+  inferenceLie?: boolean;
 }
 
 /** The summary the issue's scenario runner reads (the per-game list stays in the log). */
@@ -44,6 +45,7 @@ export function registerDevnetCommand(program: Command): void {
     .command('devnet')
     .description('a local Hyperion devnet: anvil L1 with the dispute contracts, a MetisVM sequencer, a blob batcher, a proposer and the challenge daemon')
     .option('--faulty-proposer', 'every second proposal is wrong: one instruction of the block executed wrongly, defended in the game')
+    .option('--inference-lie', 'with --faulty-proposer: the chain runs the inference precompile (the devnet MLP), every block calls it, and the lies are inference outputs claimed wrongly in the L1 inference game; the watcher must win through the inference bisection')
     .option('--blocks <n>', 'L2 blocks to build', parseNonNegativeInt, 8)
     .option('--exit-when-resolved', 'stop once every game is resolved')
     .option('--summary <file>', 'write {"gamesCreated","invalidRoots","invalidCountered","validRoots","validUntouched","honestWins","honestLosses"} as JSON')
@@ -56,6 +58,7 @@ export function registerDevnetCommand(program: Command): void {
     .action(async (opts: DevnetOpts, cmd: Command) => {
       const { log } = contextOf(cmd);
       if (opts.blocks < 1) throw new UsageError('--blocks must be at least 1');
+      if (opts.inferenceLie === true && opts.faultyProposer !== true) throw new UsageError('--inference-lie needs --faulty-proposer (it is a way of lying)');
       if (opts.proposalInterval < 1) throw new UsageError('--proposal-interval must be at least 1');
       if (opts.da === 'eigenda' && opts.eigendaSrs === undefined) throw new UsageError('--da eigenda needs --eigenda-srs PATH (the G1 SRS its KZG commitments are made and checked with)');
       if (opts.da !== 'eigenda' && opts.eigendaSrs !== undefined) throw new UsageError('--eigenda-srs applies to --da eigenda only');
@@ -71,6 +74,7 @@ export function registerDevnetCommand(program: Command): void {
       const summary = await runScenario({
         blocks: opts.blocks,
         faultyProposer: opts.faultyProposer === true,
+        inferenceLie: opts.inferenceLie === true,
         exitWhenResolved: opts.exitWhenResolved === true,
         seed: opts.seed,
         proposalInterval: opts.proposalInterval,
@@ -89,6 +93,11 @@ export function registerDevnetCommand(program: Command): void {
         process.stdout.write(
           `game ${g.game} for L2 block ${g.l2Block}: root ${g.honest ? 'valid' : 'INVALID'}, ${g.challenged ? 'disputed' : 'undisputed'}, ${g.status}${g.honestWin ? '' : ' (wrong outcome)'}\n`,
         );
+      }
+      const inf = summary.inference;
+      if (inf !== undefined) {
+        process.stdout.write(`inference game: ${inf.claims} claims, ${inf.lies} lying (${inf.liesRefuted} refuted), ${inf.challengerWins} disputes won by the challenger, ${inf.settled} inferences settled by the watcher\n`);
+        if (inf.liesRefuted < inf.lies) throw new CheckFailedError(`${inf.lies - inf.liesRefuted} lying inference claim(s) not refuted`);
       }
       if (summary.honestLosses > 0) throw new CheckFailedError(`${summary.honestLosses} game(s) ended against the truth`);
       if (opts.exitWhenResolved === true && summary.unresolved > 0) throw new CheckFailedError(`${summary.unresolved} game(s) still unresolved`);
