@@ -9,8 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toFunctionSelector } from 'viem';
 import { contractArtifact } from '../contracts/artifacts.js';
 import { anvilRules, ethereumRules, hyperionRules, type ChainRules } from '../vm/chain/chain.js';
-import { blockEnvOf } from '../vm/block/execute.js';
-import type { BlockHeader } from '../vm/block/header.js';
 import { MESSAGE_PASSER } from '../vm/block/output-root.js';
 import { createAddress } from '../vm/interpreter/instructions/system.js';
 import { MemoryState } from '../vm/state/memory.js';
@@ -19,14 +17,12 @@ import { addressOfPrivateKey, signTransaction } from '../vm/tx/signature.js';
 import type { AccessListTx, FeeMarketTx, LegacyTx } from '../vm/tx/types.js';
 import { toAddress, type Address } from '../vm/util/address.js';
 import { bytesToHex } from '../vm/util/bytes.js';
-import { blockStepCount, blockStepWitness, traceBlockSteps, type BlockStepTrace } from '../vm/step/block-steps.js';
-import { fullWitness } from '../vm/step/full-witness.js';
+import { blockStepCount, blockStepWitness, type BlockStepTrace } from '../vm/step/block-steps.js';
 import { decodeResult, decodeStepState } from '../vm/step/state.js';
-import { storeFromWitness } from '../vm/step/trace.js';
 import { trieValues } from '../vm/step/boundary.js';
 import { startStepVerifier, type OnChainStepVerifier } from './support/onchain-step.js';
 import { asm, callTx, stateWith, traceTx } from './support/step-traces.js';
-import { PARENT_HASH, fixtureBlockHashes, fixtureHeader, mpRootOf } from './support/block-fixture.js';
+import { GasTable, fixtureBlockTrace, stepsOf } from './support/block-fixture.js';
 
 let v: OnChainStepVerifier;
 
@@ -105,30 +101,15 @@ function tx(nonce: bigint, to: Address | null, data: Uint8Array, o: TxOpts = {})
   return encodeTransaction(signTransaction(t, KEY));
 }
 
-const header = (coinbase: Address): BlockHeader => fixtureHeader(coinbase);
-const blockHashes = fixtureBlockHashes;
-
 const HYPERION = hyperionRules(CHAIN_ID, 'prague');
 const ETHEREUM = ethereumRules('prague', CHAIN_ID);
 const DEVNET = anvilRules('prague', CHAIN_ID);
 
-/** The block's step trace (the disputed root is arbitrary: only the boundary steps matter here). */
-function blockTrace(transactions: Uint8Array[], chain: ChainRules = HYPERION, coinbase: Address = COINBASE, state = parentState()): BlockStepTrace {
-  const witness = fullWitness(state);
-  const store = storeFromWitness(witness);
-  const h = header(coinbase);
-  return traceBlockSteps(store, {
-    header: h,
-    transactions,
-    env: blockEnvOf(h, chain, blockHashes),
-    parent: { stateRoot: witness.stateRoot, messagePasserStorageRoot: mpRootOf(witness.nodes, witness.stateRoot), blockHash: PARENT_HASH },
-    disputedOutputRoot: new Uint8Array(32),
-  });
-}
+const blockTrace = (transactions: Uint8Array[], chain: ChainRules = HYPERION, coinbase: Address = COINBASE, state = parentState()): BlockStepTrace =>
+  fixtureBlockTrace(transactions, chain, coinbase, state);
+const steps = stepsOf;
 
-const steps = (t: BlockStepTrace, kind: string): number[] => t.kinds.flatMap((k, i) => (k === kind ? [i] : []));
-
-const gas = new Map<string, number>();
+const gas = new GasTable();
 
 /** The class of a transaction-end step, for the gas table. */
 function endClass(t: BlockStepTrace, k: number): string {
@@ -148,7 +129,7 @@ async function checkEnds(t: BlockStepTrace, label: string): Promise<number> {
     const out = await v.verify(w.state, w.preimages);
     expect(out, `${label}: step ${k}`).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
     const cls = endClass(t, k);
-    gas.set(cls, Math.max(gas.get(cls) ?? 0, await v.estimateGas(w.state, w.preimages)));
+    gas.record(cls, await v.estimateGas(w.state, w.preimages));
   }
   return ends.length;
 }
@@ -293,7 +274,7 @@ describe('MetisTxStep against the reference verifier', () => {
   }, 300_000);
 
   it('records the gas of each class', () => {
-    process.stdout.write(`transactions part gas (worst seen per class): ${JSON.stringify(Object.fromEntries(gas))}\n`);
+    process.stdout.write(`transactions part gas (worst seen per class): ${JSON.stringify(gas)}\n`);
     expect(gas.size).toBeGreaterThan(3);
   });
 });

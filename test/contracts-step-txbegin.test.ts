@@ -13,8 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toFunctionSelector } from 'viem';
 import { contractArtifact } from '../contracts/artifacts.js';
 import { hyperionRules, type ChainRules } from '../vm/chain/chain.js';
-import { blockEnvOf } from '../vm/block/execute.js';
-import type { BlockHeader } from '../vm/block/header.js';
 import { MESSAGE_PASSER } from '../vm/block/output-root.js';
 import { MemoryState } from '../vm/state/memory.js';
 import { encodeTransaction } from '../vm/tx/codec.js';
@@ -23,12 +21,10 @@ import { addressOfPrivateKey, signTransaction } from '../vm/tx/signature.js';
 import type { AccessListTx, FeeMarketTx, LegacyTx, Transaction } from '../vm/tx/types.js';
 import { toAddress, type Address } from '../vm/util/address.js';
 import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
-import { blockStepWitness, traceBlockSteps, type BlockStepTrace } from '../vm/step/block-steps.js';
-import { fullWitness } from '../vm/step/full-witness.js';
+import { blockStepWitness, type BlockStepTrace } from '../vm/step/block-steps.js';
 import { STATUS_INVALID, decodeStepState } from '../vm/step/state.js';
-import { storeFromWitness } from '../vm/step/trace.js';
 import { startStepVerifier, type OnChainStepVerifier } from './support/onchain-step.js';
-import { PARENT_HASH, fixtureBlockHashes, fixtureHeader, mpRootOf } from './support/block-fixture.js';
+import { GasTable, fixtureBlockTrace, stepsOf } from './support/block-fixture.js';
 
 let v: OnChainStepVerifier;
 
@@ -118,28 +114,13 @@ const highS = (o: TxOpts): Uint8Array =>
     return { r, s: SECP256K1_N - s, p: rec === 0n ? p + 1n : p - 1n };
   });
 
-const header = (): BlockHeader => fixtureHeader(COINBASE);
-const blockHashes = fixtureBlockHashes;
-
 const PRAGUE = hyperionRules(CHAIN_ID, 'prague');
 const CANCUN = hyperionRules(CHAIN_ID, 'cancun');
 
-function blockTrace(transactions: Uint8Array[], chain: ChainRules = PRAGUE): BlockStepTrace {
-  const witness = fullWitness(parentState());
-  const store = storeFromWitness(witness);
-  const h = header();
-  return traceBlockSteps(store, {
-    header: h,
-    transactions,
-    env: blockEnvOf(h, chain, blockHashes),
-    parent: { stateRoot: witness.stateRoot, messagePasserStorageRoot: mpRootOf(witness.nodes, witness.stateRoot), blockHash: PARENT_HASH },
-    disputedOutputRoot: new Uint8Array(32),
-  });
-}
+const blockTrace = (transactions: Uint8Array[], chain: ChainRules = PRAGUE): BlockStepTrace => fixtureBlockTrace(transactions, chain, COINBASE, parentState());
+const steps = stepsOf;
 
-const steps = (t: BlockStepTrace, kind: string): number[] => t.kinds.flatMap((k, i) => (k === kind ? [i] : []));
-
-const gas = new Map<string, number>();
+const gas = new GasTable();
 
 /**
  * The trace ends in the invalid block at its last transaction begin, which the part proves to the
@@ -152,7 +133,7 @@ async function checkInvalid(t: BlockStepTrace, label: string, cls: string): Prom
   expect(decodeStepState(t.encodings[last + 1]!).status, label).toBe(STATUS_INVALID);
   const w = blockStepWitness(t, last);
   expect(await v.verify(w.state, w.preimages), `${label}: step ${last}`).toEqual({ ok: true, post: bytesToHex(t.commitments[last + 1]!) });
-  gas.set(cls, Math.max(gas.get(cls) ?? 0, await v.estimateGas(w.state, w.preimages)));
+  gas.record(cls, await v.estimateGas(w.state, w.preimages));
   for (const k of begins.slice(0, -1)) await expectUnsupported(t, k, label);
 }
 
@@ -272,7 +253,7 @@ describe('MetisTxStep: the transaction begin of an invalid transaction', () => {
   }, 600_000);
 
   it('records the gas of each class', () => {
-    process.stdout.write(`transaction begin (invalid) gas, worst per class: ${JSON.stringify(Object.fromEntries(gas))}\n`);
+    process.stdout.write(`transaction begin (invalid) gas, worst per class: ${JSON.stringify(gas)}\n`);
     expect(gas.size).toBe(3);
   });
 });

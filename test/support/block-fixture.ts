@@ -1,8 +1,15 @@
 // The block the step-machine block tests run (test/vm-block-steps, test/contracts-step-tx,
 // test/contracts-step-txbegin): block 8 on a fixed parent, its header template, the ancestor
-// lookup, and the message passer's storage root of a pre-state.
+// lookup, the message passer's storage root of a pre-state, the block's step trace, and the
+// worst gas seen per step class.
+import type { ChainRules } from '../../vm/chain/chain.js';
+import { blockEnvOf } from '../../vm/block/execute.js';
 import type { BlockHeader } from '../../vm/block/header.js';
 import { MESSAGE_PASSER } from '../../vm/block/output-root.js';
+import type { MemoryState } from '../../vm/state/memory.js';
+import { traceBlockSteps, type BlockStepTrace } from '../../vm/step/block-steps.js';
+import { fullWitness } from '../../vm/step/full-witness.js';
+import { storeFromWitness } from '../../vm/step/trace.js';
 import { NodeStore, PartialTrie } from '../../vm/state/witness-trie.js';
 import { EMPTY_TRIE_ROOT, decodeAccount } from '../../vm/trie/index.js';
 import { addressToBytes, toAddress, type Address } from '../../vm/util/address.js';
@@ -47,4 +54,38 @@ export const fixtureBlockHashes = (n: bigint): bigint | null => (n === 7n ? BigI
 export function mpRootOf(nodes: Map<string, Uint8Array>, stateRoot: Uint8Array): Uint8Array {
   const leaf = new PartialTrie(new NodeStore(nodes), stateRoot).get(keccak256(addressToBytes(MESSAGE_PASSER)));
   return leaf === null ? EMPTY_TRIE_ROOT : decodeAccount(leaf).storageRoot;
+}
+
+/**
+ * The step trace of block 8 over `state` (the disputed output root is arbitrary: the tests check
+ * the steps, not the game's claim).
+ */
+export function fixtureBlockTrace(transactions: readonly Uint8Array[], chain: ChainRules, coinbase: Address, state: MemoryState): BlockStepTrace {
+  const witness = fullWitness(state);
+  const store = storeFromWitness(witness);
+  const h = fixtureHeader(coinbase);
+  return traceBlockSteps(store, {
+    header: h,
+    transactions: [...transactions],
+    env: blockEnvOf(h, chain, fixtureBlockHashes),
+    parent: { stateRoot: witness.stateRoot, messagePasserStorageRoot: mpRootOf(witness.nodes, witness.stateRoot), blockHash: PARENT_HASH },
+    disputedOutputRoot: new Uint8Array(32),
+  });
+}
+
+/** The indices of the trace's steps of `kind` ('tx-begin', 'tx-end', ...). */
+export const stepsOf = (t: BlockStepTrace, kind: string): number[] => t.kinds.flatMap((k, i) => (k === kind ? [i] : []));
+
+/** The worst gas seen per step class, for the tables the parts' header comments record. */
+export class GasTable {
+  private readonly worst = new Map<string, number>();
+  record(cls: string, gas: number): void {
+    this.worst.set(cls, Math.max(this.worst.get(cls) ?? 0, gas));
+  }
+  get size(): number {
+    return this.worst.size;
+  }
+  toJSON(): Record<string, number> {
+    return Object.fromEntries(this.worst);
+  }
 }
