@@ -4,6 +4,7 @@
 // self-destructed accounts deleted, several transactions a block, legacy/2930/1559 receipts,
 // Hyperion's and Ethereum's fee rules, the coinbase as the sender, an absent coinbase paid
 // nothing) gives the trace's next commitment; a tampered witness never gives another post-state;
+// the transaction begins of a block are proven too (test/contracts-step-txbegin.test.ts by class);
 // the boundaries it does not prove revert their typed errors. Gas per class is recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toFunctionSelector } from 'viem';
@@ -226,9 +227,9 @@ describe('MetisTxStep against the reference verifier', () => {
     expect(reverted).toBeGreaterThan(checked / 2);
   }, 600_000);
 
-  it('block start and block end revert NeedsLocalContext, transaction begin TransactionBeginUnsupported; final states step to themselves', async () => {
+  it('block start and block end revert NeedsLocalContext, transaction begins are proven; final states step to themselves', async () => {
     const t = blockTrace([tx(0n, CONTRACT, new Uint8Array(0)), tx(1n, OTHER, new Uint8Array(0), { value: 5n })]);
-    const expected: Record<string, string> = { 'block-start': 'NeedsLocalContext', 'block-end': 'NeedsLocalContext', 'tx-begin': 'TransactionBeginUnsupported' };
+    const expected: Record<string, string> = { 'block-start': 'NeedsLocalContext', 'block-end': 'NeedsLocalContext' };
     for (const [kind, error] of Object.entries(expected)) {
       const ks = steps(t, kind);
       expect(ks.length).toBeGreaterThan(0);
@@ -239,6 +240,13 @@ describe('MetisTxStep against the reference verifier', () => {
         expect(out.ok, `${kind} step ${k}`).toBe(false);
         if (!out.ok) expect(out.error, `${kind} step ${k}`).toContain(toFunctionSelector(`${error}()`));
       }
+    }
+    // The begins (test/contracts-step-txbegin.test.ts covers them by class).
+    const begins = steps(t, 'tx-begin');
+    expect(begins).toHaveLength(2);
+    for (const k of begins) {
+      const w = blockStepWitness(t, k);
+      expect(await v.verify(w.state, w.preimages), `tx-begin step ${k}`).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
     }
     // The part itself: no frame to halt at a boundary.
     const part = (await v.clients.public.readContract({ address: v.address, abi: contractArtifact('MetisStepVerifier').abi, functionName: 'TRANSACTIONS' })) as `0x${string}`;

@@ -3,13 +3,14 @@ pragma solidity ^0.8.28;
 
 import {LibMPT} from "./LibMPT.sol";
 import {LibRLP} from "./LibRLP.sol";
+import {MetisTxBeginStep} from "./MetisTxBeginStep.sol";
 
 import "./MetisStepBase.sol";
 
 /// @notice The TRANSACTIONS part of the MetisVM step verifier (prover/DESIGN.md §4.2): the
 ///         boundary steps (frameHash = 0), routed to by MetisStepVerifier and checked against the
-///         TypeScript reference (vm/step/boundary.ts txEnd running finishTransaction of
-///         vm/execution/transaction.ts) step by step. This version proves:
+///         TypeScript reference (vm/step/boundary.ts txBegin and txEnd running beginTransaction
+///         and finishTransaction of vm/execution/transaction.ts) step by step. It proves:
 ///         - the transaction end (resultHash ≠ 0): the refund (the committed refund counter on
 ///           success plus the EIP-7702 authorization refund, capped at a fifth of the gas used,
 ///           EIP-3529), the EIP-7623 floor, the sender's change at the effective gas price, the
@@ -21,31 +22,47 @@ import "./MetisStepBase.sol";
 ///           preimages of the logs chain) inserted into receiptsRoot under rlp(txIndex), the
 ///           bloom OR-ed into bloomHash, gasUsed and blobGasUsed advanced, txIndex + 1 and the
 ///           transaction-scoped fields emptied.
-///         - the transaction begin (txIndex < txCount, resultHash = 0) of a transaction the
-///           reference (txBegin, beginTransaction of vm/execution/transaction.ts) rejects: the
-///           transaction read from its chunk of txListRoot (the preimage its consensus encoding),
-///           decoded (legacy incl. EIP-155, EIP-2930, EIP-1559), the sender recovered with
-///           ecrecover (EIP-2 low s, r and s in range, yParity 0/1, legacy v 27/28 or
-///           chainId·2 + 35/36); the block is invalid (status 1, every other word unchanged) on a
-///           chain id mismatch, a signature naming no sender, intrinsic gas (calldata, creation,
-///           init-code words, access list) or the EIP-7623 floor (Prague on) above the gas limit,
-///           a nonce at 2^64 - 1, init code over 49,152 bytes, the Osaka 2^24 gas cap, the gas
-///           limit above what the block has left, a max fee (gas price) below the base fee, a
-///           priority fee above the max fee, a nonce other than the sender's, a balance below
-///           gasLimit·maxFee + value.
+///         - the transaction begin (txIndex < txCount, resultHash = 0), in MetisTxBeginStep,
+///           which the constructor deploys (one contract would pass the EIP-170 limit) and
+///           verify hands every boundary step without a result to; it follows txBegin
+///           (beginTransaction of vm/execution/transaction.ts). The transaction is read from its
+///           chunk of txListRoot (the preimage its consensus encoding), decoded (legacy incl.
+///           EIP-155, EIP-2930, EIP-1559), the sender recovered with ecrecover (EIP-2 low s, r and
+///           s in range, yParity 0/1, legacy v 27/28 or chainId·2 + 35/36). The block is invalid
+///           (status 1, every other word unchanged) on a chain id mismatch, a signature naming no
+///           sender, intrinsic gas (calldata, creation, init-code words, access list) or the
+///           EIP-7623 floor (Prague on) above the gas limit, a nonce at 2^64 - 1, init code over
+///           49,152 bytes, the Osaka 2^24 gas cap, the gas limit above what the block has left, a
+///           max fee (gas price) below the base fee, a priority fee above the max fee, a nonce
+///           other than the sender's, a balance below gasLimit·maxFee + value, a sender with code
+///           (EIP-3607) that is not an EIP-7702 delegation (from Prague on).
+///           A valid transaction buys its gas (nonce + 1, gasLimit·effective price off the
+///           balance), starts with the transaction-scoped fields empty, txStartRoot the world
+///           before the step, the transaction context record (DESIGN §2.4) and the warm set
+///           (coinbase, access list addresses and slots, sender, the fork's precompiles, the
+///           inference precompile where models are registered, the target, an EIP-7702 delegate
+///           of the target), takes the snapshot and enters the top-level message: a call moves
+///           the value and enters the frame of the target's code (through one EIP-7702
+///           delegation, precompiles then disabled), or ends in the step with the result record
+///           (an account without code; a precompile run by MetisPrecompiles, its failure undoing
+///           the transfer and using all the gas); a creation (to = null) at
+///           keccak(rlp([sender, nonce])) fails at once on an address collision (code, nonce or
+///           storage there: all gas used), else creates the account (nonce 1, createdRoot), moves
+///           the value and enters the init code, or ends in the step when the init code is empty.
 ///         Not proven, each a typed revert (never a post-state):
 ///         - block start and block end need the game's local context (the starting and the
 ///           disputed output roots, the inputs hash, the block number), which the verifier is
 ///           not given: NeedsLocalContext();
-///         - the begin step of a valid transaction (the gas purchase, nonce, warming, the
-///           transaction context, the snapshot and entering the top-level frame or ending a
-///           message that runs no code): TransactionBeginUnsupported(); so is a rejection this
-///           version does not check (a sender with code, an undecodable transaction);
 ///         - blob (type 3) and set-code (type 4) transactions, and any other type byte or a
-///           field count or shape the decoder rejects: UnsupportedTransaction(type);
+///           field count or shape the decoder rejects: UnsupportedTransaction(type); an
+///           encoding the reference rejects but LibRLP reverts on (non-canonical RLP, a storage
+///           key not of 32 bytes) reverts too;
+///         - a top-level call of Hyperion's LLM precompile (0x…0999) or of the inference
+///           precompile (proven by the CALLS part from the L1 inference game), or with more than
+///           2^52 execution gas: TransactionBeginUnsupported();
 ///         - the step after a transaction-only trace's message (no inputs): NoNextStep();
-///         - a transaction with more than 2^52 execution gas (the reference does not trace it):
-///           ExecutionGasTooLarge().
+///         - a transaction end with more than 2^52 execution gas (the reference does not trace
+///           it): ExecutionGasTooLarge().
 ///
 ///         Gas of MetisStepVerifier.verify routed here (eth_estimateGas, calldata included; worst
 ///         seen in test/contracts-step-tx.test.ts, on tries of a few accounts):
@@ -55,21 +72,35 @@ import "./MetisStepBase.sol";
 ///           transaction end with 1 / 2 self-destructed accounts         ~610k / ~720k
 ///         On a state of 4,000 accounts: a transfer's end ~710k, 3 logs ~755k, 2 self-destructed
 ///         accounts and a log ~1.06M (each trie level adds a node to the calldata and the walks).
-///         Transaction begin of an invalid transaction (test/contracts-step-txbegin.test.ts):
-///           transaction begin, invalid: chain id / signature                ~320k
-///           transaction begin, invalid: gas and fee rules                   ~415k
-///           transaction begin, invalid: nonce / balance (sender's account)  ~400k
-///         Runtime code: 22,984 bytes (EIP-170: 24,576).
+///         Transaction begin (test/contracts-step-txbegin.test.ts):
+///           invalid: chain id / signature                                ~340k
+///           invalid: gas and fee rules                                   ~455k
+///           invalid: nonce / balance / sender with code (account read)   ~425k
+///           valid, entering a call frame / the init code                 ~2.3M / ~2.3M
+///           valid, ending in the step (transfer, no code, precompile)    ~2.2M
+///           valid, failing in the step (collision, precompile failure)   ~2.05M
+///           valid, an empty creation                                     ~1.95M
+///         On a state of 4,000 accounts: a call frame ~2.55M, a transfer to a new account
+///         ~2.5M, init code ~1.9M. A valid begin builds the warm set (some 20 trie inserts: the
+///         fork's precompiles alone are 10 to 18) and writes the world twice (the snapshot's root
+///         after the gas purchase, then the transfer).
+///         Runtime code: 19,711 bytes, MetisTxBeginStep 21,115 (EIP-170: 24,576); init code
+///         47,932 bytes, MetisTxBeginStep's and MetisPrecompiles' included (EIP-3860: 49,152).
 ///         Each log adds its preimage and a link to the calldata and ~20k; each deleted account
 ///         a trie walk and deletion (~100k).
 contract MetisTxStep is IMetisStepPart, MetisStepBase {
     error NeedsLocalContext();
     error NoNextStep();
-    error TransactionBeginUnsupported();
     error ExecutionGasTooLarge();
     error BadLog(bytes32 hash);
     error BadTrieNode();
-    error UnsupportedTransaction(uint8 txType);
+
+    /// @notice Proves the transaction begin and rejects block end (a boundary step without a result).
+    MetisTxBeginStep public immutable BEGIN;
+
+    constructor() {
+        BEGIN = new MetisTxBeginStep();
+    }
 
     uint256 internal constant S_SELFDESTRUCTS = 8;
     uint256 internal constant S_FRAME_STACK = 11;
@@ -85,7 +116,7 @@ contract MetisTxStep is IMetisStepPart, MetisStepBase {
     uint256 internal constant MAX_EXEC_GAS = 2 ** 52;
     uint256 internal constant CHAIN_HYPERION = 1;
 
-    function verify(bytes calldata stateData, bytes[] calldata preimages) external pure returns (bytes32) {
+    function verify(bytes calldata stateData, bytes[] calldata preimages) external view returns (bytes32) {
         if (stateData.length != 22 * 32) revert BadStateData();
         Ctx memory c;
         c.s = abi.decode(stateData, (uint256[22]));
@@ -98,183 +129,14 @@ contract MetisTxStep is IMetisStepPart, MetisStepBase {
             if (c.s[S_BLOCK] == 0) revert NeedsLocalContext();
             revert NoNextStep();
         }
-        Witness memory w = _witness(preimages);
-        if (c.s[S_RESULT] != 0) return _txEnd(w, c);
-        bytes memory inputs = _get(w, bytes32(c.s[S_INPUTS]));
-        if (inputs.length != 4 * 32) revert BadPreimage(bytes32(c.s[S_INPUTS]));
-        (, , , uint256 txCount) = abi.decode(inputs, (bytes32, bytes32, bytes32, uint256));
-        if (txCount > SAFE_MAX) revert BadPreimage(bytes32(c.s[S_INPUTS]));
-        if (c.s[S_TX_INDEX] < txCount) return _txBegin(w, c, inputs);
-        revert NeedsLocalContext();
+        // No result: a transaction begin (or block end, which BEGIN rejects).
+        if (c.s[S_RESULT] == 0) return BEGIN.verify(stateData, preimages);
+        return _txEnd(_witness(preimages), c);
     }
 
     /// @notice No frame runs at a boundary: there is nothing to halt.
     function verifyHalt(bytes calldata, bytes[] calldata) external pure returns (bytes32) {
         revert UnsupportedStep(0);
-    }
-
-    // ---- the transaction begin: invalid transactions ----------------------------------------
-
-    uint256 internal constant STATUS_INVALID = 1;
-    uint256 internal constant SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141;
-    uint256 internal constant NONCE_LIMIT = 2 ** 64 - 1;
-    uint256 internal constant MAX_INIT_CODE_SIZE = 49152;
-
-    /// @dev The fields of a decoded legacy, EIP-2930 or EIP-1559 transaction that its validity reads.
-    struct Tx {
-        uint256 txType;
-        bool hasChainId;
-        uint256 chainId;
-        uint256 nonce;
-        uint256 maxPriority; // the gas price for types 0 and 1
-        uint256 maxFee; // the gas price for types 0 and 1
-        uint256 gasLimit;
-        bool create;
-        uint256 value;
-        uint256 dataZeros;
-        uint256 dataLength;
-        uint256 accessAddresses;
-        uint256 accessKeys;
-        address sender; // zero: no key recovers (or a malformed signature)
-    }
-
-    /// @dev Transaction `txIndex` of the inputs (vm/step/boundary.ts txBegin). Only the case in
-    ///      which beginTransaction rejects it is proven: the block is invalid (status 1, every
-    ///      other word unchanged). A valid transaction reverts TransactionBeginUnsupported().
-    function _txBegin(Witness memory w, Ctx memory c, bytes memory inputs) internal pure returns (bytes32) {
-        (, , bytes32 txListRoot, ) = abi.decode(inputs, (bytes32, bytes32, bytes32, uint256));
-        bytes32 h = bytes32(c.s[S_BLOCK]);
-        bytes memory rec = _get(w, h);
-        if (rec.length != 12 * 32) revert BadPreimage(h);
-        uint256[12] memory b = abi.decode(rec, (uint256[12]));
-        if (b[0] > 2 || b[2] > 2 || b[5] >> 160 != 0) revert BadPreimage(h);
-        bytes memory raw = _get(w, _readChunk(w, txListRoot, c.s[S_TX_INDEX]));
-        Tx memory t = _decodeTx(raw);
-        if (_invalid(w, c, b, t)) {
-            c.s[S_STATUS] = STATUS_INVALID;
-            return bytes32((uint256(keccak256(abi.encode(c.s))) & ~(uint256(0xff) << 248)) | (STATUS_INVALID << 248));
-        }
-        revert TransactionBeginUnsupported();
-    }
-
-    /// @dev Whether the reference rejects the transaction: each condition below makes txBegin
-    ///      return the invalid block (a chain id mismatch, a signature recovering no sender, or one
-    ///      of beginTransaction's InvalidTransactionErrors). Conditions not checked here (a sender
-    ///      with code) leave the step unproven, never misproven.
-    function _invalid(Witness memory w, Ctx memory c, uint256[12] memory b, Tx memory t) internal pure returns (bool) {
-        if (t.hasChainId && t.chainId != b[1]) return true;
-        if (t.sender == address(0)) return true;
-        uint256 fork = b[2];
-        // intrinsicGas (vm/tx/gas.ts), the EIP-7623 floor from Prague on.
-        uint256 nonZeros = t.dataLength - t.dataZeros;
-        uint256 intrinsic = 21000 + 4 * t.dataZeros + 16 * nonZeros + 2400 * t.accessAddresses + 1900 * t.accessKeys;
-        if (t.create) intrinsic += 32000 + 2 * ((t.dataLength + 31) / 32);
-        uint256 floor = fork >= 1 ? 21000 + 10 * (t.dataZeros + 4 * nonZeros) : 0;
-        if ((intrinsic > floor ? intrinsic : floor) > t.gasLimit) return true;
-        if (t.nonce >= NONCE_LIMIT) return true;
-        if (t.create && t.dataLength > MAX_INIT_CODE_SIZE) return true;
-        if (fork >= 2 && t.gasLimit > 1 << 24) return true;
-        // check_transaction: the block's gas, the fee caps against the base fee.
-        if (t.gasLimit + c.s[S_GAS_USED] > b[6]) return true;
-        uint256 baseFee = b[7];
-        if (t.txType == 2 && t.maxFee < t.maxPriority) return true;
-        if (t.maxFee < baseFee) return true;
-        uint256 maxGasFee = t.gasLimit * t.maxFee;
-        LibMPT.Account memory a = LibMPT.accountAt(LibMPT.Store(w.hashes, w.data, w.n), bytes32(c.s[S_WORLD]), t.sender);
-        if (a.nonce != t.nonce) return true;
-        if (a.balance < maxGasFee + t.value) return true;
-        return false;
-    }
-
-    /// @dev decodeTransaction and recoverSender (vm/tx/codec.ts, vm/tx/signature.ts) for types 0, 1, 2.
-    function _decodeTx(bytes memory raw) internal pure returns (Tx memory t) {
-        if (raw.length == 0) revert UnsupportedTransaction(0);
-        uint8 first = uint8(raw[0]);
-        bytes memory body = raw;
-        if (first <= 0x7f) {
-            if (first != 1 && first != 2) revert UnsupportedTransaction(first);
-            t.txType = first;
-            body = new bytes(raw.length - 1);
-            for (uint256 i = 0; i < body.length; i++) body[i] = raw[i + 1];
-        }
-        LibRLP.Item[] memory f = LibRLP.readList(LibRLP.toItem(body));
-        uint256 n = t.txType == 0 ? 9 : t.txType == 1 ? 11 : 12;
-        if (f.length != n) revert UnsupportedTransaction(uint8(t.txType));
-        // The unsigned fields: nonce..data (legacy) or chainId..accessList (typed).
-        uint256 o = t.txType == 0 ? 0 : 1;
-        if (t.txType != 0) {
-            t.hasChainId = true;
-            t.chainId = LibRLP.toUint(f[0]);
-        }
-        t.nonce = LibRLP.toUint(f[o]);
-        t.maxPriority = LibRLP.toUint(f[o + 1]);
-        uint256 q = o + 2;
-        if (t.txType == 2) q++;
-        t.maxFee = LibRLP.toUint(f[q - 1]);
-        t.gasLimit = LibRLP.toUint(f[q]);
-        if (LibRLP.isList(f[q + 1])) revert UnsupportedTransaction(uint8(t.txType));
-        uint256 toLen = LibRLP.bytesLength(f[q + 1]);
-        if (toLen != 0 && toLen != 20) revert UnsupportedTransaction(uint8(t.txType));
-        t.create = toLen == 0;
-        t.value = LibRLP.toUint(f[q + 2]);
-        uint256 unsigned = _dataAndAccess(t, f, q);
-        _recover(t, f, unsigned);
-    }
-
-    function _dataAndAccess(Tx memory t, LibRLP.Item[] memory f, uint256 q) internal pure returns (uint256 unsigned) {
-        if (LibRLP.isList(f[q + 3])) revert UnsupportedTransaction(uint8(t.txType));
-        (uint256 dp, uint256 dl) = LibRLP.payload(f[q + 3]);
-        t.dataLength = dl;
-        for (uint256 i = 0; i < dl; i++) {
-            uint256 byt;
-            assembly ("memory-safe") {
-                byt := byte(0, mload(add(dp, i)))
-            }
-            if (byt == 0) t.dataZeros++;
-        }
-        unsigned = q + 4;
-        if (t.txType != 0) {
-            LibRLP.Item[] memory al = LibRLP.readList(f[q + 4]);
-            for (uint256 i = 0; i < al.length; i++) {
-                LibRLP.Item[] memory pair = LibRLP.readList(al[i]);
-                if (pair.length != 2 || LibRLP.isList(pair[0]) || LibRLP.bytesLength(pair[0]) != 20) revert UnsupportedTransaction(uint8(t.txType));
-                LibRLP.Item[] memory keys = LibRLP.readList(pair[1]);
-                for (uint256 k = 0; k < keys.length; k++) LibRLP.toBytes32(keys[k]);
-                t.accessAddresses++;
-                t.accessKeys += keys.length;
-            }
-            unsigned = q + 5;
-        }
-    }
-
-    /// @dev recoverSender: t.sender stays zero when the signature names no sender.
-    function _recover(Tx memory t, LibRLP.Item[] memory f, uint256 unsigned) internal pure {
-        // The signing payload.
-        bytes memory payload;
-        for (uint256 i = 0; i < unsigned; i++) payload = bytes.concat(payload, LibRLP.toRaw(f[i]));
-        uint256 v = LibRLP.toUint(f[unsigned]);
-        uint256 r = LibRLP.toUint(f[unsigned + 1]);
-        uint256 s = LibRLP.toUint(f[unsigned + 2]);
-        uint256 parity;
-        if (t.txType == 0) {
-            if (v == 27 || v == 28) {
-                parity = v - 27;
-            } else if (v >= 35) {
-                parity = (v - 35) & 1;
-                t.hasChainId = true;
-                t.chainId = (v - 35) >> 1;
-                payload = bytes.concat(payload, LibRLP.encodeUint(t.chainId), hex"8080");
-            } else {
-                return; // no sender: an invalid legacy v
-            }
-        } else {
-            if (v > 1) return;
-            parity = v;
-        }
-        if (r == 0 || r >= SECP256K1_N || s == 0 || s > SECP256K1_N >> 1) return;
-        bytes memory list = bytes.concat(LibRLP.encodeLength(payload.length, 0xc0), payload);
-        bytes32 digest = t.txType == 0 ? keccak256(list) : keccak256(bytes.concat(bytes1(uint8(t.txType)), list));
-        t.sender = ecrecover(digest, uint8(27 + parity), bytes32(r), bytes32(s));
     }
 
     // ---- the transaction end -------------------------------------------------------------------
