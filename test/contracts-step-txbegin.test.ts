@@ -14,7 +14,11 @@
 // a top-level call of Hyperion's LLM precompile TransactionBeginUnsupported; tampered witnesses
 // never give another post-state. Gas per class is recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toFunctionSelector } from 'viem';
+import { toFunctionSelector, type Hex } from 'viem';
+import { modelId, type IntModel } from '../ai/model.js';
+import { buildFloatMlp, seededReals, MLP_INPUT } from '../ai/onnx/mlp.js';
+import { quantizeOnnx } from '../ai/quantize.js';
+import { INFERENCE_PRECOMPILE } from '../vm/precompiles/inference.js';
 import { compiledContracts } from '../contracts/artifacts.js';
 import { contractNamed } from '../contracts/solc.js';
 import { ethereumRules, hyperionRules, type ChainRules } from '../vm/chain/chain.js';
@@ -346,6 +350,20 @@ describe('MetisTxStep: the transaction begin', () => {
     const t = blockTrace([tx({ type: 2, to: LLM, value: 1n })]);
     await expectUnsupported(t, steps(t, 'tx-begin')[0]!, 'llm');
   }, 60_000);
+
+  it('a chain with registered inference models warms the inference precompile; a top-level call of it reverts TransactionBeginUnsupported', async () => {
+    const corpus = Array.from({ length: 4 }, (_, i) => seededReals(100 + i, MLP_INPUT));
+    const mlp = (await quantizeOnnx(buildFloatMlp(), corpus)).model;
+    const chain: ChainRules = { ...PRAGUE, inference: { address: INFERENCE_PRECOMPILE, models: new Map<Hex, IntModel>([[bytesToHex(modelId(mlp)), mlp]]) } };
+    const t = blockTrace([tx({ type: 2, to: CONTRACT }), tx({ type: 0, nonce: 4n, to: OTHER, value: 1n })], chain);
+    expect(await checkAllValid(t, 'models')).toEqual(['valid: call frame entered', 'valid: finished in the step']);
+    // The warm set differs from the same block's without models (0x…0a10 is in it).
+    const plain = blockTrace([tx({ type: 2, to: CONTRACT })]);
+    const k = steps(t, 'tx-begin')[0]!;
+    expect(decodeStepState(t.encodings[k + 1]!).accessRoot).not.toEqual(decodeStepState(plain.encodings[steps(plain, 'tx-begin')[0]! + 1]!).accessRoot);
+    const call = blockTrace([tx({ type: 2, to: INFERENCE_PRECOMPILE, data: new Uint8Array(64) })], chain);
+    await expectUnsupported(call, steps(call, 'tx-begin')[0]!, 'inference');
+  }, 120_000);
 
   it('creations: init code entered, empty init code, value, an address collision (code, nonce or storage)', async () => {
     const init = hexToBytes('0x600160005560206000f3');
