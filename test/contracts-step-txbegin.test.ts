@@ -33,7 +33,8 @@ import type { AccessListTx, FeeMarketTx, LegacyTx, Transaction } from '../vm/tx/
 import { toAddress, type Address } from '../vm/util/address.js';
 import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
 import { blockStepWitness, type BlockStepTrace } from '../vm/step/block-steps.js';
-import { STATUS_INVALID, STATUS_UNFINISHED, decodeFrame, decodeResult, decodeStepState } from '../vm/step/state.js';
+import { STATUS_INVALID, STATUS_UNFINISHED, decodeBlockInputs, decodeFrame, decodeResult, decodeStepState, encodeBlockInputs, encodeStepState } from '../vm/step/state.js';
+import { keccak256 } from '../vm/util/hash.js';
 import { startStepVerifier, type OnChainStepVerifier } from './support/onchain-step.js';
 import { GasTable, fixtureBlockTrace, stepsOf } from './support/block-fixture.js';
 
@@ -406,6 +407,22 @@ describe('MetisTxStep: the transaction begin', () => {
     process.stdout.write(`transaction begin gas, 4,000 accounts: ${JSON.stringify(table)}\n`);
     expect(Object.keys(table)).toHaveLength(3);
   }, 300_000);
+
+  it('a transaction index past the 2^24 chunks of txListRoot reverts (the reference reads no chunk there)', async () => {
+    const t = blockTrace([tx({ type: 2, to: CONTRACT })]);
+    const k = steps(t, 'tx-begin')[0]!;
+    const w = blockStepWitness(t, k);
+    const s = decodeStepState(w.state);
+    const inputs = encodeBlockInputs({ ...decodeBlockInputs(t.store.preimage(s.inputsHash, 'inputs')), txCount: 2 ** 25 });
+    const state = encodeStepState({ ...s, inputsHash: keccak256(inputs), txIndex: 2 ** 24 });
+    const out = await v.verify(state, [...w.preimages, inputs]);
+    expect(out.ok).toBe(false);
+    // MetisStepBase's errors are in the verifier's ABI: the harness names them.
+    if (!out.ok) expect(out.error).toBe('BadStateData');
+    // The same record at index 0 is the honest begin.
+    const at0 = encodeStepState({ ...s, inputsHash: keccak256(inputs) });
+    expect((await v.verify(at0, [...w.preimages, inputs])).ok).toBe(true);
+  }, 60_000);
 
   it('a tampered or incomplete witness reverts or gives the honest answer, never another post-state', async () => {
     const traces = [

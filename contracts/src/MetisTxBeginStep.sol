@@ -83,6 +83,8 @@ contract MetisTxBeginStep is MetisStepBase {
         (, , bytes32 txListRoot, uint256 txCount) = abi.decode(inputs, (bytes32, bytes32, bytes32, uint256));
         if (txCount > SAFE_MAX) revert BadPreimage(bytes32(c.s[S_INPUTS]));
         if (c.s[S_TX_INDEX] >= txCount) revert NeedsLocalContext();
+        // The list has 2^24 chunks (readChunk's checkIndex): a higher index reads nothing.
+        if (c.s[S_TX_INDEX] >> TREE_DEPTH != 0) revert BadStateData();
         return _txBegin(w, c, txListRoot);
     }
 

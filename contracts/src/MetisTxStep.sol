@@ -84,8 +84,9 @@ import "./MetisStepBase.sol";
 ///         ~2.5M, init code ~1.9M. A valid begin builds the warm set (some 20 trie inserts: the
 ///         fork's precompiles alone are 10 to 18) and writes the world twice (the snapshot's root
 ///         after the gas purchase, then the transfer).
-///         Runtime code: 19,711 bytes, MetisTxBeginStep 21,115 (EIP-170: 24,576); init code
-///         47,932 bytes, MetisTxBeginStep's and MetisPrecompiles' included (EIP-3860: 49,152).
+///         Runtime code: 19,711 bytes, MetisTxBeginStep 21,155 (EIP-170: 24,576); init code
+///         47,972 bytes, MetisTxBeginStep's and MetisPrecompiles' included (EIP-3860: 49,152:
+///         MetisTxBeginStep has some 1,100 bytes to grow before deploy.ts must deploy it apart).
 ///         Each log adds its preimage and a link to the calldata and ~20k; each deleted account
 ///         a trie walk and deletion (~100k).
 contract MetisTxStep is IMetisStepPart, MetisStepBase {
