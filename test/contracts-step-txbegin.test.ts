@@ -408,6 +408,20 @@ describe('MetisTxStep: the transaction begin', () => {
     expect(Object.keys(table)).toHaveLength(3);
   }, 300_000);
 
+  it('an access list that repeats entries and names the sender, the coinbase, a precompile and the target warms each once', async () => {
+    const accessList = [
+      { address: CONTRACT, storageKeys: [1n, 1n, 2n ** 255n] },
+      { address: CONTRACT, storageKeys: [1n] },
+      { address: SENDER, storageKeys: [] },
+      { address: COINBASE, storageKeys: [0n] },
+      { address: IDENTITY, storageKeys: [] },
+    ];
+    const t2: FeeMarketTx = { type: 2, chainId: CHAIN_ID, nonce: 3n, maxPriorityFeePerGas: 2n, maxFeePerGas: MAX_FEE, gasLimit: 300_000n, to: CONTRACT, value: 0n, data: new Uint8Array(0), accessList };
+    const t1: AccessListTx = { type: 1, chainId: CHAIN_ID, nonce: 4n, gasPrice: 300n, gasLimit: 300_000n, to: COINBASE, value: 1n, data: new Uint8Array(0), accessList };
+    const t = blockTrace([encodeTransaction(signTransaction(t2, KEY)), encodeTransaction(signTransaction(t1, KEY))]);
+    expect(await checkAllValid(t, 'repeated access list')).toEqual(['valid: call frame entered', 'valid: finished in the step']);
+  }, 60_000);
+
   it('a transaction index past the 2^24 chunks of txListRoot reverts (the reference reads no chunk there)', async () => {
     const t = blockTrace([tx({ type: 2, to: CONTRACT })]);
     const k = steps(t, 'tx-begin')[0]!;
