@@ -16,6 +16,8 @@ export type ContractName =
   | 'MetisCallStep'
   | 'MetisCreateStep'
   | 'MetisTxStep'
+  // Created by MetisTxStep's constructor (the begin of a transaction).
+  | 'MetisTxBeginStep'
   | 'MetisPrecompiles'
   // The inference dispute (issue 8).
   | 'InferenceChunkVerifier'
