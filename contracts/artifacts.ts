@@ -16,7 +16,7 @@ export type ContractName =
   | 'MetisCallStep'
   | 'MetisCreateStep'
   | 'MetisTxStep'
-  // Created by MetisTxStep's constructor (the begin of a transaction).
+  // Deployed before MetisTxStep, which it is passed to (the begin of a transaction).
   | 'MetisTxBeginStep'
   | 'MetisPrecompiles'
   // The inference dispute (issue 8).

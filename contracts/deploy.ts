@@ -155,7 +155,9 @@ export async function deployMetisStepVerifier(clients: L1Clients, parts: MetisSt
   // The CALLS part reads final inferences from the L1 inference game, if there is one.
   const calls = await part(parts.calls, parts.calls === 'MetisCallStep' ? [options.inferenceResults ?? ZERO_ADDRESS] : []);
   const creates = await part(parts.creates);
-  const transactions = await part(parts.transactions);
+  // MetisTxStep hands transaction begins to MetisTxBeginStep, deployed apart (EIP-3860).
+  const begin = parts.transactions === 'MetisTxStep' ? [await part('MetisTxBeginStep')] : [];
+  const transactions = await part(parts.transactions, begin);
   return (await deployContract(clients, contractArtifact('MetisStepVerifier'), [calls, creates, transactions])).address;
 }
 

@@ -28,8 +28,9 @@ import { MESSAGE_PASSER } from '../vm/block/output-root.js';
 import { MemoryState } from '../vm/state/memory.js';
 import { encodeTransaction } from '../vm/tx/codec.js';
 import { SECP256K1_N } from '../vm/tx/signature.js';
-import { addressOfPrivateKey, signTransaction } from '../vm/tx/signature.js';
-import type { AccessListTx, FeeMarketTx, LegacyTx, Transaction } from '../vm/tx/types.js';
+import { addressOfPrivateKey, signAuthorization, signTransaction } from '../vm/tx/signature.js';
+import type { AccessListTx, FeeMarketTx, LegacyTx, SetCodeAuthorization, SetCodeTx, Transaction } from '../vm/tx/types.js';
+import { rlpDecode, rlpEncode, type RlpItem } from '../vm/rlp/rlp.js';
 import { toAddress, type Address } from '../vm/util/address.js';
 import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
 import { blockStepWitness, type BlockStepTrace } from '../vm/step/block-steps.js';
@@ -125,6 +126,51 @@ function unsignedTx(o: TxOpts): Transaction {
 
 const tx = (o: TxOpts = {}): Uint8Array => encodeTransaction(signTransaction(unsignedTx(o), o.key ?? KEY));
 
+// An authority with no account yet.
+const AUTH_KEY = ('0x' + '66'.repeat(32)) as `0x${string}`;
+
+interface AuthOpts {
+  readonly address: Address;
+  readonly chainId?: bigint;
+  readonly nonce?: bigint;
+}
+
+const auth = (key: `0x${string}`, o: AuthOpts): SetCodeAuthorization => signAuthorization({ chainId: o.chainId ?? CHAIN_ID, address: o.address, nonce: o.nonce ?? 0n }, key);
+
+interface SetCodeOpts {
+  readonly auths: readonly SetCodeAuthorization[];
+  readonly nonce?: bigint;
+  readonly to?: Address;
+  readonly value?: bigint;
+  readonly gasLimit?: bigint;
+  readonly chainId?: bigint;
+}
+
+/** A signed EIP-7702 transaction from SENDER. */
+function setCode(o: SetCodeOpts): Uint8Array {
+  const t: SetCodeTx = {
+    type: 4,
+    chainId: o.chainId ?? CHAIN_ID,
+    nonce: o.nonce ?? 3n,
+    maxPriorityFeePerGas: 2n,
+    maxFeePerGas: MAX_FEE,
+    gasLimit: o.gasLimit ?? 300_000n,
+    to: o.to ?? OTHER,
+    value: o.value ?? 0n,
+    data: new Uint8Array(0),
+    accessList: [{ address: OTHER, storageKeys: [9n] }],
+    authorizationList: o.auths,
+  };
+  return encodeTransaction(signTransaction(t, KEY));
+}
+
+/** A typed envelope with RLP field `i` replaced (what the encoder refuses to build: no `to`, no authorizations). */
+function withField(raw: Uint8Array, i: number, value: RlpItem): Uint8Array {
+  const fields = rlpDecode(raw.subarray(1)) as RlpItem[];
+  fields[i] = value;
+  return Uint8Array.from([raw[0]!, ...rlpEncode(fields)]);
+}
+
 /** A signed transaction with its signature changed by `f` (r, s, the parity / v). */
 function resigned(o: TxOpts, f: (sig: { r: bigint; s: bigint; p: bigint }) => { r: bigint; s: bigint; p: bigint }): Uint8Array {
   const signed = signTransaction(unsignedTx(o), KEY) as Transaction & { signature: { r: bigint; s: bigint; v?: bigint; yParity?: bigint } };
@@ -163,13 +209,13 @@ function beginClass(t: BlockStepTrace, k: number): string {
 }
 
 /** A valid transaction's begin step proven to the trace's next commitment; returns its class. */
-async function checkValid(t: BlockStepTrace, k: number, label: string): Promise<string> {
+async function checkValid(t: BlockStepTrace, k: number, label: string, gasClass?: string): Promise<string> {
   expect(t.kinds[k], label).toBe('tx-begin');
   expect(decodeStepState(t.encodings[k + 1]!).status, label).toBe(STATUS_UNFINISHED);
   const w = blockStepWitness(t, k);
   expect(await v.verify(w.state, w.preimages), `${label}: step ${k}`).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
   const cls = beginClass(t, k);
-  gas.record(cls, await v.estimateGas(w.state, w.preimages));
+  gas.record(gasClass ?? cls, await v.estimateGas(w.state, w.preimages));
   return cls;
 }
 
@@ -286,8 +332,8 @@ describe('MetisTxStep: the transaction begin', () => {
     expect(await checkAllValid(ok, 'delegated sender')).toEqual(['valid: call frame entered']);
   }, 180_000);
 
-  it('blob and set-code envelopes revert UnsupportedTransaction(type)', async () => {
-    // A raw type-3 / type-4 envelope: the part does not decode it (whatever the reference says).
+  it('blob envelopes, and set-code envelopes of a wrong field count, revert UnsupportedTransaction(type)', async () => {
+    // A type-3 envelope, or a type-4 one with a 1559 body (12 fields): the part does not decode it.
     for (const type of [3, 4]) {
       const body = tx({ type: 2 });
       const raw = Uint8Array.from([type, ...body.subarray(1)]);
@@ -295,6 +341,97 @@ describe('MetisTxStep: the transaction begin', () => {
       await expectUnsupported(trace, steps(trace, 'tx-begin')[0]!, `type ${type}`, 'UnsupportedTransaction(uint8)');
     }
   }, 60_000);
+
+  it('EIP-7702: one authorization (a new account delegated to code), alone and after another transaction', async () => {
+    const one = setCode({ auths: [auth(AUTH_KEY, { address: CONTRACT })] });
+    const t = blockTrace([one]);
+    expect(t.kinds).toContain('tx-end');
+    expect(await checkValid(t, steps(t, 'tx-begin')[0]!, 'one authorization', 'set-code: 1 authorization')).toBe('valid: finished in the step');
+    const later = blockTrace([tx({ type: 2, to: CONTRACT }), setCode({ nonce: 4n, to: CONTRACT, value: 3n, auths: [auth(AUTH_KEY, { address: IDENTITY, chainId: 0n })] })]);
+    expect(await checkAllValid(later, 'second in the block')).toEqual(['valid: call frame entered', 'valid: call frame entered']);
+    // Osaka and Ethereum rules.
+    for (const chain of [OSAKA, ETHEREUM]) expect(await checkAllValid(blockTrace([one], chain), chain.name)).toEqual(['valid: finished in the step']);
+  }, 180_000);
+
+  it('EIP-7702: several authorizations (an existing account refunded, chain id 0, a delegation cleared, the sender itself, one authority twice); a call of a fresh delegation runs its target', async () => {
+    const auths = [
+      auth(KEY2, { address: CONTRACT }),
+      auth(AUTH_KEY, { address: IDENTITY, chainId: 0n }),
+      auth(AUTH_KEY, { address: CONTRACT, nonce: 1n }),
+      // DELEGATED_SENDER's designator is cleared (address zero: empty code).
+      auth(KEY3, { address: toAddress('0x0000000000000000000000000000000000000000') }),
+      // The sender's nonce is bumped by the gas purchase first: 4 matches.
+      auth(KEY, { address: CONTRACT, nonce: 4n }),
+    ];
+    const t = blockTrace([setCode({ to: SENDER2, value: 1n, auths })]);
+    const k = steps(t, 'tx-begin')[0]!;
+    expect(await checkValid(t, k, 'several', 'set-code: 5 authorizations')).toBe('valid: call frame entered');
+    const f = decodeFrame(t.store.preimage(decodeStepState(t.encodings[k + 1]!).frameHash, 'frame'));
+    expect([f.address, f.codeAddress, f.disablePrecompiles]).toEqual([SENDER2, CONTRACT, true]);
+    // A target delegated in the step to code no witness carries a designator of.
+    const fresh = blockTrace([setCode({ to: SENDER2, auths: [auth(KEY2, { address: DELEGATED })] })]);
+    expect(await checkAllValid(fresh, 'fresh designator')).toEqual(['valid: call frame entered']);
+    // The cleared account then calls as a plain EOA target: no code runs.
+    const cleared = blockTrace([setCode({ to: DELEGATED_SENDER, auths: [auth(KEY3, { address: toAddress('0x0000000000000000000000000000000000000000') })] })]);
+    expect(await checkAllValid(cleared, 'cleared')).toEqual(['valid: finished in the step']);
+  }, 180_000);
+
+  it('EIP-7702: skipped authorizations (foreign chain id, nonce 2^64-1, high s, yParity 2, r = 0, an authority with code, a wrong nonce) leave the rest applied', async () => {
+    const good = auth(AUTH_KEY, { address: CONTRACT });
+    const skipped: [string, SetCodeAuthorization][] = [
+      ['foreign chain id', auth(AUTH_KEY, { address: CONTRACT, chainId: CHAIN_ID + 1n })],
+      ['nonce 2^64-1', auth(AUTH_KEY, { address: CONTRACT, nonce: 2n ** 64n - 1n })],
+      ['high s', { ...good, s: SECP256K1_N - good.s, yParity: 1n - good.yParity }],
+      ['yParity 2', { ...good, yParity: 2n }],
+      ['r = 0', { ...good, r: 0n }],
+      ['authority with code', auth(KEY4, { address: CONTRACT })],
+      ['wrong nonce', auth(KEY2, { address: CONTRACT, nonce: 1n })],
+    ];
+    for (const [label, a] of skipped) {
+      const t = blockTrace([setCode({ to: CONTRACT, auths: [a, auth(KEY2, { address: IDENTITY })] })]);
+      expect(await checkAllValid(t, label)).toEqual(['valid: call frame entered']);
+      // Skipped alone: nothing changes but the gas bought.
+      const alone = blockTrace([setCode({ to: OTHER, auths: [a] })]);
+      expect(await checkAllValid(alone, `${label} alone`)).toEqual(['valid: finished in the step']);
+    }
+    const all = blockTrace([setCode({ to: CONTRACT, auths: [...skipped.map(([, a]) => a), good] })]);
+    await checkValid(all, steps(all, 'tx-begin')[0]!, 'all skipped kinds', 'set-code: 8 authorizations');
+  }, 300_000);
+
+  it('EIP-7702: invalid set-code transactions (no `to`, an empty authorization list, before Prague, intrinsic gas, nonce, chain id) give the invalid block', async () => {
+    const one = [auth(AUTH_KEY, { address: CONTRACT })];
+    await checkInvalid(blockTrace([withField(setCode({ auths: one }), 5, new Uint8Array(0))]), 'to = null', 'set-code: rejected');
+    await checkInvalid(blockTrace([withField(setCode({ auths: one }), 9, [])]), 'empty list', 'set-code: rejected');
+    await checkInvalid(blockTrace([tx({ type: 2 }), withField(setCode({ nonce: 4n, auths: one }), 9, [])]), 'empty list, second', 'set-code: rejected');
+    await checkInvalid(blockTrace([setCode({ auths: one })], CANCUN), 'cancun', 'set-code: rejected');
+    // 21,000 + 25,000 per authorization + 4,300 for the access list.
+    await checkInvalid(blockTrace([setCode({ auths: [...one, ...one], gasLimit: 75_299n })]), 'intrinsic', 'gas / fee rules');
+    const exact = blockTrace([setCode({ auths: [...one, ...one], gasLimit: 75_300n })]);
+    await checkValid(exact, steps(exact, 'tx-begin')[0]!, 'intrinsic exact', 'set-code: 2 authorizations');
+    await checkInvalid(blockTrace([setCode({ auths: one, nonce: 2n })]), 'nonce', 'nonce / balance (account read)');
+    await checkInvalid(blockTrace([setCode({ auths: one, chainId: 1n })]), 'chain id', 'chain id / signature');
+  }, 240_000);
+
+  it('EIP-7702: a tampered or incomplete witness reverts or gives the honest answer', async () => {
+    const t = blockTrace([setCode({ to: SENDER2, auths: [auth(KEY2, { address: CONTRACT }), auth(KEY4, { address: CONTRACT }), auth(KEY3, { address: OTHER })] })]);
+    const k = steps(t, 'tx-begin')[0]!;
+    const w = blockStepWitness(t, k);
+    const honest = bytesToHex(t.commitments[k + 1]!);
+    let checked = 0;
+    let reverted = 0;
+    for (let i = 0; i < w.preimages.length; i++) {
+      const flipped = w.preimages.map((p, j) => (j === i ? Uint8Array.from(p, (b, n) => (n === p.length - 1 ? b ^ 1 : b)) : p));
+      const dropped = w.preimages.filter((_, j) => j !== i);
+      for (const bad of [flipped, dropped]) {
+        const r = await v.verify(w.state, bad);
+        checked++;
+        if (r.ok) expect(r.post, `preimage ${i}`).toBe(honest);
+        else reverted++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    expect(reverted).toBeGreaterThan(checked / 2);
+  }, 300_000);
 
   it('a valid call into code enters the top-level frame: legacy (pre-155, EIP-155), EIP-2930 with its access list, EIP-1559, with and without value, first and later in a block', async () => {
     const txs = [
@@ -475,6 +612,11 @@ describe('MetisTxStep: the transaction begin', () => {
         'chain id / signature',
         'gas / fee rules',
         'nonce / balance (account read)',
+        'set-code: 1 authorization',
+        'set-code: 2 authorizations',
+        'set-code: 5 authorizations',
+        'set-code: 8 authorizations',
+        'set-code: rejected',
         'valid: call frame entered',
         'valid: empty creation',
         'valid: failed in the step',

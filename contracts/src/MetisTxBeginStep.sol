@@ -36,6 +36,8 @@ contract MetisTxBeginStep is MetisStepBase {
     uint256 internal constant SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141;
     uint256 internal constant NONCE_LIMIT = 2 ** 64 - 1;
     uint256 internal constant MAX_INIT_CODE_SIZE = 49152;
+    uint256 internal constant PER_EMPTY_ACCOUNT_COST = 25000;
+    uint256 internal constant AUTH_REFUND = 25000 - 12500;
 
     /// @notice Runs the precompiles of the L2 fork (a top-level call of a precompile ends in the begin step).
     MetisPrecompiles public immutable PRECOMPILES;
@@ -61,6 +63,9 @@ contract MetisTxBeginStep is MetisStepBase {
         uint256 accessAddresses;
         uint256 accessKeys;
         LibRLP.Item accessList; // typed transactions only
+        LibRLP.Item auths; // type 4: the authorization list
+        uint256 authCount;
+        bool rejected; // type 4 without `to` or authorizations: decodeTransaction rejects it
         address sender; // zero: no key recovers (or a malformed signature)
         uint256 intrinsic;
         uint256 floor;
@@ -111,13 +116,16 @@ contract MetisTxBeginStep is MetisStepBase {
     ///      return the invalid block (a chain id mismatch, a signature recovering no sender, or one
     ///      of beginTransaction's InvalidTransactionErrors). Sets t.intrinsic and t.floor.
     function _invalid(Witness memory w, Ctx memory c, uint256[12] memory b, Tx memory t) internal pure returns (bool) {
+        if (t.rejected) return true;
         if (t.hasChainId && t.chainId != b[1]) return true;
         if (t.sender == address(0)) return true;
         uint256 fork = b[2];
+        if (t.txType == 4 && fork < FORK_PRAGUE) return true;
         // intrinsicGas (vm/tx/gas.ts), the EIP-7623 floor from Prague on.
         uint256 nonZeros = t.data.length - t.dataZeros;
         uint256 intrinsic = 21000 + 4 * t.dataZeros + 16 * nonZeros + 2400 * t.accessAddresses + 1900 * t.accessKeys;
         if (t.create) intrinsic += 32000 + 2 * ((t.data.length + 31) / 32);
+        intrinsic += PER_EMPTY_ACCOUNT_COST * t.authCount;
         uint256 floor = fork >= FORK_PRAGUE ? 21000 + 10 * (t.dataZeros + 4 * nonZeros) : 0;
         t.intrinsic = intrinsic;
         t.floor = floor;
@@ -128,7 +136,7 @@ contract MetisTxBeginStep is MetisStepBase {
         // check_transaction: the block's gas, the fee caps against the base fee.
         if (t.gasLimit + c.s[S_GAS_USED] > b[6]) return true;
         uint256 baseFee = b[7];
-        if (t.txType == 2 && t.maxFee < t.maxPriority) return true;
+        if (t.txType >= 2 && t.maxFee < t.maxPriority) return true;
         if (t.maxFee < baseFee) return true;
         uint256 maxGasFee = t.gasLimit * t.maxFee;
         LibMPT.Account memory a = LibMPT.accountAt(_store(w), bytes32(c.s[S_WORLD]), t.sender);
@@ -158,6 +166,9 @@ contract MetisTxBeginStep is MetisStepBase {
         bytes32 models; // the block's modelsRoot
         uint256 chainKind;
         LibMPT.Store st;
+        // Designators set by the authorizations: their code is no witness preimage.
+        bytes32[] setHashes;
+        address[] setTargets;
     }
 
     function _valid(Witness memory w, Ctx memory c, uint256[12] memory b, Tx memory t) internal view returns (bytes32) {
@@ -167,7 +178,7 @@ contract MetisTxBeginStep is MetisStepBase {
         k.chainKind = b[0];
         k.st = _store(w);
         uint256 baseFee = b[7];
-        if (t.txType == 2) {
+        if (t.txType >= 2) {
             uint256 room = t.maxFee - baseFee;
             k.price = (t.maxPriority < room ? t.maxPriority : room) + baseFee;
         } else k.price = t.maxFee;
@@ -176,8 +187,7 @@ contract MetisTxBeginStep is MetisStepBase {
         k.gas = t.gasLimit - t.intrinsic;
         k.target = t.create ? _createAddress(t.sender, t.nonce) : t.to;
 
-        // between(s): the transaction-scoped fields start empty; the context record is committed.
-        c.s[S_TX] = uint256(keccak256(abi.encode(t.sender, k.price, KECCAK_EMPTY, t.txType, t.gasLimit, t.intrinsic, t.floor, uint256(0), uint256(0))));
+        // between(s): the transaction-scoped fields start empty.
         c.s[S_TX_START] = c.s[S_WORLD];
         c.s[S_TRANSIENT] = uint256(LibMPT.EMPTY_ROOT);
         c.s[S_CREATED] = uint256(LibMPT.EMPTY_ROOT);
@@ -193,6 +203,9 @@ contract MetisTxBeginStep is MetisStepBase {
         a.balance -= t.gasLimit * k.price;
         c.s[S_WORLD] = uint256(LibMPT.putAccount(k.st, bytes32(c.s[S_WORLD]), t.sender, a));
         _warmAll(c, k, b, t);
+        uint256 authRefund = t.txType == 4 ? _setDelegations(w, c, k, b, t) : 0;
+        // The context record (encodeTxContext): blob gas 0, the EIP-7702 refund.
+        c.s[S_TX] = uint256(keccak256(abi.encode(t.sender, k.price, KECCAK_EMPTY, t.txType, t.gasLimit, t.intrinsic, t.floor, uint256(0), authRefund)));
         if (!t.create) _resolve(w, c, k);
         return t.create ? _enterCreate(w, c, k, t) : _enterCall(w, c, k, t);
     }
@@ -223,6 +236,52 @@ contract MetisTxBeginStep is MetisStepBase {
         c.s[S_ACCESS] = uint256(_warm(k.st, root, k.target));
     }
 
+    /// @dev EIP-7702 set_delegation (transaction.ts setDelegations): an authorization with a
+    ///      foreign chain id, nonce 2^64-1, no authority (EIP-2), an authority with other code or
+    ///      another nonce is skipped; a valid one warms the authority (also when skipped after
+    ///      the warming), sets or clears its designator and bumps its nonce. Returns the refund.
+    function _setDelegations(Witness memory w, Ctx memory c, Begin memory k, uint256[12] memory b, Tx memory t) internal pure returns (uint256 refund) {
+        LibRLP.Item[] memory list = LibRLP.readList(t.auths);
+        k.setHashes = new bytes32[](list.length);
+        k.setTargets = new address[](list.length);
+        for (uint256 i = 0; i < list.length; i++) {
+            LibRLP.Item[] memory f = LibRLP.readList(list[i]);
+            uint256 chainId = LibRLP.toUint(f[0]);
+            if (chainId != 0 && chainId != b[1]) continue;
+            uint256 nonce = LibRLP.toUint(f[2]);
+            if (nonce >= NONCE_LIMIT) continue;
+            address authority = _authority(f, chainId, nonce);
+            if (authority == address(0)) continue;
+            c.s[S_ACCESS] = uint256(_warm(k.st, bytes32(c.s[S_ACCESS]), authority));
+            LibMPT.Account memory a = LibMPT.accountAt(k.st, bytes32(c.s[S_WORLD]), authority);
+            if (a.codeHash != KECCAK_EMPTY) {
+                (bool delegated, ) = _codeDelegation(w, k, a.codeHash);
+                if (!delegated) continue;
+            }
+            if (a.nonce != nonce) continue;
+            if (a.exists) refund += AUTH_REFUND;
+            else a = LibMPT.Account(true, 0, 0, LibMPT.EMPTY_ROOT, KECCAK_EMPTY);
+            address to = address(bytes20(LibRLP.toBytes(f[1])));
+            a.codeHash = to == address(0) ? KECCAK_EMPTY : keccak256(abi.encodePacked(hex"ef0100", to));
+            k.setHashes[i] = a.codeHash;
+            k.setTargets[i] = to;
+            a.nonce += 1;
+            c.s[S_WORLD] = uint256(LibMPT.putAccount(k.st, bytes32(c.s[S_WORLD]), authority, a));
+        }
+    }
+
+    /// @dev recoverAuthority: ecrecover of keccak(0x05 ‖ rlp([chainId, address, nonce])) under
+    ///      EIP-2's rules; zero when no key recovers.
+    function _authority(LibRLP.Item[] memory f, uint256 chainId, uint256 nonce) internal pure returns (address) {
+        uint256 y = LibRLP.toUint(f[3]);
+        uint256 r = LibRLP.toUint(f[4]);
+        uint256 s = LibRLP.toUint(f[5]);
+        if (y > 1 || r == 0 || r >= SECP256K1_N || s == 0 || s > SECP256K1_N >> 1) return address(0);
+        bytes memory payload = bytes.concat(LibRLP.encodeUint(chainId), LibRLP.toRaw(f[1]), LibRLP.encodeUint(nonce));
+        bytes32 digest = keccak256(bytes.concat(hex"05", LibRLP.encodeLength(payload.length, 0xc0), payload));
+        return ecrecover(digest, uint8(27 + y), bytes32(r), bytes32(s));
+    }
+
     /// @dev The fork's precompiles (activePrecompiles; MetisPrecompiles.isPrecompile).
     function _isPrecompile(uint256 a, uint256 fork) internal pure returns (bool) {
         if (a >= 0x01 && a <= 0x0a) return true;
@@ -240,12 +299,18 @@ contract MetisTxBeginStep is MetisStepBase {
         k.codeAddress = k.target;
         k.codeHash = LibMPT.accountAt(k.st, bytes32(c.s[S_WORLD]), k.target).codeHash;
         if (k.fork < FORK_PRAGUE || k.codeHash == KECCAK_EMPTY) return;
-        (bool delegated, address to) = _delegation(_get(w, k.codeHash));
+        (bool delegated, address to) = _codeDelegation(w, k, k.codeHash);
         if (!delegated) return;
         c.s[S_ACCESS] = uint256(_warm(k.st, bytes32(c.s[S_ACCESS]), to));
         k.codeAddress = to;
         k.codeHash = LibMPT.accountAt(k.st, bytes32(c.s[S_WORLD]), to).codeHash;
         k.disable = true;
+    }
+
+    /// @dev Whether the code of hash h is a designator: one this step set, or the witness's code.
+    function _codeDelegation(Witness memory w, Begin memory k, bytes32 h) internal pure returns (bool, address) {
+        for (uint256 i = 0; i < k.setHashes.length; i++) if (k.setHashes[i] == h) return (true, k.setTargets[i]);
+        return _delegation(_get(w, h));
     }
 
     /// @dev An EIP-7702 delegation designator (0xef0100 ‖ address) and the address it names.
@@ -357,19 +422,19 @@ contract MetisTxBeginStep is MetisStepBase {
 
     // ---- decoding -----------------------------------------------------------------------------
 
-    /// @dev decodeTransaction and recoverSender (vm/tx/codec.ts, vm/tx/signature.ts) for types 0, 1, 2.
+    /// @dev decodeTransaction and recoverSender (vm/tx/codec.ts, vm/tx/signature.ts) for types 0, 1, 2, 4.
     function _decodeTx(bytes memory raw) internal pure returns (Tx memory t) {
         if (raw.length == 0) revert UnsupportedTransaction(0);
         uint8 first = uint8(raw[0]);
         bytes memory body = raw;
         if (first <= 0x7f) {
-            if (first != 1 && first != 2) revert UnsupportedTransaction(first);
+            if (first != 1 && first != 2 && first != 4) revert UnsupportedTransaction(first);
             t.txType = first;
             body = new bytes(raw.length - 1);
             for (uint256 i = 0; i < body.length; i++) body[i] = raw[i + 1];
         }
         LibRLP.Item[] memory f = LibRLP.readList(LibRLP.toItem(body));
-        uint256 n = t.txType == 0 ? 9 : t.txType == 1 ? 11 : 12;
+        uint256 n = t.txType == 0 ? 9 : t.txType == 1 ? 11 : t.txType == 2 ? 12 : 13;
         if (f.length != n) revert UnsupportedTransaction(uint8(t.txType));
         // The unsigned fields: nonce..data (legacy) or chainId..accessList (typed).
         uint256 o = t.txType == 0 ? 0 : 1;
@@ -380,13 +445,14 @@ contract MetisTxBeginStep is MetisStepBase {
         t.nonce = LibRLP.toUint(f[o]);
         t.maxPriority = LibRLP.toUint(f[o + 1]);
         uint256 q = o + 2;
-        if (t.txType == 2) q++;
+        if (t.txType >= 2) q++;
         t.maxFee = LibRLP.toUint(f[q - 1]);
         t.gasLimit = LibRLP.toUint(f[q]);
         if (LibRLP.isList(f[q + 1])) revert UnsupportedTransaction(uint8(t.txType));
         uint256 toLen = LibRLP.bytesLength(f[q + 1]);
         if (toLen != 0 && toLen != 20) revert UnsupportedTransaction(uint8(t.txType));
         t.create = toLen == 0;
+        if (t.create && t.txType == 4) t.rejected = true;
         if (!t.create) t.to = address(bytes20(LibRLP.toBytes(f[q + 1])));
         t.value = LibRLP.toUint(f[q + 2]);
         uint256 unsigned = _dataAndAccess(t, f, q);
@@ -410,6 +476,22 @@ contract MetisTxBeginStep is MetisStepBase {
                 t.accessKeys += keys.length;
             }
             unsigned = q + 5;
+        }
+        if (t.txType == 4) {
+            t.auths = f[q + 5];
+            LibRLP.Item[] memory list = LibRLP.readList(f[q + 5]);
+            if (list.length == 0) t.rejected = true;
+            // decodeAuthorizations' field rules; a malformed tuple is not decoded here.
+            for (uint256 i = 0; i < list.length; i++) {
+                LibRLP.Item[] memory a = LibRLP.readList(list[i]);
+                if (a.length != 6 || LibRLP.isList(a[1]) || LibRLP.bytesLength(a[1]) != 20) revert UnsupportedTransaction(4);
+                if (LibRLP.toUint(a[2]) >> 64 != 0 || LibRLP.toUint(a[3]) > 0xff) revert UnsupportedTransaction(4);
+                LibRLP.toUint(a[0]);
+                LibRLP.toUint(a[4]);
+                LibRLP.toUint(a[5]);
+            }
+            t.authCount = list.length;
+            unsigned = q + 6;
         }
     }
 

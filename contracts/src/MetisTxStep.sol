@@ -99,8 +99,10 @@ contract MetisTxStep is IMetisStepPart, MetisStepBase {
     /// @notice Proves the transaction begin and rejects block end (a boundary step without a result).
     MetisTxBeginStep public immutable BEGIN;
 
-    constructor() {
-        BEGIN = new MetisTxBeginStep();
+    /// @dev Deployed apart (contracts/deploy.ts): its creation code no longer fits in this
+    ///      contract's init code (EIP-3860) since it proves EIP-7702 authorizations.
+    constructor(MetisTxBeginStep begin) {
+        BEGIN = begin;
     }
 
     uint256 internal constant S_SELFDESTRUCTS = 8;
