@@ -10,7 +10,8 @@
 // post-state: the frame of a call into code (also through an EIP-7702 delegation), the result of
 // a message that ends in the step (transfers, accounts without code, precompiles that succeed or
 // fail, an address collision, an empty creation), the frame of init code; under Cancun, Prague,
-// Osaka and Ethereum rules. Blob and set-code transactions revert UnsupportedTransaction(type),
+// Osaka and Ethereum rules; EIP-7702 set-code transactions with their authorizations applied,
+// skipped or rejected. Blob transactions and malformed set-code envelopes revert UnsupportedTransaction(type),
 // a top-level call of Hyperion's LLM precompile TransactionBeginUnsupported; tampered witnesses
 // never give another post-state. Gas per class is recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -8,8 +8,9 @@ import {MetisPrecompiles} from "./MetisPrecompiles.sol";
 import "./MetisStepBase.sol";
 
 /// @notice The transaction-begin step of the TRANSACTIONS part (prover/DESIGN.md §4.2), which
-///         MetisTxStep deploys and hands every boundary step without a result to (one contract
-///         would pass the EIP-170 limit). It follows vm/step/boundary.ts txBegin running
+///         MetisTxStep is given at construction (deployed apart: embedded, its creation code
+///         took MetisTxStep's init code past EIP-3860) and hands every boundary step without a
+///         result to (one contract would pass the EIP-170 limit). It follows vm/step/boundary.ts txBegin running
 ///         beginTransaction of vm/execution/transaction.ts; MetisTxStep's header comment lists
 ///         what is proven and what reverts.
 contract MetisTxBeginStep is MetisStepBase {
@@ -46,7 +47,7 @@ contract MetisTxBeginStep is MetisStepBase {
         PRECOMPILES = new MetisPrecompiles();
     }
 
-    /// @dev The fields of a decoded legacy, EIP-2930 or EIP-1559 transaction.
+    /// @dev The fields of a decoded legacy, EIP-2930, EIP-1559 or EIP-7702 transaction.
     struct Tx {
         uint256 txType;
         bool hasChainId;

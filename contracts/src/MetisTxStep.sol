@@ -53,8 +53,12 @@ import "./MetisStepBase.sol";
 ///         - block start and block end need the game's local context (the starting and the
 ///           disputed output roots, the inputs hash, the block number), which the verifier is
 ///           not given: NeedsLocalContext();
-///         - blob (type 3) and set-code (type 4) transactions, and any other type byte or a
-///           field count or shape the decoder rejects: UnsupportedTransaction(type); an
+///         - set-code (type 4) transactions are proven (the authorization list applied as the
+///           reference's setDelegations: skipped tuples, the 12,500 refund, designators set or
+///           cleared; no to, an empty list or a fork before Prague give the invalid block);
+///         - blob (type 3) transactions, a malformed type-4 envelope or authorization (which the
+///           reference turns into the invalid block), any other type byte or a field count or
+///           shape the decoder rejects: UnsupportedTransaction(type); an
 ///           encoding the reference rejects but LibRLP reverts on (non-canonical RLP, a storage
 ///           key not of 32 bytes) reverts too;
 ///         - a top-level call of Hyperion's LLM precompile (0x…0999) or of the inference
@@ -80,13 +84,15 @@ import "./MetisStepBase.sol";
 ///           valid, ending in the step (transfer, no code, precompile)    ~2.2M
 ///           valid, failing in the step (collision, precompile failure)   ~2.05M
 ///           valid, an empty creation                                     ~1.95M
+///           set-code, 1 / 2 / 5 authorizations                           ~1.97M / ~2.18M / ~3.83M
+///           set-code, rejected                                           ~360k
 ///         On a state of 4,000 accounts: a call frame ~2.55M, a transfer to a new account
 ///         ~2.5M, init code ~1.9M. A valid begin builds the warm set (some 20 trie inserts: the
 ///         fork's precompiles alone are 10 to 18) and writes the world twice (the snapshot's root
 ///         after the gas purchase, then the transfer).
-///         Runtime code: 19,711 bytes, MetisTxBeginStep 21,155 (EIP-170: 24,576); init code
-///         47,972 bytes, MetisTxBeginStep's and MetisPrecompiles' included (EIP-3860: 49,152:
-///         MetisTxBeginStep has some 1,100 bytes to grow before deploy.ts must deploy it apart).
+///         Runtime code: 19,711 bytes, MetisTxBeginStep 23,281 (EIP-170: 24,576). MetisTxBeginStep
+///         is deployed apart (contracts/deploy.ts) and passed to the constructor: embedded, its
+///         creation code took this contract's init code past EIP-3860's 49,152 bytes.
 ///         Each log adds its preimage and a link to the calldata and ~20k; each deleted account
 ///         a trie walk and deletion (~100k).
 contract MetisTxStep is IMetisStepPart, MetisStepBase {
