@@ -58,7 +58,6 @@ contract MetisCallStep is MetisFramePart {
     uint256 internal constant GAS_CALL_VALUE = 9000;
     uint256 internal constant GAS_CALL_STIPEND = 2300;
 
-    uint256 internal constant CHAIN_HYPERION = 1;
     uint256 internal constant FORK_PRAGUE = 1;
     address internal constant INFERENCE = address(0xa10);
     address internal constant UNREPRODUCIBLE = address(0x999);

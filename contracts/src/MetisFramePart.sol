@@ -9,8 +9,6 @@ import "./MetisStepBase.sol";
 ///         loading the step with the reference decoder's checks, the running frame's
 ///         exceptional halt, the end of the top-level message, and the caller resuming.
 abstract contract MetisFramePart is IMetisStepPart, MetisStepBase {
-    uint256 internal constant S_SELFDESTRUCTS = 8;
-    uint256 internal constant S_FRAME_STACK = 11;
     uint256 internal constant F_TRANSFERS = 2;
     uint256 internal constant F_DEPTH = 4;
     uint256 internal constant F_CODE_ADDRESS = 7;
@@ -18,8 +16,6 @@ abstract contract MetisFramePart is IMetisStepPart, MetisStepBase {
     uint256 internal constant DEPTH_LIMIT = 1024;
     uint256 internal constant GAS_COLD_ACCOUNT = 2600;
     uint256 internal constant GAS_NEW_ACCOUNT = 25000;
-    /// @dev Number.MAX_SAFE_INTEGER: the reference decodes counters, sizes and gas as safe integers.
-    uint256 internal constant SAFE_MAX = 2 ** 53 - 1;
 
     // ---- loading ---------------------------------------------------------------------------
 

@@ -49,9 +49,21 @@ abstract contract MetisStepBase {
     uint256 internal constant S_STATUS = 0;
     uint256 internal constant S_BLOCK = 1;
     uint256 internal constant S_TX = 2;
+    uint256 internal constant S_SELFDESTRUCTS = 8;
+    uint256 internal constant S_FRAME_STACK = 11;
     uint256 internal constant S_FRAME_COUNT = 12;
     uint256 internal constant S_FRAME = 13;
     uint256 internal constant S_RESULT = 14;
+    uint256 internal constant S_INPUTS = 15;
+    uint256 internal constant S_TX_INDEX = 16;
+    uint256 internal constant S_GAS_USED = 17;
+
+    /// @dev Number.MAX_SAFE_INTEGER: the reference decodes counters, sizes and gas as safe integers.
+    uint256 internal constant SAFE_MAX = 2 ** 53 - 1;
+    /// @dev Execution gas the reference traces at most.
+    uint256 internal constant MAX_EXEC_GAS = 2 ** 52;
+    /// @dev BlockContext.chainKind of Hyperion (the coinbase is paid the full effective price).
+    uint256 internal constant CHAIN_HYPERION = 1;
 
     // Frame record word indices (DESIGN §2.2).
     uint256 internal constant F_KIND = 0;

@@ -19,15 +19,7 @@ contract MetisTxBeginStep is MetisStepBase {
     error TransactionBeginUnsupported();
     error UnsupportedTransaction(uint8 txType);
 
-    uint256 internal constant S_SELFDESTRUCTS = 8;
-    uint256 internal constant S_FRAME_STACK = 11;
-    uint256 internal constant S_INPUTS = 15;
-    uint256 internal constant S_TX_INDEX = 16;
-    uint256 internal constant S_GAS_USED = 17;
 
-    uint256 internal constant SAFE_MAX = 2 ** 53 - 1;
-    uint256 internal constant MAX_EXEC_GAS = 2 ** 52;
-    uint256 internal constant CHAIN_HYPERION = 1;
     uint256 internal constant FORK_PRAGUE = 1;
     uint256 internal constant FORK_OSAKA = 2;
     address internal constant INFERENCE = address(0xa10);

@@ -111,19 +111,10 @@ contract MetisTxStep is IMetisStepPart, MetisStepBase {
         BEGIN = begin;
     }
 
-    uint256 internal constant S_SELFDESTRUCTS = 8;
-    uint256 internal constant S_FRAME_STACK = 11;
-    uint256 internal constant S_INPUTS = 15;
-    uint256 internal constant S_TX_INDEX = 16;
-    uint256 internal constant S_GAS_USED = 17;
     uint256 internal constant S_BLOB_GAS_USED = 18;
     uint256 internal constant S_RECEIPTS = 19;
     uint256 internal constant S_BLOOM = 20;
 
-    /// @dev Number.MAX_SAFE_INTEGER: the reference decodes counters, sizes and gas as safe integers.
-    uint256 internal constant SAFE_MAX = 2 ** 53 - 1;
-    uint256 internal constant MAX_EXEC_GAS = 2 ** 52;
-    uint256 internal constant CHAIN_HYPERION = 1;
 
     function verify(bytes calldata stateData, bytes[] calldata preimages) external view returns (bytes32) {
         if (stateData.length != 22 * 32) revert BadStateData();
