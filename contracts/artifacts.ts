@@ -10,6 +10,8 @@ import { compileSolidity, contractNamed, type CompiledContract, type CompileOutp
 export type ContractName =
   | 'BisectionGame'
   | 'DisputeGameFactory'
+  // Where the batcher commits each L2 block's inputs hash (the game's local context).
+  | 'BlockInputsInbox'
   | 'AlphabetVerifier'
   | 'MetisStepVerifier'
   // The parts MetisStepVerifier routes step classes to (contracts/deploy.ts METIS_STEP_PARTS).

@@ -66,6 +66,8 @@ export interface GameParams {
   readonly clockExtension: bigint;
   readonly absolutePrestate: Hex;
   readonly verifier: Address;
+  /** The BlockInputsInbox the game reads each disputed block's inputs hash from (default: none, a zero inputs hash). */
+  readonly inputs?: Address;
   /** Bond at depth 0 and at maxGameDepth, in wei. */
   readonly baseBond: bigint;
   readonly topBond: bigint;
@@ -128,14 +130,17 @@ export interface MetisStepParts {
   readonly calls: ContractName | null;
   /** CREATE, CREATE2, SELFDESTRUCT, and the end of a creation frame. */
   readonly creates: ContractName | null;
-  /** The boundary steps: block start, transaction begin and end, block end. */
+  /** The transaction boundary steps (begin and end; block start and end without a local context). */
   readonly transactions: ContractName | null;
+  /** Block start and block end, given the game's local context (IMetisBlockPart). */
+  readonly blocks?: ContractName | null;
 }
 
 export const METIS_STEP_PARTS: MetisStepParts = {
   calls: 'MetisCallStep',
   creates: 'MetisCreateStep',
   transactions: 'MetisTxStep',
+  blocks: null,
 };
 
 const ZERO_ADDRESS: Address = '0x0000000000000000000000000000000000000000';
@@ -158,7 +163,8 @@ export async function deployMetisStepVerifier(clients: L1Clients, parts: MetisSt
   // MetisTxStep hands transaction begins to MetisTxBeginStep, deployed apart (EIP-3860).
   const begin = parts.transactions === 'MetisTxStep' ? [await part('MetisTxBeginStep')] : [];
   const transactions = await part(parts.transactions, begin);
-  return (await deployContract(clients, contractArtifact('MetisStepVerifier'), [calls, creates, transactions])).address;
+  const blocks = await part(parts.blocks ?? null);
+  return (await deployContract(clients, contractArtifact('MetisStepVerifier'), [calls, creates, transactions, blocks])).address;
 }
 
 export interface FactoryOptions {
@@ -189,6 +195,7 @@ export async function deployGameImplementation(clients: L1Clients, factory: Addr
       clockExtension: params.clockExtension,
       absolutePrestate: params.absolutePrestate,
       verifier: params.verifier,
+      inputs: params.inputs ?? ZERO_ADDRESS,
       factory,
       baseBond: params.baseBond,
       topBond: params.topBond,

@@ -106,10 +106,21 @@ function traceAncestorOnPath(path: readonly Claim[], g: bigint): Claim {
   return found;
 }
 
+/** BisectionGame.localContext as viem decodes the struct. */
+interface LocalContextView {
+  readonly startingOutputRoot: Hex;
+  readonly disputedOutputRoot: Hex;
+  readonly l2BlockNumber: bigint;
+  readonly startingBlockNumber: bigint;
+  readonly inputsHash: Hex;
+}
+const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`;
+
 interface ExecContext {
   readonly starting: Hex;
   readonly disputed: Hex;
   readonly l2BlockNumber: bigint;
+  readonly startingBlockNumber: bigint;
 }
 
 interface Rules {
@@ -134,8 +145,9 @@ function execContext(rules: Rules, path: readonly Claim[], pos: Position): ExecC
     starting = output.value;
     disputed = traceAncestorOnPath(path, outputPos.gindex + 1n);
   }
-  const block = ANCHOR_BLOCK + disputed.position.traceIndex(rules.splitDepth) + 1n;
-  return { starting, disputed: disputed.value, l2BlockNumber: block < rules.l2BlockNumber ? block : rules.l2BlockNumber };
+  const startingBlock = ANCHOR_BLOCK + disputed.position.traceIndex(rules.splitDepth);
+  const min = (a: bigint): bigint => (a < rules.l2BlockNumber ? a : rules.l2BlockNumber);
+  return { starting, disputed: disputed.value, l2BlockNumber: min(startingBlock + 1n), startingBlockNumber: min(startingBlock) };
 }
 
 /** An actor's view of the truth: its output chain and its run of the alphabet program. */
@@ -212,11 +224,14 @@ async function playLine(
       const k = last.position.traceIndex(rules.maxDepth) % leaves;
       const ctx = execContext(rules, path, last.position);
       // The contract derives the same starting/disputed outputs from the tree.
-      expect(await g.read<readonly [Hex, Hex, bigint]>('execContext', [BigInt(last.index)])).toEqual([
-        ctx.starting,
-        ctx.disputed,
-        ctx.l2BlockNumber,
-      ]);
+      // No inputs inbox: the inputs hash is zero.
+      expect(await g.read<LocalContextView>('localContext', [BigInt(last.index)])).toEqual({
+        startingOutputRoot: ctx.starting,
+        disputedOutputRoot: ctx.disputed,
+        l2BlockNumber: ctx.l2BlockNumber,
+        startingBlockNumber: ctx.startingBlockNumber,
+        inputsHash: ZERO_HASH,
+      });
       const steps = (n: bigint): bigint => (n < rules.programSteps ? n : rules.programSteps);
       // Attack: prove the leaf's state wrong from the state before it; defend: from the leaf.
       const stateData = agree
@@ -415,8 +430,8 @@ describe('BisectionGame', () => {
       await expect(g.send(bob, 'step', [6n, true, alphabetStateData(1n, 101n), '0x'])).rejects.toThrow(/InvalidPrestate/);
       await expect(g.send(bob, 'step', [6n, true, alphabetStateData(0n, 0n), '0x'])).rejects.toThrow(/ValidStep/);
       // The subgame attacked Alice's output 101 (the first block): it starts from the anchor.
-      const ctx = await g.read<readonly [Hex, Hex, bigint]>('execContext', [6n]);
-      expect(ctx).toEqual([ANCHOR_ROOT, honestOutput(101n), 101n]);
+      const ctx = await g.read<LocalContextView>('localContext', [6n]);
+      expect(ctx).toEqual({ startingOutputRoot: ANCHOR_ROOT, disputedOutputRoot: honestOutput(101n), l2BlockNumber: 101n, startingBlockNumber: ANCHOR_BLOCK, inputsHash: ZERO_HASH });
       // A wrong state at the same leaf (claim 7) is countered by a step from the absolute prestate.
       await g.move(carol, await g.claim(5), alphabetStateHash(7n, 101n, 3), true); // 7
       const r = await g.send(bob, 'step', [7n, true, alphabetStateData(0n, 0n), '0x']);
@@ -576,8 +591,8 @@ describe('BisectionGame', () => {
       expect(leaf.claimant).toBe(bob.wallet.account.address);
       expect(leaf.counteredBy).toBe('0x0000000000000000000000000000000000000000');
       // The execution subgame that decided it is the one for block 105 (first lie).
-      const ctx = await g.read<readonly [Hex, Hex, bigint]>('execContext', [BigInt(leaf.index)]);
-      expect(ctx).toEqual([honestOutput(104n), liar.output(105n), 105n]);
+      const ctx = await g.read<LocalContextView>('localContext', [BigInt(leaf.index)]);
+      expect(ctx).toMatchObject({ startingOutputRoot: honestOutput(104n), disputedOutputRoot: liar.output(105n), l2BlockNumber: 105n, startingBlockNumber: 104n });
       // Both sides used attacks and defences on the way down.
       const defences = path.slice(1).filter((c) => c.position.gindex !== path[c.parentIndex].position.gindex * 2n).length;
       expect(defences).toBeGreaterThan(0);
@@ -606,9 +621,8 @@ describe('BisectionGame', () => {
       expect(leaf.position.depth).toBe(73);
       expect(leaf.counteredBy).toBe(alice.wallet.account.address);
       // Disputing block 101 starts from the anchor itself.
-      const ctx = await g.read<readonly [Hex, Hex, bigint]>('execContext', [BigInt(leaf.index)]);
-      expect(ctx[0]).toBe(ANCHOR_ROOT);
-      expect(ctx[2]).toBe(101n);
+      const ctx = await g.read<LocalContextView>('localContext', [BigInt(leaf.index)]);
+      expect(ctx).toMatchObject({ startingOutputRoot: ANCHOR_ROOT, l2BlockNumber: 101n, startingBlockNumber: ANCHOR_BLOCK });
       await resolveLine(g, path, carol);
       expect(expectedCredits(path).rootCountered).toBe(false);
       expect(GAME_STATUSES[await g.read<number>('status')]).toBe('DEFENDER_WINS');

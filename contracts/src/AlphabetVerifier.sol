@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IStepVerifier} from "./IStepVerifier.sol";
+import {IStepVerifier, LocalContext} from "./IStepVerifier.sol";
 import {VMStatus} from "./Types.sol";
 
 /// @notice A test verifier in the spirit of OP's AlphabetVM: a toy "program" that runs
@@ -26,13 +26,11 @@ contract AlphabetVerifier is IStepVerifier {
     }
 
     /// @inheritdoc IStepVerifier
-    function step(
-        bytes calldata stateData,
-        bytes calldata,
-        bytes32 startingOutputRoot,
-        bytes32 disputedOutputRoot,
-        uint256 l2BlockNumber
-    ) external view returns (bytes32 postState) {
+    function step(bytes calldata stateData, bytes calldata, LocalContext calldata local)
+        external
+        view
+        returns (bytes32 postState)
+    {
         if (stateData.length != 64) revert BadStateData();
         (uint256 done,) = abi.decode(stateData, (uint256, uint256));
         if (done > PROGRAM_STEPS) revert BadStateData();
@@ -40,8 +38,8 @@ contract AlphabetVerifier is IStepVerifier {
         uint256 next = done == PROGRAM_STEPS ? done : done + 1;
         uint8 status = next < PROGRAM_STEPS
             ? VMStatus.UNFINISHED
-            : verdict(startingOutputRoot, disputedOutputRoot, l2BlockNumber);
-        postState = stateHash(next, l2BlockNumber, status);
+            : verdict(local.startingOutputRoot, local.disputedOutputRoot, local.l2BlockNumber);
+        postState = stateHash(next, local.l2BlockNumber, status);
     }
 
     /// @notice The hash of the state after `done` steps for block `l2BlockNumber`, with `status`.

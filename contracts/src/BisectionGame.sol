@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IStepVerifier} from "./IStepVerifier.sol";
+import {IStepVerifier, LocalContext} from "./IStepVerifier.sol";
+import {IBlockInputs} from "./BlockInputsInbox.sol";
 import {LibPosition} from "./LibPosition.sol";
 import {GameStatus, IAnchorSource, IDisputeGame, OutputRoot, VMStatus} from "./Types.sol";
 
@@ -54,6 +55,8 @@ contract BisectionGame is IDisputeGame {
         uint64 clockExtension;
         bytes32 absolutePrestate;
         IStepVerifier verifier;
+        /// @dev The inputs inbox the local context's inputs hash is read from (zero: none).
+        IBlockInputs inputs;
         /// @dev The factory: creates the clones and keeps the anchor.
         address factory;
         /// @dev Bond at depth 0 and at maxGameDepth; the curve is exponential in between.
@@ -92,6 +95,9 @@ contract BisectionGame is IDisputeGame {
     uint64 public immutable CLOCK_EXTENSION;
     bytes32 public immutable ABSOLUTE_PRESTATE;
     IStepVerifier public immutable VERIFIER;
+    /// @notice Where the disputed block's inputs record is committed (zero: none; the verifier is
+    ///         then given a zero inputs hash).
+    IBlockInputs public immutable INPUTS;
     address public immutable FACTORY;
     uint256 public immutable BASE_BOND;
     uint256 public immutable TOP_BOND;
@@ -131,6 +137,7 @@ contract BisectionGame is IDisputeGame {
         CLOCK_EXTENSION = cfg.clockExtension;
         ABSOLUTE_PRESTATE = cfg.absolutePrestate;
         VERIFIER = cfg.verifier;
+        INPUTS = cfg.inputs;
         FACTORY = cfg.factory;
         BASE_BOND = cfg.baseBond;
         TOP_BOND = cfg.topBond;
@@ -387,10 +394,15 @@ contract BisectionGame is IDisputeGame {
         return (BASE_BOND * _powRay(BOND_RATIO, depth)) / RAY;
     }
 
-    /// @notice The starting output root, disputed output root and disputed L2 block number of the
-    ///         execution subgame containing `claimIndex` (a claim below SPLIT_DEPTH).
-    function execContext(uint256 claimIndex) external view returns (bytes32, bytes32, uint256) {
-        return _findExecContext(claimIndex);
+    /// @notice The local context of the execution subgame containing `claimIndex` (a claim below
+    ///         SPLIT_DEPTH): its starting and disputed output roots and blocks, and the disputed
+    ///         block's inputs hash read from INPUTS (zero past the game's block, where no block
+    ///         runs, and for a block whose inputs were never committed).
+    function localContext(uint256 claimIndex) public view returns (LocalContext memory local) {
+        (bytes32 starting, bytes32 disputedRoot, uint256 startingBlock, uint256 disputedBlock) = _findExecContext(claimIndex);
+        bytes32 inputsHash;
+        if (disputedBlock > startingBlock && address(INPUTS) != address(0)) inputsHash = INPUTS.inputsHashOf(disputedBlock);
+        local = LocalContext(starting, disputedRoot, disputedBlock, startingBlock, inputsHash);
     }
 
     ////////////////////////////////////////////////////////////////
@@ -416,8 +428,7 @@ contract BisectionGame is IDisputeGame {
     }
 
     function _runStep(uint256 claimIndex, bytes calldata stateData, bytes calldata proof) internal returns (bytes32) {
-        (bytes32 starting, bytes32 disputedRoot, uint256 disputedBlock) = _findExecContext(claimIndex);
-        return VERIFIER.step(stateData, proof, starting, disputedRoot, disputedBlock);
+        return VERIFIER.step(stateData, proof, localContext(claimIndex));
     }
 
     function _finishSubgame(uint256 claimIndex, ClaimData storage c, address recipient) internal {
@@ -459,7 +470,7 @@ contract BisectionGame is IDisputeGame {
     function _findExecContext(uint256 claimIndex)
         internal
         view
-        returns (bytes32 starting, bytes32 disputedRoot, uint256 disputedBlock)
+        returns (bytes32 starting, bytes32 disputedRoot, uint256 startingBlock, uint256 disputedBlock)
     {
         ClaimData storage c = claimData[claimIndex];
         if (c.position.depth() <= SPLIT_DEPTH) revert InvalidParent();
@@ -481,9 +492,12 @@ contract BisectionGame is IDisputeGame {
             ClaimData storage d = _findTraceAncestor(outputPos + 1, idx, true);
             (starting, disputedRoot, disputedPos) = (c.claim, d.claim, d.position);
         }
-        // Output trace index i is block anchor + i + 1, padded with the proposal past its block.
-        disputedBlock = startingOutputRoot.l2BlockNumber + disputedPos.traceIndex(SPLIT_DEPTH) + 1;
+        // Output trace index i is block anchor + i + 1, padded with the proposal past its block;
+        // the starting output is the one before it (the anchor at index 0).
+        startingBlock = startingOutputRoot.l2BlockNumber + disputedPos.traceIndex(SPLIT_DEPTH);
+        disputedBlock = startingBlock + 1;
         if (disputedBlock > l2BlockNumber) disputedBlock = l2BlockNumber;
+        if (startingBlock > l2BlockNumber) startingBlock = l2BlockNumber;
     }
 
     function _clock(uint64 duration, uint64 timestamp) internal pure returns (uint128) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IStepVerifier} from "./IStepVerifier.sol";
+import {IMetisBlockPart, IStepVerifier, LocalContext} from "./IStepVerifier.sol";
 import {LibMPT} from "./LibMPT.sol";
 import {LibRLP} from "./LibRLP.sol";
 
@@ -53,16 +53,37 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
     IMetisStepPart public immutable CALLS;
     IMetisStepPart public immutable CREATES;
     IMetisStepPart public immutable TRANSACTIONS;
+    /// @dev BLOCKS: block start and block end, the steps that read the game's local context
+    ///      (reached through `step` only: `verify` has no local context and hands them to
+    ///      TRANSACTIONS, which reverts NeedsLocalContext).
+    IMetisBlockPart public immutable BLOCKS;
 
-    constructor(IMetisStepPart calls, IMetisStepPart creates, IMetisStepPart transactions) {
+    constructor(IMetisStepPart calls, IMetisStepPart creates, IMetisStepPart transactions, IMetisBlockPart blocks) {
         WORLD = new MetisWorldStep();
         CALLS = calls;
         CREATES = creates;
         TRANSACTIONS = transactions;
+        BLOCKS = blocks;
     }
 
-    function step(bytes calldata stateData, bytes calldata proof, bytes32, bytes32, uint256) external view returns (bytes32) {
-        return verify(stateData, abi.decode(proof, (bytes[])));
+    function step(bytes calldata stateData, bytes calldata proof, LocalContext calldata local) external view returns (bytes32) {
+        bytes[] memory preimages = abi.decode(proof, (bytes[]));
+        if (address(BLOCKS) != address(0) && _isBlockStep(stateData, preimages)) return BLOCKS.verifyBlock(stateData, preimages, local);
+        return verify(stateData, preimages);
+    }
+
+    /// @dev DESIGN §4's phase table: block start (no inputs, no block yet) and block end (an
+    ///      unfinished boundary with every transaction done) are the BLOCKS part's.
+    function _isBlockStep(bytes calldata stateData, bytes[] memory preimages) internal pure returns (bool) {
+        if (stateData.length != 22 * 32) return false;
+        uint256[22] memory s = abi.decode(stateData, (uint256[22]));
+        if (s[S_STATUS] != STATUS_UNFINISHED || s[S_FRAME] != 0) return false;
+        if (s[S_INPUTS] == 0) return s[S_BLOCK] == 0;
+        if (s[S_RESULT] != 0) return false;
+        bytes memory inputs = _get(_witness(preimages), bytes32(s[S_INPUTS]));
+        if (inputs.length != 4 * 32) revert BadPreimage(bytes32(s[S_INPUTS]));
+        (,,, uint256 txCount) = abi.decode(inputs, (bytes32, bytes32, bytes32, uint256));
+        return s[S_TX_INDEX] >= txCount;
     }
 
     /// @notice Runs one step from `stateData` (the pre-state record) over `preimages`; returns the

@@ -187,6 +187,9 @@ export function blockStart(pre: Preimages, s: StepState, local: LocalContext | u
     return result(pre, { ...BOOT_STATE, status: same ? STATUS_VALID : STATUS_INVALID, outputRoot: local.startingOutputRoot }, 'block-start');
   }
   const loaded: StepState = { ...between(BOOT_STATE), inputsHash: local.inputsHash, receiptsRoot: EMPTY_TRIE_ROOT, bloomHash: EMPTY_BLOOM_HASH };
+  // Inputs the chain never committed: no block can be valid there (the state keeps no inputs,
+  // so nothing can step past it).
+  if (isZero(local.inputsHash)) return invalidBlock(pre, loaded, 'block-start');
   const out = pre.preimage(local.startingOutputRoot, 'starting output root');
   if (out.length !== 128) throw new StepError('malformed-witness', `the starting output root's preimage is ${out.length} bytes, expected 128`);
   const parentStateRoot = out.slice(32, 64);
