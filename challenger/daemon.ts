@@ -19,6 +19,7 @@ import { DevnetNode, type DevnetNodeObserver, type SyncResult } from '../devnet/
 import { EigenDASrsError, loadSrs, type G1Srs } from '../da/eigenda/index.js';
 import { metisAccessor } from '../prover/metis/trace-provider.js';
 import type { L2BlockRecord, MetisChainView } from '../prover/metis/chain-view.js';
+import { L1GameContract } from '../prover/l1/game-contract.js';
 import { hexToBytes } from '../vm/util/bytes.js';
 import { Challenger, type ChallengerGame, type TickReport } from './challenger.js';
 import type { GameView } from '../prover/game/types.js';
@@ -305,7 +306,10 @@ export class ChallengeDaemon {
         accessorFor: async (game) => {
           if (node.head().number < game.params.l2BlockNumber) return null;
           const every = o.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+          // Block starts are judged on the inputs the game's L1 inbox holds, as its verifier reads them.
+          const contract = new L1GameContract({ public: o.l1.public }, game.address);
           return metisAccessor(game.params, view, {
+            committedInputs: (block) => contract.committedInputs(block),
             ...(every > 0 ? { checkpoints: { dir: join(game.dataDir, 'traces'), every } } : {}),
             onTrace: (block, steps, ms) => {
               o.metrics.tracesBuilt.inc();

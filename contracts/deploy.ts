@@ -167,6 +167,11 @@ export async function deployMetisStepVerifier(clients: L1Clients, parts: MetisSt
   return (await deployContract(clients, contractArtifact('MetisStepVerifier'), [calls, creates, transactions, blocks])).address;
 }
 
+/** Deploys a BlockInputsInbox where only `batcher` commits, starting at L2 block `firstBlock` (the block after the anchor). */
+export async function deployBlockInputsInbox(clients: L1Clients, batcher: Address, firstBlock: bigint): Promise<Address> {
+  return (await deployContract(clients, contractArtifact('BlockInputsInbox'), [batcher, firstBlock])).address;
+}
+
 export interface FactoryOptions {
   /** Defaults to the deploying account. */
   readonly owner?: Address;

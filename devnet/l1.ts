@@ -5,7 +5,7 @@
 import { bytesToHex as viemBytesToHex, parseEther, type Address, type Hex } from 'viem';
 import type { IntModel } from '../ai/model.js';
 import { contractArtifact } from '../contracts/artifacts.js';
-import { deployContract, deployDisputeSystem, deployMetisStepVerifier, METIS_STEP_PARTS, type GameParams, type L1Clients } from '../contracts/deploy.js';
+import { deployBlockInputsInbox, deployContract, deployDisputeSystem, deployMetisStepVerifier, METIS_STEP_PARTS, type GameParams, type L1Clients } from '../contracts/deploy.js';
 import { InferenceGameContract, registerModelCall } from '../prover/inference/index.js';
 import { ABSOLUTE_PRESTATE } from '../vm/step/boundary.js';
 
@@ -51,6 +51,8 @@ export interface DevnetL1Params {
   readonly initBond?: bigint;
   /** Deploy the L1 inference game with these models registered, read by the step verifier. */
   readonly inference?: { readonly models: readonly IntModel[] };
+  /** The account that commits block inputs to the inbox (default: the deployer). */
+  readonly batcher?: Address;
 }
 
 /** The devnet's inference game: short windows and clocks (the runner warps L1 time past them). */
@@ -78,6 +80,8 @@ export interface DevnetL1 {
   readonly deployedAt: bigint;
   /** The inference game and its chunk verifier, when deployed. */
   readonly inference?: { readonly game: Address; readonly chunkVerifier: Address };
+  /** The BlockInputsInbox the games read block inputs from (the batcher commits each block's). */
+  readonly inputsInbox: Address;
 }
 
 /** Deploys the verifier, the factory (owned by the deploying account) and the MetisVM game. */
@@ -100,12 +104,13 @@ export async function deployDevnetL1(clients: L1Clients, params: DevnetL1Params)
     inference = { game, chunkVerifier };
   }
   const verifier = await deployMetisStepVerifier(clients, METIS_STEP_PARTS, inference === undefined ? {} : { inferenceResults: inference.game });
-  const game: GameParams = { ...base, verifier };
   const anchorL2BlockNumber = params.anchorL2BlockNumber ?? 0n;
+  const inputsInbox = await deployBlockInputsInbox(clients, params.batcher ?? clients.wallet.account.address, anchorL2BlockNumber + 1n);
+  const game: GameParams = { ...base, verifier, inputs: inputsInbox };
   const initBond = params.initBond ?? DEVNET_INIT_BOND;
   const { factory, implementation } = await deployDisputeSystem(clients, { anchorRoot: params.anchorRoot, anchorL2BlockNumber, game, initBond });
   const deployedAt = await clients.public.getBlockNumber();
-  return { factory, implementation, verifier, game, initBond, anchorRoot: params.anchorRoot, anchorL2BlockNumber, deployedAt, ...(inference === undefined ? {} : { inference }) };
+  return { factory, implementation, verifier, game, initBond, anchorRoot: params.anchorRoot, anchorL2BlockNumber, deployedAt, inputsInbox, ...(inference === undefined ? {} : { inference }) };
 }
 
 /** Steps of one L2 block an execution subgame of `game` can bisect: 2^(maxGameDepth - splitDepth - 1). */

@@ -30,7 +30,8 @@ import { DEVNET_RULES, nextL1Origin, type L1BlockInfo } from './chain.js';
 import { deployDevnetL1, type DevnetGameParams, type DevnetL1 } from './l1.js';
 import { LoadGenerator, type LoadOptions } from './load.js';
 import { Proposer, type Proposal } from './proposer.js';
-import { Sequencer } from './sequencer.js';
+import { Sequencer, sequencerView } from './sequencer.js';
+import { commitBlockInputs } from './inputs.js';
 import type { SealedBlock } from './state.js';
 
 /**
@@ -209,12 +210,14 @@ export async function runDevnet(options: DevnetRunOptions, hooks: DevnetHooks = 
     const seq = sequencer;
     if (seq.head().number !== 0n) throw new DevnetRunError(`${options.dataDir} already holds an L2 chain (head ${seq.head().number}); the runner starts from genesis`);
     const genesisRoot = bytesToHex(seq.head().outputRoot);
+    const batcherClients = l1Clients(rpcUrl, keys[BATCHER]!, { pollingIntervalMs: 20 });
     const l1 = await deployDevnetL1(deployer, {
       anchorRoot: genesisRoot,
+      batcher: batcherClients.wallet.account.address,
       ...(options.game === undefined ? {} : { game: options.game }),
       ...(options.inference === undefined ? {} : { inference: options.inference }),
     });
-    log.info({ factory: l1.factory, implementation: l1.implementation, verifier: l1.verifier, gameType: l1.game.gameType, anchorRoot: genesisRoot, inferenceGame: l1.inference?.game }, 'L1 dispute system deployed');
+    log.info({ factory: l1.factory, implementation: l1.implementation, verifier: l1.verifier, inputsInbox: l1.inputsInbox, gameType: l1.game.gameType, anchorRoot: genesisRoot, inferenceGame: l1.inference?.game }, 'L1 dispute system deployed');
     const l1Start = l1.deployedAt + 1n;
 
     const da: DevnetDa = options.da ?? { kind: 'blobs' };
@@ -282,8 +285,11 @@ export async function runDevnet(options: DevnetRunOptions, hooks: DevnetHooks = 
       }
       if (built.length > 0) {
         const posted = await post(built);
-        safeHead = built[built.length - 1]!.number;
-        log.info({ from: built[0]!.number, to: safeHead, channel: posted.channelId, da: da.kind, l1Blocks: posted.transactions.map((t) => t.l1Block), frames: posted.frames }, 'batch posted');
+        const [from, to] = [built[0]!.number, built[built.length - 1]!.number];
+        // The blocks' inputs, as a game's block start reads them, committed beside the blobs.
+        const committed = await commitBlockInputs(batcherClients, l1.inputsInbox, sequencerView(seq), from, to);
+        safeHead = to;
+        log.info({ from, to, channel: posted.channelId, da: da.kind, l1Blocks: posted.transactions.map((t) => t.l1Block), frames: posted.frames, inputsCommittedAt: committed.l1Block }, 'batch posted');
       }
 
       await proposer.poll();

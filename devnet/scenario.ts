@@ -26,7 +26,7 @@ import { startEigenDAMemstore, type Memstore } from './eigenda-memstore.js';
 import { DEVNET_INFERENCE_PARAMS, DEVNET_SPLIT_DEPTH } from './l1.js';
 import type { Proposal } from './proposer.js';
 import { modelStore, runDevnet, type DevnetDa, type DevnetContext, type DevnetRunOptions, type DevnetSummary, type DevnetWatcher } from './runner.js';
-import type { Sequencer } from './sequencer.js';
+import { sequencerView, type Sequencer } from './sequencer.js';
 
 export interface ScenarioOptions {
   readonly blocks: number;
@@ -63,10 +63,7 @@ export interface ScenarioOptions {
   readonly logger: Logger;
 }
 
-/** The sequencer's chain, as the liar (who knows the truth) reads it. */
-export function sequencerView(seq: Sequencer): MetisChainView {
-  return { chain: seq.chain, block: (n) => seq.blockAt(n), preimage: (h) => seq.preimage(h) };
-}
+export { sequencerView } from './sequencer.js';
 
 /** What the inference game saw in a run (read from L1 before the devnet stops). */
 export interface InferenceSummary {

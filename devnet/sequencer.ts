@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { PersistentState } from '../vm/state/persistent.js';
 import type { Receipt } from '../vm/block/receipt.js';
 import type { ChainRules } from '../vm/chain/chain.js';
+import type { MetisChainView } from '../prover/metis/chain-view.js';
 import { DEVNET_BLOCK_TIME, DEVNET_RULES, type BlockAttributes } from './chain.js';
 import { buildBlock, hashLookup, InvalidBlockError, statePreimage, type SealedBlock } from './state.js';
 import { openChainDir, type BlockStore, type L1Ref } from './store.js';
@@ -126,4 +127,9 @@ export class Sequencer {
     await this.state.close();
     await this.store.close();
   }
+}
+
+/** The sequencer's chain as the step trace reads it (the batcher's inputs commitments, the liar who knows the truth). */
+export function sequencerView(seq: Sequencer): MetisChainView {
+  return { chain: seq.chain, block: (n) => seq.blockAt(n), preimage: (h) => seq.preimage(h) };
 }

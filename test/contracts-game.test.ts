@@ -18,6 +18,7 @@ import {
   alphabetVerdict,
   createGame,
   deployAlphabetVerifier,
+  deployBlockInputsInbox,
   deployDisputeSystem,
   l1Clients,
   sendCall,
@@ -26,6 +27,9 @@ import {
   type L1Clients,
 } from '../contracts/deploy.js';
 import { Position } from '../prover/game/position.js';
+import { L1GameContract } from '../prover/l1/game-contract.js';
+import { BLOCK_INPUTS_INBOX_ABI, committedInputsHash, nextUncommittedBlock } from '../prover/l1/inputs-inbox.js';
+import { bytesToHex } from '../vm/util/bytes.js';
 
 const gameAbi = bisectionGameArtifact().abi;
 const factoryAbi = disputeGameFactoryArtifact().abi;
@@ -533,6 +537,76 @@ describe('BisectionGame', () => {
       await expect(g.move(bob, claims[4], honestOutput(101n), true)).rejects.toThrow(/GameNotInProgress/);
     });
   });
+  describe('the inputs inbox: the local context of a step', () => {
+    const h = (n: number): Hex => `0x${n.toString(16).padStart(64, '0')}`;
+    let inbox: Address;
+    let sys: Awaited<ReturnType<typeof system>>;
+
+    beforeAll(async () => {
+      // Alice is the batcher; the first block after the anchor is the first to commit.
+      inbox = await deployBlockInputsInbox(deployer, alice.wallet.account.address, ANCHOR_BLOCK + 1n);
+      sys = await system({ gameType: 9, maxGameDepth: 6, splitDepth: 2, maxClockDuration: 1000n, clockExtension: 100n, programSteps: 3n, inputs: inbox });
+    });
+
+    const commit = (who: L1Clients, first: bigint, hashes: readonly Hex[]) =>
+      sendCall(who, { address: inbox, abi: BLOCK_INPUTS_INBOX_ABI, functionName: 'commit', args: [first, hashes] });
+
+    it('takes commitments from the batcher only, contiguous, never zero, never rewritten', async () => {
+      await expect(commit(bob, 101n, [h(1)])).rejects.toThrow(/NotBatcher/);
+      await expect(commit(alice, 102n, [h(2)])).rejects.toThrow(/OutOfOrder/);
+      await expect(commit(alice, 101n, [])).rejects.toThrow(/EmptyCommit/);
+      await expect(commit(alice, 101n, [h(1), ZERO_HASH])).rejects.toThrow(/ZeroInputsHash/);
+      const r = await commit(alice, 101n, [h(0x101), h(0x102)]);
+      const [ev] = parseEventLogs({ abi: BLOCK_INPUTS_INBOX_ABI, logs: r.logs, eventName: 'InputsCommitted' });
+      expect(ev!.args).toEqual({ firstBlock: 101n, count: 2n });
+      await expect(commit(alice, 101n, [h(0xbad)])).rejects.toThrow(/OutOfOrder/);
+      expect(bytesToHex(await committedInputsHash(deployer.public, inbox, 101n))).toBe(h(0x101));
+      expect(bytesToHex(await committedInputsHash(deployer.public, inbox, 102n))).toBe(h(0x102));
+      expect(bytesToHex(await committedInputsHash(deployer.public, inbox, 103n))).toBe(ZERO_HASH);
+      expect(await nextUncommittedBlock(deployer.public, inbox)).toBe(103n);
+    });
+
+    it('hands each execution subgame the inputs committed for its disputed block', async () => {
+      const root = honestOutput(104n);
+      const { address } = await createGame(alice, sys.factory, { gameType: 9, rootClaim: withStatus(root, 0xc1), l2BlockNumber: 104n });
+      const g = new GameHandle(address, deployer.public);
+      const exec = alphabetStateHash(3n, 101n, VM_STATUS.INVALID);
+      await g.move(bob, await g.claim(0), honestOutput(102n), true); // 1: block 102
+      await g.move(alice, await g.claim(1), honestOutput(101n), true); // 2: block 101 (split)
+      await g.move(bob, await g.claim(2), exec, true); // 3: attacks 101, from the anchor
+      expect(await g.read<LocalContextView>('localContext', [3n])).toEqual({
+        startingOutputRoot: ANCHOR_ROOT,
+        disputedOutputRoot: honestOutput(101n),
+        l2BlockNumber: 101n,
+        startingBlockNumber: ANCHOR_BLOCK,
+        inputsHash: h(0x101),
+      });
+      await g.move(bob, await g.claim(2), withStatus(exec, VM_STATUS.VALID), false); // 4: defends 101, disputes 102
+      expect(await g.read<LocalContextView>('localContext', [4n])).toMatchObject({ startingOutputRoot: honestOutput(101n), disputedOutputRoot: honestOutput(102n), l2BlockNumber: 102n, startingBlockNumber: 101n, inputsHash: h(0x102) });
+      // The binding reads the same inbox through the game.
+      const contract = new L1GameContract({ public: deployer.public }, address);
+      expect((await contract.inputsInbox())?.toLowerCase()).toBe(inbox.toLowerCase());
+      expect(bytesToHex(await contract.committedInputs(102n))).toBe(h(0x102));
+      expect(bytesToHex(await contract.committedInputs(104n))).toBe(ZERO_HASH);
+    });
+
+    it("gives a zero inputs hash past the game's block, and none without an inbox", async () => {
+      // The proposal is for block 102: the output trace is padded with it past block 102.
+      const { address } = await createGame(alice, sys.factory, { gameType: 9, rootClaim: withStatus(honestOutput(102n), 0xc2), l2BlockNumber: 102n });
+      const g = new GameHandle(address, deployer.public);
+      await g.move(bob, await g.claim(0), honestOutput(102n), true); // 1: output index 1 (block 102)
+      await g.move(alice, await g.claim(1), honestOutput(102n), false); // 2: index 2, past block 102
+      await g.move(bob, await g.claim(2), withStatus(alphabetStateHash(3n, 102n, 3), VM_STATUS.INVALID), false); // 3: disputes index 3 (the root)
+      expect(await g.read<LocalContextView>('localContext', [3n])).toMatchObject({ l2BlockNumber: 102n, startingBlockNumber: 102n, inputsHash: ZERO_HASH });
+      // A game without an inbox: no inputs for any block.
+      const plain = await system({ gameType: 10, maxGameDepth: 6, splitDepth: 2, maxClockDuration: 1000n, clockExtension: 100n, programSteps: 3n });
+      const { address: a2 } = await createGame(alice, plain.factory, { gameType: 10, rootClaim: withStatus(honestOutput(104n), 0xc3), l2BlockNumber: 104n });
+      const c2 = new L1GameContract({ public: deployer.public }, a2);
+      expect(await c2.inputsInbox()).toBeNull();
+      expect(bytesToHex(await c2.committedInputs(101n))).toBe(ZERO_HASH);
+    });
+  });
+
   describe('full alphabet games at OP depths (MAX_GAME_DEPTH 73, SPLIT_DEPTH 30)', () => {
     const PROGRAM_STEPS = 1000n;
     let sys: Awaited<ReturnType<typeof system>>;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClient, http, parseEther, type Abi, type AbiFunction, type Address, type Hex } from 'viem';
 import { formatAbiItem } from 'viem/utils';
-import { alphabetVerifierArtifact, bisectionGameArtifact, disputeGameFactoryArtifact } from '../contracts/artifacts.js';
+import { alphabetVerifierArtifact, bisectionGameArtifact, contractArtifact, disputeGameFactoryArtifact } from '../contracts/artifacts.js';
 import { foundry } from 'viem/chains';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import {
@@ -26,6 +26,7 @@ import type { GameStatus, GameView } from '../prover/game/types.js';
 import { alphabetChain, beliefVerdict, divergentChain, l1AlphabetAccessor } from '../prover/l1/alphabet-l1.js';
 import { DISPUTE_GAME_FACTORY_ABI, L1Factory } from '../prover/l1/factory.js';
 import { BISECTION_GAME_ABI, InvalidDisputedClaim, L1GameContract } from '../prover/l1/game-contract.js';
+import { BLOCK_INPUTS_INBOX_ABI } from '../prover/l1/inputs-inbox.js';
 
 const GAME_TYPE = 7;
 /** A second game type on the same factory with an odd max depth: the proposer's side makes the leaves. */
@@ -160,6 +161,9 @@ describe('dispute games on anvil played by the engine through L1GameContract', (
     }
     const mine = new Set(BISECTION_GAME_ABI.filter((i) => i.type === 'error').map((i) => formatAbiItem(i)));
     for (const [sig, item] of all) if (item.type === 'error') expect(mine.has(sig), sig).toBe(true);
+    // The inputs inbox binding: exactly the compiled contract's functions, events and errors.
+    const inbox = compiled(contractArtifact('BlockInputsInbox').abi);
+    expect(new Set(BLOCK_INPUTS_INBOX_ABI.map((i) => formatAbiItem(i)))).toEqual(new Set(inbox.keys()));
   });
 
   it('reads parameters from the contract: bonds per depth from getRequiredBond, clocks, anchor', async () => {

@@ -15,7 +15,8 @@ import { sequencerView } from '../devnet/scenario.js';
 import { Sequencer } from '../devnet/sequencer.js';
 import type { SealedBlock } from '../devnet/state.js';
 import { collectState, StateUnavailableError, type MetisChainView } from '../prover/metis/chain-view.js';
-import { checkpointedSubgameTrace, metisExecCreator, recordChainBlock, traceChainBlock } from '../prover/metis/trace-provider.js';
+import { checkpointedSubgameTrace, InputsMismatchError, metisExecCreator, recordChainBlock, traceChainBlock } from '../prover/metis/trace-provider.js';
+import { inputsHashOfBlock } from '../devnet/inputs.js';
 import { Position } from '../prover/game/position.js';
 import type { Claim } from '../prover/game/types.js';
 import { BlockCheckpoints } from '../vm/step/checkpoints.js';
@@ -137,6 +138,40 @@ describe('disputed blocks traced from their witness', () => {
     const again = await BlockCheckpoints.open(join(cpDir, store!));
     expect(again.summary.steps).toBe(memory.commitments.length - 1);
     await again.close();
+  }, 120_000);
+
+  it('judges a block on the inputs L1 committed: its own, none (invalid), or others (refused)', async () => {
+    const b = blocks[3]!;
+    const parent = blocks[2]!;
+    const memory = await traceChainBlock(view, b.number, b.outputRoot);
+    const ours = await inputsHashOfBlock(view, b.number);
+    // The trace's block start is given exactly the inputs the batcher commits.
+    expect(bytesToHex(memory.local.inputsHash)).toBe(ours);
+    const claim = { index: 0, position: Position.root(), value: bytesToHex(b.outputRoot) } as unknown as Claim;
+    const sub = { depth: 12, pre: undefined, post: claim, preOutputRoot: bytesToHex(parent.outputRoot), postOutputRoot: bytesToHex(b.outputRoot), preBlock: parent.number, postBlock: b.number };
+    const asked: bigint[] = [];
+    const committed = (h: Uint8Array) => (block: bigint) => {
+      asked.push(block);
+      return Promise.resolve(h);
+    };
+    const same = await metisExecCreator(view, { committedInputs: committed(hexToBytes(ours)) })(sub);
+    expect(asked).toEqual([b.number]);
+    expect(await same.get(Position.at(12, 0n))).toBe(bytesToHex(memory.commitments[1]!));
+    expect(await same.get(Position.at(12, 4095n))).toBe(bytesToHex(memory.commitments.at(-1)!));
+    // Nothing committed: block start makes the block invalid in one step, from the boot state.
+    const none = await metisExecCreator(view, { committedInputs: committed(new Uint8Array(32)) })(sub);
+    const invalid = await none.get(Position.at(12, 0n));
+    expect(invalid.slice(0, 4)).toBe('0x01');
+    expect(await none.get(Position.at(12, 4095n))).toBe(invalid);
+    const step0 = await none.getStepData(Position.at(12, 0n));
+    const local = { startingOutputRoot: parent.outputRoot, disputedOutputRoot: b.outputRoot, l2BlockNumber: b.number, startingBlockNumber: parent.number, inputsHash: new Uint8Array(32) };
+    expect(bytesToHex(verifyStep(hexToBytes(await none.absolutePrestateHash()), { state: step0.preState, preimages: [] }, new PreimageStore(), local))).toBe(invalid);
+    // Other inputs than this chain's block: refused, naming both.
+    const other = keccak256(Uint8Array.of(9));
+    const err = await metisExecCreator(view, { committedInputs: committed(other) })(sub).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputsMismatchError);
+    expect((err as InputsMismatchError).message).toContain(bytesToHex(other));
+    expect((err as InputsMismatchError).message).toContain(ours);
   }, 120_000);
 
   it('names a store that lacks a node, or answers with other bytes', async () => {

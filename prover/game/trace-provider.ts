@@ -7,7 +7,7 @@ import { ancestorAtDepth, ancestorWithTraceIndex, outputBlockAt } from './tree.j
 import type { Claim, GameParams, GameView, Hex } from './types.js';
 
 export class TraceProviderError extends Error {
-  override readonly name = 'TraceProviderError';
+  override readonly name: string = 'TraceProviderError';
 }
 
 /** What a step needs: the pre-state's preimage and the VM's proof of the one instruction. */

@@ -20,6 +20,7 @@ import {
 } from 'viem';
 import { bytesToHex } from '../../vm/util/bytes.js';
 import type { GameContract } from '../game/agent.js';
+import { committedInputsHash } from './inputs-inbox.js';
 import {
   CannotDefendRootClaim,
   ClaimAlreadyExists,
@@ -99,6 +100,7 @@ export const BISECTION_GAME_ABI = parseAbi([
   'function MAX_CLOCK_DURATION() view returns (uint64)',
   'function CLOCK_EXTENSION() view returns (uint64)',
   'function ABSOLUTE_PRESTATE() view returns (bytes32)',
+  'function INPUTS() view returns (address)',
   'function startingBlockNumber() view returns (uint256)',
   'function startingRootHash() view returns (bytes32)',
   'function l2BlockNumber() view returns (uint256)',
@@ -319,6 +321,21 @@ export class L1GameContract implements GameContract {
       });
     }
     return this.paramsCache;
+  }
+
+  /** The BlockInputsInbox the game reads inputs hashes from; null when it has none. */
+  async inputsInbox(): Promise<Address | null> {
+    const a = await this.read<Address>('INPUTS');
+    return /^0x0{40}$/i.test(a) ? null : a;
+  }
+
+  /**
+   * The inputs hash the game's block start is given for `l2Block` (zero when the game has no inbox
+   * or nothing was committed): MetisExecOptions.committedInputs for this game.
+   */
+  async committedInputs(l2Block: bigint): Promise<Uint8Array> {
+    const inbox = await this.inputsInbox();
+    return inbox === null ? new Uint8Array(32) : committedInputsHash(this.clients.public, inbox, l2Block);
   }
 
   private async readParams(): Promise<GameParams> {

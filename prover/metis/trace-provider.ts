@@ -8,7 +8,7 @@ import { encodeAbiParameters } from 'viem';
 import { blockEnvOf } from '../../vm/block/execute.js';
 import { bytesToHex, equalBytes, hexToBytes, type Hex } from '../../vm/util/bytes.js';
 import { ABSOLUTE_PRESTATE, BOOT_ENCODING, type LocalContext } from '../../vm/step/boundary.js';
-import { blockStepCount, blockStepWitness, traceBlockSteps, type BlockStepTrace, type BlockStepsInput } from '../../vm/step/block-steps.js';
+import { blockInputsHash, blockStepCount, blockStepWitness, traceBlockSteps, type BlockStepTrace, type BlockStepsInput } from '../../vm/step/block-steps.js';
 import { recordBlockTrace, type BlockCheckpoints } from '../../vm/step/checkpoints.js';
 import { executeStep } from '../../vm/step/execute.js';
 import { PreimageStore } from '../../vm/step/preimages.js';
@@ -102,7 +102,10 @@ export class MetisTraceProvider implements TraceProvider {
   }
 }
 
-/** The trace of a subgame whose outputs name the same block (past the game's block): one step. */
+/**
+ * A one-step trace: a subgame whose outputs name the same block (past the game's block), or a
+ * block whose inputs the chain never committed on L1 (block start makes it invalid).
+ */
 export function noBlockTrace(local: LocalContext): SubgameTrace {
   const store = new PreimageStore();
   const r = executeStep(BOOT_ENCODING, store, local);
@@ -115,9 +118,28 @@ export function noBlockTrace(local: LocalContext): SubgameTrace {
   };
 }
 
+/** L1 commits other inputs for a block than the block this chain has: the chains disagree before execution. */
+export class InputsMismatchError extends TraceProviderError {
+  override readonly name = 'InputsMismatchError';
+  constructor(
+    readonly l2Block: bigint,
+    readonly committed: Uint8Array,
+    readonly ours: Uint8Array,
+  ) {
+    super(`L1 commits inputs ${bytesToHex(committed)} for block ${l2Block}; this chain's block has inputs ${bytesToHex(ours)}`);
+  }
+}
+
 export interface MetisExecOptions {
   /** Progress of long traces. */
   readonly onTrace?: (block: bigint, steps: number, ms: number) => void;
+  /**
+   * The inputs hash the game's L1 inbox holds for a block (zero when none was committed): what the
+   * on-chain block start reads. Given, a block without committed inputs is traced as invalid, and
+   * one whose committed inputs are not this chain's block is refused (InputsMismatchError).
+   * Absent, every block is traced from this chain's own inputs (offline use).
+   */
+  readonly committedInputs?: (l2Block: bigint) => Promise<Uint8Array>;
   /**
    * Keep each disputed block's trace in level checkpoints under this directory (one store per
    * block and disputed root) instead of in memory: bounded memory for blocks of any size.
@@ -145,6 +167,21 @@ export function metisExecCreator(view: MetisChainView, options: MetisExecOptions
       return new MetisTraceProvider(noBlockTrace(local), depth);
     }
     if (sub.postBlock !== sub.preBlock + 1n) throw new TraceProviderError(`an execution subgame spans blocks ${sub.preBlock}..${sub.postBlock}, not one block`);
+    if (options.committedInputs !== undefined) {
+      const committed = await options.committedInputs(sub.postBlock);
+      if (committed.every((b) => b === 0)) {
+        const local: LocalContext = {
+          startingOutputRoot: hexToBytes(sub.preOutputRoot),
+          disputedOutputRoot: hexToBytes(sub.postOutputRoot),
+          l2BlockNumber: sub.postBlock,
+          startingBlockNumber: sub.preBlock,
+          inputsHash: new Uint8Array(32),
+        };
+        return new MetisTraceProvider(noBlockTrace(local), depth);
+      }
+      const ours = blockInputsHash(await chainBlockStepsInput(view, sub.postBlock, hexToBytes(sub.postOutputRoot)));
+      if (!equalBytes(committed, ours)) throw new InputsMismatchError(sub.postBlock, committed, ours);
+    }
     const [parent, block] = await Promise.all([view.block(sub.preBlock), view.block(sub.postBlock)]);
     if (parent === null || block === null) throw new TraceProviderError(`block ${sub.postBlock} or its parent is not on this chain yet`);
     if (!equalBytes(parent.outputRoot, hexToBytes(sub.preOutputRoot))) {
@@ -181,8 +218,8 @@ export interface ChainBlockTraceOptions {
   readonly onRetrace?: (missing: string) => void;
 }
 
-/** What tracing block `n` of `view` needs: its inputs and the witness of its parent state (or all of it). */
-async function chainBlockInput(view: MetisChainView, n: bigint, disputed: Uint8Array, fullState: boolean): Promise<{ input: BlockStepsInput; witness: ViewWitness | null; store: PreimageStore | null }> {
+/** The inputs of block `n` of `view` as the step trace reads them (header, transactions, environment, parent output). */
+export async function chainBlockStepsInput(view: MetisChainView, n: bigint, disputed: Uint8Array): Promise<BlockStepsInput> {
   const [parent, block] = await Promise.all([view.block(n - 1n), view.block(n)]);
   if (parent === null || block === null) throw new TraceProviderError(`block ${n} or its parent is not on this chain yet`);
   const ancestors = new Map<bigint, bigint>();
@@ -192,15 +229,20 @@ async function chainBlockInput(view: MetisChainView, n: bigint, disputed: Uint8A
     ancestors.set(b.number, BigInt(bytesToHex(b.hash)));
   }
   const blockHash = (k: bigint): bigint | null => ancestors.get(k) ?? null;
-  const input: BlockStepsInput = {
+  return {
     header: block.header,
     transactions: block.transactions,
     env: blockEnvOf(block.header, view.chain, blockHash),
     parent: { stateRoot: parent.stateRoot, messagePasserStorageRoot: parent.messagePasserStorageRoot, blockHash: parent.hash },
     disputedOutputRoot: disputed,
   };
-  if (fullState) return { input, witness: null, store: await collectState(view, parent.stateRoot) };
-  const witness = await blockWitness(view, view.chain, parent.stateRoot, { header: block.header, transactions: block.transactions }, blockHash);
+}
+
+/** What tracing block `n` of `view` needs: its inputs and the witness of its parent state (or all of it). */
+async function chainBlockInput(view: MetisChainView, n: bigint, disputed: Uint8Array, fullState: boolean): Promise<{ input: BlockStepsInput; witness: ViewWitness | null; store: PreimageStore | null }> {
+  const input = await chainBlockStepsInput(view, n, disputed);
+  if (fullState) return { input, witness: null, store: await collectState(view, input.parent.stateRoot) };
+  const witness = await blockWitness(view, view.chain, input.parent.stateRoot, { header: input.header, transactions: input.transactions }, input.env.blockHash);
   return { input, witness, store: null };
 }
 

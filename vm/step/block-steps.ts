@@ -8,7 +8,7 @@ import type { BlockEnv } from '../env.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { BOOT_ENCODING, putBlockInputs, type LocalContext } from './boundary.js';
 import { executeStep, type StepKind } from './execute.js';
-import { RecordingPreimages, type PreimageStore } from './preimages.js';
+import { PreimageStore, RecordingPreimages } from './preimages.js';
 import { reachablePreimages } from './reachable.js';
 import { STATUS_UNFINISHED, commitmentOf, decodeStepState, type VmStatus } from './state.js';
 import { blockContextOf } from './trace.js';
@@ -70,6 +70,15 @@ export function blockLocalContext(store: PreimageStore, input: BlockStepsInput):
   const startingOutputRoot = store.put(outputRootPreimage(parent.stateRoot, parent.messagePasserStorageRoot, parent.blockHash));
   const inputsHash = putBlockInputs(store, input.header, blockContextOf(store, input.env), input.transactions);
   return { startingOutputRoot, disputedOutputRoot: input.disputedOutputRoot, l2BlockNumber: input.header.number, startingBlockNumber: input.header.number - 1n, inputsHash };
+}
+
+/**
+ * The hash of the block's inputs record (DESIGN §2.7): what the batcher commits on L1 for the
+ * block (contracts/src/BlockInputsInbox.sol) and the game hands its block start as `inputsHash`.
+ */
+export function blockInputsHash(input: Pick<BlockStepsInput, 'header' | 'transactions' | 'env'>): Uint8Array {
+  const scratch = new PreimageStore();
+  return putBlockInputs(scratch, input.header, blockContextOf(scratch, input.env), input.transactions);
 }
 
 /**

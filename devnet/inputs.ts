@@ -1,0 +1,27 @@
+// The batcher's second job: after a batch's blobs are posted, commit each of its blocks' inputs
+// hash (prover/DESIGN.md §2.7) to the BlockInputsInbox, the inputs a game's block start reads.
+import type { Address, Hex } from 'viem';
+import { sendCall, type L1Clients } from '../contracts/deploy.js';
+import { BLOCK_INPUTS_INBOX_ABI } from '../prover/l1/inputs-inbox.js';
+import type { MetisChainView } from '../prover/metis/chain-view.js';
+import { chainBlockStepsInput } from '../prover/metis/trace-provider.js';
+import { bytesToHex } from '../vm/util/bytes.js';
+import { blockInputsHash } from '../vm/step/block-steps.js';
+
+export class InputsCommitError extends Error {
+  override readonly name = 'InputsCommitError';
+}
+
+/** The inputs hash of block `n` of `view` (what the inbox must hold for it). */
+export async function inputsHashOfBlock(view: MetisChainView, n: bigint): Promise<Hex> {
+  return bytesToHex(blockInputsHash(await chainBlockStepsInput(view, n, new Uint8Array(32))));
+}
+
+/** Commits blocks `first..last` of `view` in one transaction (they must follow the inbox's last commitment). */
+export async function commitBlockInputs(clients: L1Clients, inbox: Address, view: MetisChainView, first: bigint, last: bigint): Promise<{ readonly hashes: readonly Hex[]; readonly l1Block: bigint }> {
+  if (last < first) throw new InputsCommitError(`no blocks to commit (${first}..${last})`);
+  const hashes: Hex[] = [];
+  for (let n = first; n <= last; n++) hashes.push(await inputsHashOfBlock(view, n));
+  const receipt = await sendCall(clients, { address: inbox, abi: BLOCK_INPUTS_INBOX_ABI, functionName: 'commit', args: [first, hashes] });
+  return { hashes, l1Block: receipt.blockNumber };
+}
