@@ -20,6 +20,8 @@ export type ContractName =
   | 'MetisTxStep'
   // Deployed before MetisTxStep, which it is passed to (the begin of a transaction).
   | 'MetisTxBeginStep'
+  // Block start and block end, given the game's local context (IMetisBlockPart).
+  | 'MetisBlockStep'
   | 'MetisPrecompiles'
   // The inference dispute (issue 8).
   | 'InferenceChunkVerifier'

@@ -257,6 +257,80 @@ library LibRLP {
         }
     }
 
+    /// @dev Whether `b` is exactly one canonical RLP item, every nested item held to the rules
+    ///      toItem and readList hold theirs to, with at most 1024 lists around any item: the
+    ///      TypeScript rlpDecode (vm/rlp/rlp.ts) as a yes or no, for callers that must treat a
+    ///      malformed encoding as an answer rather than revert. Walks without recursion; the ends
+    ///      of the open lists are kept in scratch memory past the free pointer.
+    function wellFormed(bytes memory b) internal pure returns (bool ok) {
+        assembly ("memory-safe") {
+            let p := add(b, 32)
+            let end := add(p, mload(b))
+            let stack := mload(0x40)
+            let depth := 0
+            let limit := end
+            ok := 1
+            for {} 1 {} {
+                if gt(depth, 1024) {
+                    ok := 0
+                    break
+                }
+                let avail := sub(limit, p)
+                if iszero(avail) {
+                    ok := 0
+                    break
+                }
+                let b0 := byte(0, mload(p))
+                let off := 0
+                let total := 1
+                let list := 0
+                if iszero(lt(b0, 0x80)) {
+                    let short := sub(b0, 0x80)
+                    if iszero(lt(b0, 0xc0)) {
+                        list := 1
+                        short := sub(b0, 0xc0)
+                    }
+                    switch lt(short, 56)
+                    case 1 {
+                        off := 1
+                        total := add(1, short)
+                        // A lone byte below 0x80 is its own encoding.
+                        if and(iszero(list), eq(short, 1)) {
+                            if lt(byte(1, mload(p)), 0x80) { ok := 0 }
+                        }
+                    }
+                    default {
+                        let ll := sub(short, 55)
+                        if gt(add(1, ll), avail) { ok := 0 }
+                        // Long form: no leading zero in the length, and only for 56 bytes or more.
+                        if iszero(byte(1, mload(p))) { ok := 0 }
+                        let len := shr(sub(256, mul(8, ll)), mload(add(p, 1)))
+                        if lt(len, 56) { ok := 0 }
+                        off := add(1, ll)
+                        total := add(off, len)
+                    }
+                }
+                if gt(total, avail) { ok := 0 }
+                if iszero(ok) { break }
+                switch list
+                case 1 {
+                    mstore(add(stack, mul(depth, 32)), limit)
+                    depth := add(depth, 1)
+                    limit := add(p, total)
+                    p := add(p, off)
+                }
+                default { p := add(p, total) }
+                // Close the lists this item ends.
+                for {} and(gt(depth, 0), eq(p, limit)) {} {
+                    depth := sub(depth, 1)
+                    limit := mload(add(stack, mul(depth, 32)))
+                }
+                if iszero(depth) { break }
+            }
+            if ok { ok := eq(p, end) }
+        }
+    }
+
     // ---- encoding ------------------------------------------------------------------------
 
     /// @dev The header of a string (`base` 0x80) or list (`base` 0xc0) payload of `len` bytes.

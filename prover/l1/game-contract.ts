@@ -201,6 +201,12 @@ export const STEP_VERIFIER_ERRORS_ABI = parseAbi([
   'error UnsupportedTransaction(uint8 txType)',
   'error Unprovable(uint256 target)',
   'error VerifierOutOfGas(uint256 target)',
+  'error NotBlockStep()',
+  'error SystemContractUnsupported(address account)',
+  'error RequestContractUnsupported(address account)',
+  'error WithdrawalsUnsupported()',
+  'error BadHeaderTemplate(bytes32 hash)',
+  'error NoAccount(address account)',
 ]);
 
 /** Revert data the game does not know, read as a step verifier error (null when it is not one either). */
