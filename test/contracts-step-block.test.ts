@@ -10,10 +10,10 @@
 // contract does not prove the step; a tampered witness never gives a post-state. Gas per class is
 // recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaseError, ContractFunctionRevertedError, type Hex } from 'viem';
+import { BaseError, ContractFunctionRevertedError, encodeAbiParameters, type Hex } from 'viem';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { contractArtifact } from '../contracts/artifacts.js';
-import { deployContract, l1Clients, type L1Clients } from '../contracts/deploy.js';
+import { deployContract, deployMetisStepVerifier, l1Clients, type L1Clients } from '../contracts/deploy.js';
 import { anvilRules, ethereumRules, hyperionRules, type ChainRules } from '../vm/chain/chain.js';
 import { blockEnvOf } from '../vm/block/execute.js';
 import { encodeHeader, type BlockHeader } from '../vm/block/header.js';
@@ -382,6 +382,9 @@ describe('MetisBlockStep block start', () => {
       ['a non-canonical single byte inside', rlpEncodeRaw([...fields.slice(0, 12).map((f) => rlpEncode(f as Uint8Array)), hexToBytes('0x8105'), ...fields.slice(13).map((f) => rlpEncode(f as Uint8Array))])],
       ['a truncated list', encodeHeader(headerTemplate(fixtureHeader())).slice(0, 100)],
       ['a malformed nested list in a field', rlpEncodeRaw([...fields.slice(0, 12).map((f) => rlpEncode(f as Uint8Array)), hexToBytes('0xc2c1'), ...fields.slice(13).map((f) => rlpEncode(f as Uint8Array))])],
+      ['no bytes', new Uint8Array(0)],
+      ['a long-form length for 3 bytes', rlpEncodeRaw([...fields.slice(0, 12).map((f) => rlpEncode(f as Uint8Array)), hexToBytes('0xb803616263'), ...fields.slice(13).map((f) => rlpEncode(f as Uint8Array))])],
+      ['lists nested 1025 deep in a field', rlpEncodeRaw([...fields.slice(0, 12).map((f) => rlpEncode(f as Uint8Array)), nested(1025), ...fields.slice(13).map((f) => rlpEncode(f as Uint8Array))])],
       ['lists nested 1100 deep in a field', rlpEncodeRaw([...fields.slice(0, 12).map((f) => rlpEncode(f as Uint8Array)), nested(1100), ...fields.slice(13).map((f) => rlpEncode(f as Uint8Array))])],
     ];
     for (const [name, template] of malformed) {
@@ -395,7 +398,7 @@ describe('MetisBlockStep block start', () => {
       ['a list as extraData', replaceField(12, hexToBytes('0xc180'))],
       ['a number with a leading zero', replaceField(9, hexToBytes('0x820001'))],
       ['a number of 33 bytes', replaceField(11, rlpEncode(new Uint8Array(33).fill(1)))],
-      ['lists nested 1000 deep as extraData', replaceField(12, nested(1000))],
+      ['lists nested 1024 deep as extraData', replaceField(12, nested(1024))],
     ];
     for (const [name, template] of rejected) {
       const b = buildStart({ template });
@@ -512,6 +515,27 @@ describe('MetisBlockStep block end', () => {
       expect(await onChain(encodeStepState(other), witnessOf(b), e.local)).toEqual({ ok: false, error: 'NotBlockStep' });
     }
   });
+});
+
+describe('MetisStepVerifier.step routes block start and block end to MetisBlockStep', () => {
+  it('proves both through the verifier, with the game\'s local context', async () => {
+    const verifier = await deployMetisStepVerifier(clients, { calls: null, creates: null, transactions: null, blocks: 'MetisBlockStep' });
+    const vabi = contractArtifact('MetisStepVerifier').abi;
+    const t = blockTrace(HYPERION, fixtureHeader(), TXS(), parentState());
+    const right = blockTrace(HYPERION, fixtureHeader(), TXS(), parentState(), t.outputRoot);
+    for (const [trace, k] of [
+      [right, 0],
+      [right, blockStepCount(right) - 1],
+      [t, blockStepCount(t) - 1],
+    ] as const) {
+      const w = blockStepWitness(trace, k);
+      const [state, preimages, local] = args(w.state, w.preimages, trace.local);
+      const proof = encodeAbiParameters([{ type: 'bytes[]' }], [preimages]);
+      const post = await clients.public.readContract({ address: verifier, abi: vabi, functionName: 'step', args: [state, proof, local] });
+      expect(post).toBe(bytesToHex(trace.commitments[k + 1]!));
+    }
+    expect(right.commitments.at(-1)![0]).toBe(STATUS_VALID);
+  }, 120_000);
 });
 
 describe('MetisBlockStep on a tampered witness', () => {
