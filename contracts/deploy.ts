@@ -140,7 +140,7 @@ export const METIS_STEP_PARTS: MetisStepParts = {
   calls: 'MetisCallStep',
   creates: 'MetisCreateStep',
   transactions: 'MetisTxStep',
-  blocks: null,
+  blocks: 'MetisBlockStep',
 };
 
 const ZERO_ADDRESS: Address = '0x0000000000000000000000000000000000000000';
