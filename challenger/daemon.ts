@@ -369,7 +369,7 @@ export class ChallengeDaemon {
     const head = this.node.head().number;
     if (head < this.watchedTo) this.watchedTo = head; // an L1 reorg took blocks away
     for (let n = this.watchedTo + 1n; n <= head; n++) {
-      for (const c of (await this.node.blockAt(n))?.inferences ?? []) {
+      for (const c of await this.node.inferencesAt(n)) {
         const model = this.models.get(c.model);
         if (model !== undefined) settler.watch(model, c.input);
       }

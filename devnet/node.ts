@@ -187,6 +187,11 @@ export class DevnetNode {
     return { number: b.number, hash: b.hash, header: b.header, transactions: b.transactions, parentHeader: parent.header, derivedFrom: b.derivedFrom, inferences: b.inferences ?? [] };
   }
 
+  /** The inference calls block `n` made (empty for a block not derived, or one without any). */
+  async inferencesAt(n: bigint): Promise<readonly InferenceCall[]> {
+    return (await this.store.block(n))?.inferences ?? [];
+  }
+
   /** A trie node or contract code by its keccak256 from the node's state store (null when unknown). */
   preimage(hash: Uint8Array): Promise<Uint8Array | null> {
     return statePreimage(this.state, hash);

@@ -15,7 +15,6 @@ import { LoadGenerator } from '../devnet/load.js';
 import { Sequencer } from '../devnet/sequencer.js';
 import { GameAgent } from '../prover/game/agent.js';
 import { GameSolver } from '../prover/game/solver.js';
-import type { GameStatus } from '../prover/game/types.js';
 import { L1Factory } from '../prover/l1/factory.js';
 import { L1GameContract } from '../prover/l1/game-contract.js';
 import type { MetisChainView } from '../prover/metis/chain-view.js';
@@ -23,12 +22,11 @@ import { dishonestAccessor, prepareLie, type CorruptedTrace } from '../prover/me
 import { metisAccessor, traceChainBlock } from '../prover/metis/trace-provider.js';
 import { blockStepCount } from '../vm/step/block-steps.js';
 import { bytesToHex } from '../vm/util/bytes.js';
-import { MAX_DEPTH, TRACE_DEPTH, deployMetisGames, expectLieFrom } from './support/metis-games.js';
+import { TRACE_DEPTH, deployMetisGames, expectLieFrom, playMetisGame } from './support/metis-games.js';
 import { rng } from './support/rng.js';
 
 const GAME_TYPE = 1337;
 const MAX_CLOCK = 3_600n;
-const ZERO = '0x0000000000000000000000000000000000000000';
 const ORIGIN = { number: 1n, hash: new Uint8Array(32).fill(0x11) };
 
 describe('MetisVM dispute games on anvil', () => {
@@ -79,25 +77,7 @@ describe('MetisVM dispute games on anvil', () => {
     await expectLieFrom(view, LIE_BLOCK, lie);
   }, 300_000);
 
-  async function play(agents: readonly GameAgent[], watch: L1GameContract): Promise<{ status: GameStatus; steps: number }> {
-    for (let round = 0; round < 400; round++) {
-      let sent = 0;
-      for (const a of agents) {
-        const t = await a.tick();
-        sent += t.sent.length;
-        if (process.env.DEBUG_GAME) for (const r of t.rejected) console.log('rejected', r.action.type, r.error.name, r.error.message.slice(0, 200));
-      }
-      const { status, claims } = await watch.view();
-      if (process.env.DEBUG_GAME && status !== 'IN_PROGRESS') for (const c of claims) console.log(c.index, c.parentIndex, c.position.depth, c.claimant.slice(0, 6), c.value.slice(0, 10), c.counteredBy.slice(0, 6));
-      // A leaf is countered only by a step on L1.
-      if (status !== 'IN_PROGRESS') return { status, steps: claims.filter((c) => c.position.depth === MAX_DEPTH && c.counteredBy !== ZERO).length };
-      if (sent === 0) {
-        await testClient.increaseTime({ seconds: Number(MAX_CLOCK / 4n) });
-        await testClient.mine({ blocks: 1 });
-      }
-    }
-    throw new Error('the game did not resolve');
-  }
+  const play = (agents: readonly GameAgent[], watch: L1GameContract) => playMetisGame(agents, watch, testClient, MAX_CLOCK);
 
   async function createGame(creator: L1Clients, root: Hex, block: bigint): Promise<Address> {
     return (await new L1Factory(creator, factory).createGame({ gameType: GAME_TYPE, rootClaim: root, l2BlockNumber: block })).address;

@@ -18,7 +18,8 @@ import "./MetisStepBase.sol";
 ///         LOG0-LOG4, the end of the top-level call (STOP, RETURN, REVERT), and every
 ///         exceptional halt (undefined opcodes, stack, gas, jumps, memory limit): a top-level
 ///         call's end here, any other frame's by the part of its kind. Entering and leaving
-///         frames goes to the parts (CALLS, CREATES), boundary steps to TRANSACTIONS. A step no
+///         frames goes to the parts (CALLS, CREATES), transaction boundaries to TRANSACTIONS, block
+///         start and end (given the game's local context through `step`) to BLOCKS. A step no
 ///         deployed part proves reverts with a typed error: never wrongly proven.
 ///
 ///         Gas of `verify` (eth_estimateGas, calldata included; worst seen in

@@ -49,11 +49,10 @@ export class InferenceSettler {
   /** Watched inferences nobody has claimed yet: a player (an evaluation) is made only once one is. */
   private readonly watched = new Map<string, { readonly model: IntModel; readonly input: Int8Array }>();
   private readonly challenged = new Set<bigint>();
-  private readonly disputes = new Set<bigint>();
   /** Claims whose bond needs nothing more from us (released, refuted, or another's). */
   private readonly released = new Set<bigint>();
-  /** The claim each of our disputes is about. */
-  private readonly disputeClaims = new Map<bigint, bigint>();
+  /** Our open disputes, each with the claim it is about. */
+  private readonly disputes = new Map<bigint, bigint>();
   private claimsSeen = 0n;
   private disputesSeen = 0n;
 
@@ -138,9 +137,7 @@ export class InferenceSettler {
         if (t.player.disagreesWith(c) && !this.challenged.has(id)) {
           this.challenged.add(id);
           await attempt(key, async () => {
-            const d = await t.player.challenge(id);
-            this.disputes.add(d);
-            this.disputeClaims.set(d, id);
+            this.disputes.set(await t.player.challenge(id), id);
           });
         }
       }
@@ -158,18 +155,14 @@ export class InferenceSettler {
       const d = await this.game.dispute(id);
       const c = await this.game.claim(d.claimId);
       const t = this.tracked.get(`${c.modelId}:${c.inputHash}`);
-      if (t !== undefined && t.player.sideIn(c, d) !== null) {
-        this.disputes.add(id);
-        this.disputeClaims.set(id, d.claimId);
-      }
+      if (t !== undefined && t.player.sideIn(c, d) !== null) this.disputes.set(id, d.claimId);
     }
     this.disputesSeen = disputes;
     // Every dispute this watcher is in: its moves, and the timeouts it may claim.
-    for (const id of this.disputes) {
+    for (const id of [...this.disputes.keys()]) {
       const d = await this.game.dispute(id);
       if (d.phase === 'ClaimantWon' || d.phase === 'ChallengerWon') {
         this.disputes.delete(id);
-        this.disputeClaims.delete(id);
         continue;
       }
       const c = await this.game.claim(d.claimId);
@@ -206,7 +199,8 @@ export class InferenceSettler {
 
   /** Whether a dispute of ours about one of `t`'s claims is still open (its refund comes at the end). */
   private inDispute(t: Tracked): boolean {
-    return [...this.disputeClaims.entries()].some(([d, c]) => this.disputes.has(d) && t.claims.includes(c));
+    for (const c of this.disputes.values()) if (t.claims.includes(c)) return true;
+    return false;
   }
 
   /** Inferences being settled, by key. */

@@ -3,14 +3,14 @@
 // trace, its output root and every claim it makes are consistent with each other, so a dispute
 // against it is decided by the one step where it went wrong, as against a buggy or bribed
 // proposer.
-import { bytesToHex, equalBytes, type Hex } from '../../vm/util/bytes.js';
+import { bytesToHex, concatBytes, equalBytes, type Hex } from '../../vm/util/bytes.js';
 import { keccak256 } from '../../vm/util/hash.js';
 import type { LocalContext } from '../../vm/step/boundary.js';
 import type { BlockStepTrace } from '../../vm/step/block-steps.js';
 import { executeStep, type StepKind } from '../../vm/step/execute.js';
 import { RecordingPreimages } from '../../vm/step/preimages.js';
 import { buildTree } from '../../vm/step/bintree.js';
-import { STATUS_UNFINISHED, decodeFrame, decodeStepState, encodeFrame, encodeStepState, putStepState, type FrameState } from '../../vm/step/state.js';
+import { STATUS_UNFINISHED, STATUS_VALID, type VmStatus, decodeFrame, decodeStepState, encodeFrame, encodeStepState, putStepState, type FrameState } from '../../vm/step/state.js';
 import { OutputRootTraceProvider, SplitTraceAccessor, TraceProviderError } from '../game/trace-provider.js';
 import type { GameParams } from '../game/types.js';
 import type { MetisChainView } from './chain-view.js';
@@ -111,6 +111,60 @@ export function corruptTraceWith(honest: BlockStepTrace, at: number, wrongFrame:
     steps: commitments.length - 1,
     commitment: (i) => Promise.resolve(commitments[i]!),
     finalEncoding: last.encoding,
+    witness: (k) => {
+      const rec = new RecordingPreimages(store);
+      executeStep(encodings[k]!, rec, local);
+      return Promise.resolve({ state: encodings[k]!, preimages: rec.witness() });
+    },
+  };
+}
+
+/**
+ * A proposer that executes the block faithfully and then claims `root` for it: every state is the
+ * honest one but the final, which it fabricates (valid, with `root` as the output). The dispute is
+ * decided by the block-end step.
+ */
+export function wrongRootTrace(honest: BlockStepTrace, root: Uint8Array): CorruptedTrace {
+  if (honest.encodings.length === 0) throw new DishonestTraceError('the honest trace must keep its encodings');
+  if (equalBytes(root, honest.outputRoot)) throw new DishonestTraceError('the claimed root is the block\'s own: no lie');
+  const store = honest.store;
+  const at = honest.steps - 1;
+  const fabricated = { ...decodeStepState(honest.encodings[at + 1]!), status: STATUS_VALID as VmStatus, outputRoot: root };
+  const commitments = [...honest.commitments.slice(0, at + 1), putStepState(store, fabricated)];
+  const encodings = [...honest.encodings.slice(0, at + 1), encodeStepState(fabricated)];
+  return fabricatedTrace(store, { ...honest.local, disputedOutputRoot: root }, at, root, commitments, encodings);
+}
+
+/**
+ * A liar that goes wrong at block start (as if it read other inputs or another parent state): every
+ * state after the boot state is one it cannot back (commitments of nothing), up to a final state
+ * valid with `root`. The dispute is decided by the block-start step.
+ */
+export function wrongStartTrace(honest: BlockStepTrace, root: Uint8Array): CorruptedTrace {
+  if (honest.encodings.length === 0) throw new DishonestTraceError('the honest trace must keep its encodings');
+  const store = honest.store;
+  const last = honest.steps;
+  const fabricated = { ...decodeStepState(honest.encodings[last]!), status: STATUS_VALID as VmStatus, outputRoot: root };
+  const unbacked = (k: number): Uint8Array => {
+    const h = keccak256(concatBytes(root, Uint8Array.of(k >> 24, k >> 16, k >> 8, k)));
+    h[0] = STATUS_UNFINISHED;
+    return h;
+  };
+  const commitments = [honest.commitments[0]!, ...Array.from({ length: last - 1 }, (_, i) => unbacked(i + 1)), putStepState(store, fabricated)];
+  // Only its first state is real; past it the liar has nothing to step from but its final state.
+  const encodings = [honest.encodings[0]!, ...Array.from({ length: last - 1 }, () => encodeStepState(fabricated)), encodeStepState(fabricated)];
+  return fabricatedTrace(store, { ...honest.local, disputedOutputRoot: root }, 0, root, commitments, encodings);
+}
+
+/** A liar's trace over `store` from its states; witnesses are recorded by running each step. */
+function fabricatedTrace(store: BlockStepTrace['store'], local: LocalContext, at: number, outputRoot: Uint8Array, commitments: readonly Uint8Array[], encodings: readonly Uint8Array[]): CorruptedTrace {
+  return {
+    at,
+    outputRoot,
+    commitments,
+    steps: commitments.length - 1,
+    commitment: (i) => Promise.resolve(commitments[i]!),
+    finalEncoding: encodings.at(-1)!,
     witness: (k) => {
       const rec = new RecordingPreimages(store);
       executeStep(encodings[k]!, rec, local);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { encodeAbiParameters } from 'viem';
 import { blockEnvOf } from '../../vm/block/execute.js';
 import { bytesToHex, equalBytes, hexToBytes, type Hex } from '../../vm/util/bytes.js';
+import { keccak256 } from '../../vm/util/hash.js';
 import { ABSOLUTE_PRESTATE, BOOT_ENCODING, type LocalContext } from '../../vm/step/boundary.js';
 import { blockInputsHash, blockStepCount, blockStepWitness, traceBlockSteps, type BlockStepTrace, type BlockStepsInput } from '../../vm/step/block-steps.js';
 import { recordBlockTrace, type BlockCheckpoints } from '../../vm/step/checkpoints.js';
@@ -152,7 +153,7 @@ export interface MetisExecOptions {
  * agreed output before it. A subgame starting from an output root this chain does not have is
  * refused (an honest player never needs it).
  */
-export function metisExecCreator(view: MetisChainView, options: MetisExecOptions = {}): ExecProviderCreator {
+export function metisExecCreator(view: MetisChainView, options: MetisExecOptions = {}, judge = inputsJudge(view, options.committedInputs)): ExecProviderCreator {
   const traces = new Map<string, Promise<SubgameTrace>>();
   return async (sub: ExecSubgame) => {
     const depth = sub.depth;
@@ -167,9 +168,9 @@ export function metisExecCreator(view: MetisChainView, options: MetisExecOptions
       return new MetisTraceProvider(noBlockTrace(local), depth);
     }
     if (sub.postBlock !== sub.preBlock + 1n) throw new TraceProviderError(`an execution subgame spans blocks ${sub.preBlock}..${sub.postBlock}, not one block`);
-    if (options.committedInputs !== undefined) {
-      const committed = await options.committedInputs(sub.postBlock);
-      if (committed.every((b) => b === 0)) {
+    if (judge !== undefined) {
+      const verdict = await judge(sub.postBlock);
+      if (verdict.kind === 'none') {
         const local: LocalContext = {
           startingOutputRoot: hexToBytes(sub.preOutputRoot),
           disputedOutputRoot: hexToBytes(sub.postOutputRoot),
@@ -179,8 +180,7 @@ export function metisExecCreator(view: MetisChainView, options: MetisExecOptions
         };
         return new MetisTraceProvider(noBlockTrace(local), depth);
       }
-      const ours = blockInputsHash(await chainBlockStepsInput(view, sub.postBlock, hexToBytes(sub.postOutputRoot)));
-      if (!equalBytes(committed, ours)) throw new InputsMismatchError(sub.postBlock, committed, ours);
+      if (verdict.kind === 'other') throw new InputsMismatchError(sub.postBlock, verdict.committed, verdict.ours);
     }
     const [parent, block] = await Promise.all([view.block(sub.preBlock), view.block(sub.postBlock)]);
     if (parent === null || block === null) throw new TraceProviderError(`block ${sub.postBlock} or its parent is not on this chain yet`);
@@ -265,12 +265,59 @@ export async function recordChainBlock(view: MetisChainView, n: bigint, disputed
   return withViewWitness(view, witness, options.maxFetchRounds ?? 10_000, (w) => record(witnessStore(w)), options.onRetrace);
 }
 
-/** The full accessor of a player believing `view`: its outputs above the split, its traces below. */
+/** What L1's inputs commitment makes of this chain's block: the same block, no block, or another block. */
+export type InputsVerdict =
+  | { readonly kind: 'ours' }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'other'; readonly committed: Uint8Array; readonly ours: Uint8Array };
+
+/**
+ * Judges blocks against `committedInputs` (undefined without it). A commitment never changes once
+ * made, so only the absence of one is asked again.
+ */
+export function inputsJudge(view: MetisChainView, committedInputs: MetisExecOptions['committedInputs']): ((block: bigint) => Promise<InputsVerdict>) | undefined {
+  if (committedInputs === undefined) return undefined;
+  const known = new Map<bigint, Promise<InputsVerdict>>();
+  return (block) => {
+    let v = known.get(block);
+    if (v === undefined) {
+      v = (async (): Promise<InputsVerdict> => {
+        const committed = await committedInputs(block);
+        if (committed.every((b) => b === 0)) return { kind: 'none' };
+        const ours = blockInputsHash(await chainBlockStepsInput(view, block, new Uint8Array(32)));
+        return equalBytes(committed, ours) ? { kind: 'ours' } : { kind: 'other', committed, ours };
+      })();
+      known.set(block, v);
+      v.then(
+        (r) => r.kind === 'none' && known.delete(block),
+        () => known.delete(block),
+      );
+    }
+    return v;
+  };
+}
+
+/**
+ * The output a player claims at a block L1 has no inputs for (or other inputs than its chain's),
+ * and at every block after it: no output root is right there, so it matches no claim.
+ */
+export function noOutputRoot(block: bigint): Hex {
+  return bytesToHex(keccak256(new TextEncoder().encode(`hyperion-verify: no block ${block} on L1`)));
+}
+
+/**
+ * The full accessor of a player believing `view`: its outputs above the split, its traces below.
+ * With `committedInputs`, the chain is only as long as L1's inputs commitments agree with it.
+ */
 export function metisAccessor(params: GameParams, view: MetisChainView, options: MetisExecOptions = {}): SplitTraceAccessor {
+  const judge = inputsJudge(view, options.committedInputs);
   const top = new OutputRootTraceProvider(params, async (block) => {
     const b = await view.block(block);
     if (b === null) throw new TraceProviderError(`block ${block} is not on this chain yet`);
+    if (judge !== undefined) {
+      for (let n = params.startingBlockNumber + 1n; n <= block; n++) if ((await judge(n)).kind !== 'ours') return noOutputRoot(block);
+    }
     return bytesToHex(b.outputRoot);
   });
-  return new SplitTraceAccessor(top, metisExecCreator(view, options));
+  return new SplitTraceAccessor(top, metisExecCreator(view, options, judge));
 }
