@@ -22,6 +22,8 @@ export type ContractName =
   | 'MetisTxBeginStep'
   // Block start and block end, given the game's local context (IMetisBlockPart).
   | 'MetisBlockStep'
+  // Deployed before MetisTxBeginStep, which it is passed to (decoding transactions).
+  | 'MetisTxDecoder'
   | 'MetisPrecompiles'
   // The inference dispute (issue 8).
   | 'InferenceChunkVerifier'

@@ -160,8 +160,13 @@ export async function deployMetisStepVerifier(clients: L1Clients, parts: MetisSt
   // The CALLS part reads final inferences from the L1 inference game, if there is one.
   const calls = await part(parts.calls, parts.calls === 'MetisCallStep' ? [options.inferenceResults ?? ZERO_ADDRESS] : []);
   const creates = await part(parts.creates);
-  // MetisTxStep hands transaction begins to MetisTxBeginStep, deployed apart (EIP-3860).
-  const begin = parts.transactions === 'MetisTxStep' ? [await part('MetisTxBeginStep')] : [];
+  // MetisTxStep hands transaction begins to MetisTxBeginStep, deployed apart (EIP-3860), which
+  // decodes transactions with MetisTxDecoder (apart too: EIP-170) and reads final inferences for
+  // a top-level call of the inference precompile.
+  const begin =
+    parts.transactions === 'MetisTxStep'
+      ? [await part('MetisTxBeginStep', [options.inferenceResults ?? ZERO_ADDRESS, await part('MetisTxDecoder')])]
+      : [];
   const transactions = await part(parts.transactions, begin);
   const blocks = await part(parts.blocks ?? null);
   return (await deployContract(clients, contractArtifact('MetisStepVerifier'), [calls, creates, transactions, blocks])).address;

@@ -4,64 +4,77 @@ pragma solidity ^0.8.28;
 import {LibMPT} from "./LibMPT.sol";
 import {LibRLP} from "./LibRLP.sol";
 import {MetisPrecompiles} from "./MetisPrecompiles.sol";
+import {IInferenceResults} from "./IInferenceResults.sol";
+import {MetisTxDecoder, DecodedTx, TxAuth} from "./MetisTxDecoder.sol";
 
 import "./MetisStepBase.sol";
 
 /// @notice The transaction-begin step of the TRANSACTIONS part (prover/DESIGN.md §4.2), which
 ///         MetisTxStep is given at construction (deployed apart: embedded, its creation code
 ///         took MetisTxStep's init code past EIP-3860) and hands every boundary step without a
-///         result to (one contract would pass the EIP-170 limit). It follows vm/step/boundary.ts txBegin running
-///         beginTransaction of vm/execution/transaction.ts; MetisTxStep's header comment lists
-///         what is proven and what reverts.
+///         result to (one contract would pass the EIP-170 limit). It follows vm/step/boundary.ts
+///         txBegin running decodeTransaction (vm/tx/, in MetisTxDecoder, deployed apart: EIP-170)
+///         and beginTransaction of vm/execution/transaction.ts; MetisTxStep's header comment lists
+///         what is proven and what reverts. In short:
+///         - every envelope the reference's decoder rejects (TxDecodeError: a type byte other than
+///           1..4 or a list, a field count, an integer longer than its field or with a leading
+///           zero, a `to`/address not of 20 bytes, a creation of type 3 or 4, no blob hashes, no
+///           authorizations, any RLP error) gives the invalid block: MetisTxDecoder reverts with
+///           MalformedTransaction or a LibRLP error, which this contract catches by selector
+///           (any other revert, out of gas included, is passed on);
+///         - blob (EIP-4844) transactions: blob count against the fork's block maximum and the
+///           block's blob gas left, Osaka's 6 per transaction (EIP-7594), version byte 0x01,
+///           max_fee_per_blob_gas against fake_exponential(1, excessBlobGas, the fork's update
+///           fraction) (vm/fees.ts; EIP-7918 changes only the excess, not this price), the balance
+///           with blob gas at the cap, the blob fee bought at the blob base fee, the context's
+///           blobHashesHash and blobGas;
+///         - a top-level call of the inference precompile (0x…0a10 where models are registered):
+///           proven from the L1 inference game (IInferenceResults, a constructor argument) as
+///           MetisCallStep proves an inner call; InferenceCall() without one, ModelNotOnL1,
+///           InferenceNotFinal before the claim is final; the output bytes a witness preimage;
+///         - a top-level call of Hyperion's LLM precompile (0x…0999) reverts UnreproducibleCall():
+///           the reference's step runs it as an account without code (a post-state no chain
+///           agrees with), vm/block/execute.ts refuses the block; as MetisCallStep, no proof.
 contract MetisTxBeginStep is MetisStepBase {
     error NeedsLocalContext();
     error NoNextStep();
     error TransactionBeginUnsupported();
-    error UnsupportedTransaction(uint8 txType);
-
+    /// @dev The blob base fee's Taylor series passes 2^256 before it passes the blob fee cap
+    ///      (an excessBlobGas no chain reaches: the fee would be beyond 2^200 wei).
+    error BlobBaseFeeUnsupported();
+    /// @dev A call of Hyperion's LLM precompile, whose answer no verifier can reproduce.
+    error UnreproducibleCall();
+    /// @dev A call of the inference precompile with no L1 inference results to read.
+    error InferenceCall();
+    error ModelNotOnL1(bytes32 modelId);
+    error InferenceNotFinal(bytes32 modelId, bytes32 inputHash);
 
     uint256 internal constant FORK_PRAGUE = 1;
     uint256 internal constant FORK_OSAKA = 2;
     address internal constant INFERENCE = address(0xa10);
     address internal constant UNREPRODUCIBLE = address(0x999);
+    uint256 internal constant S_BLOB_GAS_USED = 18;
 
     uint256 internal constant STATUS_INVALID = 1;
-    uint256 internal constant SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141;
     uint256 internal constant NONCE_LIMIT = 2 ** 64 - 1;
     uint256 internal constant MAX_INIT_CODE_SIZE = 49152;
     uint256 internal constant PER_EMPTY_ACCOUNT_COST = 25000;
     uint256 internal constant AUTH_REFUND = 25000 - 12500;
+    uint256 internal constant GAS_PER_BLOB = 131072;
+    /// @dev EIP-7594: blobs per transaction from Osaka (BLOB_COUNT_LIMIT_OSAKA).
+    uint256 internal constant BLOB_COUNT_LIMIT_OSAKA = 6;
 
     /// @notice Runs the precompiles of the L2 fork (a top-level call of a precompile ends in the begin step).
     MetisPrecompiles public immutable PRECOMPILES;
+    /// @notice decodeTransaction and the signatures (deployed apart: EIP-170).
+    MetisTxDecoder public immutable DECODER;
+    /// @notice The final inferences a top-level call of 0x…0a10 is proven by (zero: such calls revert).
+    IInferenceResults public immutable INFERENCE_RESULTS;
 
-    constructor() {
+    constructor(IInferenceResults inferenceResults, MetisTxDecoder decoder) {
         PRECOMPILES = new MetisPrecompiles();
-    }
-
-    /// @dev The fields of a decoded legacy, EIP-2930, EIP-1559 or EIP-7702 transaction.
-    struct Tx {
-        uint256 txType;
-        bool hasChainId;
-        uint256 chainId;
-        uint256 nonce;
-        uint256 maxPriority; // the gas price for types 0 and 1
-        uint256 maxFee; // the gas price for types 0 and 1
-        uint256 gasLimit;
-        bool create;
-        address to;
-        uint256 value;
-        bytes data;
-        uint256 dataZeros;
-        uint256 accessAddresses;
-        uint256 accessKeys;
-        LibRLP.Item accessList; // typed transactions only
-        LibRLP.Item auths; // type 4: the authorization list
-        uint256 authCount;
-        bool rejected; // type 4 without `to` or authorizations: decodeTransaction rejects it
-        address sender; // zero: no key recovers (or a malformed signature)
-        uint256 intrinsic;
-        uint256 floor;
+        INFERENCE_RESULTS = inferenceResults;
+        DECODER = decoder;
     }
 
     /// @notice A boundary step with no result: the begin of transaction txIndex, or block end.
@@ -89,7 +102,8 @@ contract MetisTxBeginStep is MetisStepBase {
     // ---- the transaction begin ---------------------------------------------------------------
 
     /// @dev Transaction `txIndex` of the inputs (vm/step/boundary.ts txBegin): the invalid block
-    ///      when beginTransaction rejects it, else the gas bought and the top-level message entered.
+    ///      when the decoder or beginTransaction rejects it, else the gas bought and the top-level
+    ///      message entered.
     function _txBegin(Witness memory w, Ctx memory c, bytes32 txListRoot) internal view returns (bytes32) {
         bytes32 h = bytes32(c.s[S_BLOCK]);
         bytes memory rec = _get(w, h);
@@ -97,28 +111,68 @@ contract MetisTxBeginStep is MetisStepBase {
         uint256[12] memory b = abi.decode(rec, (uint256[12]));
         if (b[0] > 2 || b[2] > 2 || b[5] >> 160 != 0) revert BadPreimage(h);
         bytes memory raw = _get(w, _readChunk(w, txListRoot, c.s[S_TX_INDEX]));
-        Tx memory t = _decodeTx(raw);
-        if (_invalid(w, c, b, t)) {
+        DecodedTx memory t;
+        bool rejected;
+        try DECODER.decode(raw) returns (DecodedTx memory d) {
+            t = d;
+        } catch (bytes memory err) {
+            // Only the decoder's own verdicts (the reference's TxDecodeError) reject the bytes:
+            // anything else (out of gas: no revert data) is passed on.
+            if (!_rejection(err)) {
+                assembly ("memory-safe") {
+                    revert(add(err, 32), mload(err))
+                }
+            }
+            rejected = true;
+        }
+        if (rejected || _invalid(w, c, b, t)) {
             c.s[S_STATUS] = STATUS_INVALID;
             return bytes32((uint256(keccak256(abi.encode(c.s))) & ~(uint256(0xff) << 248)) | (STATUS_INVALID << 248));
         }
         return _valid(w, c, b, t);
     }
 
+    /// @dev Whether revert data is the decoder's: MalformedTransaction or one of LibRLP's errors.
+    function _rejection(bytes memory err) internal pure returns (bool) {
+        if (err.length < 4) return false;
+        bytes4 sel = bytes4(err);
+        return sel == MetisTxDecoder.MalformedTransaction.selector || sel == LibRLP.RLPTruncated.selector ||
+            sel == LibRLP.RLPNonCanonical.selector || sel == LibRLP.RLPTrailingBytes.selector ||
+            sel == LibRLP.RLPExpectedList.selector || sel == LibRLP.RLPExpectedBytes.selector ||
+            sel == LibRLP.RLPIntegerTooLong.selector || sel == LibRLP.RLPBadLength.selector;
+    }
+
     /// @dev Whether the reference rejects the transaction: each condition below makes txBegin
     ///      return the invalid block (a chain id mismatch, a signature recovering no sender, or one
-    ///      of beginTransaction's InvalidTransactionErrors). Sets t.intrinsic and t.floor.
-    function _invalid(Witness memory w, Ctx memory c, uint256[12] memory b, Tx memory t) internal pure returns (bool) {
-        if (t.rejected) return true;
+    ///      of beginTransaction's InvalidTransactionErrors). Sets t.intrinsic, t.floor, t.blobPrice.
+    function _invalid(Witness memory w, Ctx memory c, uint256[12] memory b, DecodedTx memory t) internal pure returns (bool) {
         if (t.hasChainId && t.chainId != b[1]) return true;
         if (t.sender == address(0)) return true;
+        // gasLimit·maxFee + blobGas·maxFeePerBlobGas + value: past 2^256 no balance covers it,
+        // and every rule after the fee caps rejects it (no account need be read).
+        (bool fits, uint256 cost) = _maxCost(t, GAS_PER_BLOB * t.blobHashes.length);
+        if (_rulesInvalid(c, b, t, fits)) return true;
+        LibMPT.Account memory a = LibMPT.accountAt(_store(w), bytes32(c.s[S_WORLD]), t.sender);
+        if (a.nonce != t.nonce) return true;
+        if (a.balance < cost) return true;
+        // EIP-3607: a sender with code must be an EOA, or (Prague on) one with an EIP-7702 delegation.
+        if (a.codeHash != KECCAK_EMPTY) {
+            if (b[2] < FORK_PRAGUE) return true;
+            (bool delegated, ) = _delegation(_get(w, a.codeHash));
+            if (!delegated) return true;
+        }
+        return false;
+    }
+
+    /// @dev beginTransaction's rules that read no account, in its order.
+    function _rulesInvalid(Ctx memory c, uint256[12] memory b, DecodedTx memory t, bool fits) internal pure returns (bool) {
         uint256 fork = b[2];
         if (t.txType == 4 && fork < FORK_PRAGUE) return true;
         // intrinsicGas (vm/tx/gas.ts), the EIP-7623 floor from Prague on.
         uint256 nonZeros = t.data.length - t.dataZeros;
-        uint256 intrinsic = 21000 + 4 * t.dataZeros + 16 * nonZeros + 2400 * t.accessAddresses + 1900 * t.accessKeys;
+        uint256 intrinsic = 21000 + 4 * t.dataZeros + 16 * nonZeros + 2400 * t.accessAddresses.length + 1900 * t.accessSlots.length;
         if (t.create) intrinsic += 32000 + 2 * ((t.data.length + 31) / 32);
-        intrinsic += PER_EMPTY_ACCOUNT_COST * t.authCount;
+        intrinsic += PER_EMPTY_ACCOUNT_COST * t.auths.length;
         uint256 floor = fork >= FORK_PRAGUE ? 21000 + 10 * (t.dataZeros + 4 * nonZeros) : 0;
         t.intrinsic = intrinsic;
         t.floor = floor;
@@ -126,22 +180,52 @@ contract MetisTxBeginStep is MetisStepBase {
         if (t.nonce >= NONCE_LIMIT) return true;
         if (t.create && t.data.length > MAX_INIT_CODE_SIZE) return true;
         if (fork >= FORK_OSAKA && t.gasLimit > 1 << 24) return true;
-        // check_transaction: the block's gas, the fee caps against the base fee.
-        if (t.gasLimit + c.s[S_GAS_USED] > b[6]) return true;
-        uint256 baseFee = b[7];
+        // check_transaction: the block's gas and blob gas left, the fee caps against the base fee.
+        if (c.s[S_GAS_USED] > b[6] || t.gasLimit > b[6] - c.s[S_GAS_USED]) return true;
+        uint256 maxBlobGas = GAS_PER_BLOB * (fork == 0 ? 6 : 9);
+        uint256 used = c.s[S_BLOB_GAS_USED];
+        if (used > maxBlobGas || GAS_PER_BLOB * t.blobHashes.length > maxBlobGas - used) return true;
         if (t.txType >= 2 && t.maxFee < t.maxPriority) return true;
-        if (t.maxFee < baseFee) return true;
-        uint256 maxGasFee = t.gasLimit * t.maxFee;
-        LibMPT.Account memory a = LibMPT.accountAt(_store(w), bytes32(c.s[S_WORLD]), t.sender);
-        if (a.nonce != t.nonce) return true;
-        if (a.balance < maxGasFee + t.value) return true;
-        // EIP-3607: a sender with code must be an EOA, or (Prague on) one with an EIP-7702 delegation.
-        if (a.codeHash != KECCAK_EMPTY) {
-            if (fork < FORK_PRAGUE) return true;
-            (bool delegated, ) = _delegation(_get(w, a.codeHash));
-            if (!delegated) return true;
+        if (t.maxFee < b[7]) return true;
+        if (!fits) return true;
+        if (t.txType != 3) return false;
+        // The blobs: Osaka's per-transaction cap, version 0x01, the fee cap against the blob base
+        // fee (vm/fees.ts blobBaseFee of excessBlobGas; EIP-7918 changes only the excess).
+        if (fork >= FORK_OSAKA && t.blobHashes.length > BLOB_COUNT_LIMIT_OSAKA) return true;
+        for (uint256 i = 0; i < t.blobHashes.length; i++) if (t.blobHashes[i][0] != 0x01) return true;
+        (bool above, uint256 price) = _blobBaseFee(b[9], fork == 0 ? 3338477 : 5007716, t.maxFeePerBlobGas);
+        t.blobPrice = price;
+        return above;
+    }
+
+    /// @dev The most the transaction may spend; fits false when it passes 2^256.
+    function _maxCost(DecodedTx memory t, uint256 blobGas) internal pure returns (bool, uint256) {
+        uint256 m = type(uint256).max;
+        if (t.maxFee != 0 && t.gasLimit > m / t.maxFee) return (false, 0);
+        uint256 cost = t.gasLimit * t.maxFee;
+        if (t.maxFeePerBlobGas != 0 && blobGas > m / t.maxFeePerBlobGas) return (false, 0);
+        uint256 blob = blobGas * t.maxFeePerBlobGas;
+        if (blob > m - cost) return (false, 0);
+        cost += blob;
+        if (t.value > m - cost) return (false, 0);
+        return (true, cost + t.value);
+    }
+
+    /// @dev fake_exponential(1, excess, fraction) (vm/fees.ts fakeExponential), or above = true
+    ///      as soon as its partial sum shows it exceeds cap (the sum only grows). cap·blobGas is
+    ///      below 2^256 here, so the series passes 2^256 first only for a cap past ~2^200 wei and
+    ///      an excess past ~150 update fractions: BlobBaseFeeUnsupported().
+    function _blobBaseFee(uint256 excess, uint256 fraction, uint256 cap) internal pure returns (bool above, uint256) {
+        uint256 output = 0;
+        uint256 accum = fraction;
+        for (uint256 i = 1; accum > 0; i++) {
+            if (accum > type(uint256).max - output) revert BlobBaseFeeUnsupported();
+            output += accum;
+            if (output / fraction > cap) return (true, 0);
+            if (excess != 0 && accum > type(uint256).max / excess) revert BlobBaseFeeUnsupported();
+            accum = (accum * excess) / (fraction * i);
         }
-        return false;
+        return (false, output / fraction);
     }
 
     // ---- a valid transaction: the gas bought, the message entered ------------------------------
@@ -164,7 +248,7 @@ contract MetisTxBeginStep is MetisStepBase {
         address[] setTargets;
     }
 
-    function _valid(Witness memory w, Ctx memory c, uint256[12] memory b, Tx memory t) internal view returns (bytes32) {
+    function _valid(Witness memory w, Ctx memory c, uint256[12] memory b, DecodedTx memory t) internal view returns (bytes32) {
         Begin memory k;
         k.fork = b[2];
         k.models = bytes32(b[11]);
@@ -193,12 +277,15 @@ contract MetisTxBeginStep is MetisStepBase {
         // Buy gas: nonce + 1, gasLimit·price off the sender's balance.
         LibMPT.Account memory a = LibMPT.accountAt(k.st, bytes32(c.s[S_WORLD]), t.sender);
         a.nonce += 1;
-        a.balance -= t.gasLimit * k.price;
+        uint256 blobGas = GAS_PER_BLOB * t.blobHashes.length;
+        a.balance -= t.gasLimit * k.price + blobGas * t.blobPrice;
         c.s[S_WORLD] = uint256(LibMPT.putAccount(k.st, bytes32(c.s[S_WORLD]), t.sender, a));
         _warmAll(c, k, b, t);
         uint256 authRefund = t.txType == 4 ? _setDelegations(w, c, k, b, t) : 0;
-        // The context record (encodeTxContext): blob gas 0, the EIP-7702 refund.
-        c.s[S_TX] = uint256(keccak256(abi.encode(t.sender, k.price, KECCAK_EMPTY, t.txType, t.gasLimit, t.intrinsic, t.floor, uint256(0), authRefund)));
+        // The context record (encodeTxContext): the blob hashes' hash (keccak("") for none), the
+        // blob gas, the EIP-7702 refund.
+        bytes32 blobs = t.blobHashes.length == 0 ? KECCAK_EMPTY : keccak256(abi.encodePacked(t.blobHashes));
+        c.s[S_TX] = uint256(keccak256(abi.encode(t.sender, k.price, blobs, t.txType, t.gasLimit, t.intrinsic, t.floor, blobGas, authRefund)));
         if (!t.create) _resolve(w, c, k);
         return t.create ? _enterCreate(w, c, k, t) : _enterCall(w, c, k, t);
     }
@@ -206,22 +293,11 @@ contract MetisTxBeginStep is MetisStepBase {
     /// @dev The warm set of a fresh transaction: the coinbase (EIP-3651), the access list, the
     ///      sender, the fork's precompiles, the inference precompile where models are registered,
     ///      the target (the order is beginTransaction's; the trie does not depend on it).
-    function _warmAll(Ctx memory c, Begin memory k, uint256[12] memory b, Tx memory t) internal pure {
+    function _warmAll(Ctx memory c, Begin memory k, uint256[12] memory b, DecodedTx memory t) internal pure {
         bytes32 root = LibMPT.EMPTY_ROOT;
         root = _warm(k.st, root, address(uint160(b[5])));
-        if (t.txType != 0) {
-            LibRLP.Item[] memory al = LibRLP.readList(t.accessList);
-            for (uint256 i = 0; i < al.length; i++) {
-                LibRLP.Item[] memory pair = LibRLP.readList(al[i]);
-                address addr = address(bytes20(LibRLP.toBytes(pair[0])));
-                root = _warm(k.st, root, addr);
-                LibRLP.Item[] memory keys = LibRLP.readList(pair[1]);
-                for (uint256 j = 0; j < keys.length; j++) {
-                    bytes memory key = abi.encodePacked(keccak256(abi.encodePacked(addr, LibRLP.toBytes32(keys[j]))));
-                    root = LibMPT.update(k.st, root, key, hex"01");
-                }
-            }
-        }
+        for (uint256 i = 0; i < t.accessAddresses.length; i++) root = _warm(k.st, root, t.accessAddresses[i]);
+        for (uint256 i = 0; i < t.accessSlots.length; i++) root = LibMPT.update(k.st, root, abi.encodePacked(t.accessSlots[i]), hex"01");
         root = _warm(k.st, root, t.sender);
         for (uint256 p = 1; p <= 0x11; p++) if (_isPrecompile(p, k.fork)) root = _warm(k.st, root, address(uint160(p)));
         if (k.fork >= FORK_OSAKA) root = _warm(k.st, root, address(0x100));
@@ -233,17 +309,15 @@ contract MetisTxBeginStep is MetisStepBase {
     ///      foreign chain id, nonce 2^64-1, no authority (EIP-2), an authority with other code or
     ///      another nonce is skipped; a valid one warms the authority (also when skipped after
     ///      the warming), sets or clears its designator and bumps its nonce. Returns the refund.
-    function _setDelegations(Witness memory w, Ctx memory c, Begin memory k, uint256[12] memory b, Tx memory t) internal pure returns (uint256 refund) {
-        LibRLP.Item[] memory list = LibRLP.readList(t.auths);
-        k.setHashes = new bytes32[](list.length);
-        k.setTargets = new address[](list.length);
-        for (uint256 i = 0; i < list.length; i++) {
-            LibRLP.Item[] memory f = LibRLP.readList(list[i]);
-            uint256 chainId = LibRLP.toUint(f[0]);
-            if (chainId != 0 && chainId != b[1]) continue;
-            uint256 nonce = LibRLP.toUint(f[2]);
-            if (nonce >= NONCE_LIMIT) continue;
-            address authority = _authority(f, chainId, nonce);
+    function _setDelegations(Witness memory w, Ctx memory c, Begin memory k, uint256[12] memory b, DecodedTx memory t) internal pure returns (uint256 refund) {
+        uint256 n = t.auths.length;
+        k.setHashes = new bytes32[](n);
+        k.setTargets = new address[](n);
+        for (uint256 i = 0; i < n; i++) {
+            TxAuth memory x = t.auths[i];
+            if (x.chainId != 0 && x.chainId != b[1]) continue;
+            if (x.nonce >= NONCE_LIMIT) continue;
+            address authority = x.authority;
             if (authority == address(0)) continue;
             c.s[S_ACCESS] = uint256(_warm(k.st, bytes32(c.s[S_ACCESS]), authority));
             LibMPT.Account memory a = LibMPT.accountAt(k.st, bytes32(c.s[S_WORLD]), authority);
@@ -251,28 +325,15 @@ contract MetisTxBeginStep is MetisStepBase {
                 (bool delegated, ) = _codeDelegation(w, k, a.codeHash);
                 if (!delegated) continue;
             }
-            if (a.nonce != nonce) continue;
+            if (a.nonce != x.nonce) continue;
             if (a.exists) refund += AUTH_REFUND;
             else a = LibMPT.Account(true, 0, 0, LibMPT.EMPTY_ROOT, KECCAK_EMPTY);
-            address to = address(bytes20(LibRLP.toBytes(f[1])));
-            a.codeHash = to == address(0) ? KECCAK_EMPTY : keccak256(abi.encodePacked(hex"ef0100", to));
+            a.codeHash = x.to == address(0) ? KECCAK_EMPTY : keccak256(abi.encodePacked(hex"ef0100", x.to));
             k.setHashes[i] = a.codeHash;
-            k.setTargets[i] = to;
+            k.setTargets[i] = x.to;
             a.nonce += 1;
             c.s[S_WORLD] = uint256(LibMPT.putAccount(k.st, bytes32(c.s[S_WORLD]), authority, a));
         }
-    }
-
-    /// @dev recoverAuthority: ecrecover of keccak(0x05 ‖ rlp([chainId, address, nonce])) under
-    ///      EIP-2's rules; zero when no key recovers.
-    function _authority(LibRLP.Item[] memory f, uint256 chainId, uint256 nonce) internal pure returns (address) {
-        uint256 y = LibRLP.toUint(f[3]);
-        uint256 r = LibRLP.toUint(f[4]);
-        uint256 s = LibRLP.toUint(f[5]);
-        if (y > 1 || r == 0 || r >= SECP256K1_N || s == 0 || s > SECP256K1_N >> 1) return address(0);
-        bytes memory payload = bytes.concat(LibRLP.encodeUint(chainId), LibRLP.toRaw(f[1]), LibRLP.encodeUint(nonce));
-        bytes32 digest = keccak256(bytes.concat(hex"05", LibRLP.encodeLength(payload.length, 0xc0), payload));
-        return ecrecover(digest, uint8(27 + y), bytes32(r), bytes32(s));
     }
 
     /// @dev The fork's precompiles (activePrecompiles; MetisPrecompiles.isPrecompile).
@@ -328,14 +389,15 @@ contract MetisTxBeginStep is MetisStepBase {
 
     /// @dev Machine.enter of the top-level call: the value moves, then a precompile, nothing (no
     ///      code) or the frame.
-    function _enterCall(Witness memory w, Ctx memory c, Begin memory k, Tx memory t) internal view returns (bytes32) {
+    function _enterCall(Witness memory w, Ctx memory c, Begin memory k, DecodedTx memory t) internal view returns (bytes32) {
         k.snapshot = _snapshot(c);
         uint256 worldBefore = c.s[S_WORLD];
         if (t.value != 0) c.s[S_WORLD] = uint256(_transfer(k.st, bytes32(c.s[S_WORLD]), t.sender, t.to, t.value));
-        // Hyperion's LLM precompile cannot be reproduced (as in MetisCallStep); the inference
-        // precompile is proven from the L1 inference game by the CALLS part only.
-        if (k.chainKind == CHAIN_HYPERION && k.codeAddress == UNREPRODUCIBLE) revert TransactionBeginUnsupported();
-        if (k.codeAddress == INFERENCE && !k.disable && k.models != LibMPT.EMPTY_ROOT) revert TransactionBeginUnsupported();
+        // Machine.enter's order: the inference precompile (where models are registered), then
+        // the fork's precompiles. Hyperion's LLM precompile cannot be reproduced (as in
+        // MetisCallStep; the reference's step runs it as an account without code).
+        if (k.codeAddress == INFERENCE && !k.disable && k.models != LibMPT.EMPTY_ROOT) return _inference(w, c, k, t, worldBefore);
+        if (k.chainKind == CHAIN_HYPERION && k.codeAddress == UNREPRODUCIBLE) revert UnreproducibleCall();
         if (_isPrecompile(uint160(k.codeAddress), k.fork)) {
             if (k.disable) return _result(w, c, true, k.gas, "", address(0));
             (bool ok, uint256 used, bytes memory out) = PRECOMPILES.run(uint160(k.codeAddress), k.fork, t.data, k.gas);
@@ -353,9 +415,45 @@ contract MetisTxBeginStep is MetisStepBase {
         return _sealed(c);
     }
 
+    /// @dev runInference (vm/precompiles/inference.ts) of the transaction's data with all its
+    ///      execution gas, proven from the L1 inference game as MetisCallStep proves an inner
+    ///      call: a failure takes all the gas and undoes the transfer; a success costs the
+    ///      model's gas and returns the output the game settled (its bytes a witness preimage).
+    function _inference(Witness memory w, Ctx memory c, Begin memory k, DecodedTx memory t, uint256 worldBefore) internal view returns (bytes32) {
+        if (address(INFERENCE_RESULTS) == address(0)) revert InferenceCall();
+        (bool ok, uint256 cost, bytes32 outputHash) = _settledInference(k, t.data);
+        if (!ok) {
+            c.s[S_WORLD] = worldBefore;
+            return _result(w, c, false, 0, "", address(0));
+        }
+        return _result(w, c, true, k.gas - cost, _get(w, outputHash), address(0));
+    }
+
+    /// @dev runInference's checks in its order; the gas and the settled output hash when it succeeds.
+    function _settledInference(Begin memory k, bytes memory input) internal view returns (bool, uint256, bytes32) {
+        if (input.length < 32) return (false, 0, 0);
+        bytes32 id;
+        assembly ("memory-safe") {
+            id := mload(add(input, 32))
+        }
+        // Registered on the L2: modelsRoot maps keccak(modelId) to the id.
+        (bool found, bytes memory v) = LibMPT.get(k.st, k.models, abi.encodePacked(keccak256(abi.encodePacked(id))));
+        if (!found || v.length != 32 || bytes32(v) != id) return (false, 0, 0);
+        (bool registered, uint256 cost, uint256 inputSize) = INFERENCE_RESULTS.inferenceOf(id);
+        if (!registered) revert ModelNotOnL1(id);
+        if (k.gas < cost || input.length - 32 != inputSize) return (false, 0, 0);
+        bytes32 inputHash;
+        assembly ("memory-safe") {
+            inputHash := keccak256(add(input, 64), inputSize)
+        }
+        (bool settled, bytes32 outputHash) = INFERENCE_RESULTS.finalOutput(id, inputHash);
+        if (!settled) revert InferenceNotFinal(id, inputHash);
+        return (true, cost, outputHash);
+    }
+
     /// @dev The top-level creation: an address collision ends at once (all gas used); else the
     ///      account is created (nonce 1, in createdRoot), the value moves, the init code runs.
-    function _enterCreate(Witness memory w, Ctx memory c, Begin memory k, Tx memory t) internal pure returns (bytes32) {
+    function _enterCreate(Witness memory w, Ctx memory c, Begin memory k, DecodedTx memory t) internal pure returns (bytes32) {
         LibMPT.Account memory a = LibMPT.accountAt(k.st, bytes32(c.s[S_WORLD]), k.target);
         if (a.codeHash != KECCAK_EMPTY || a.nonce != 0 || a.storageRoot != LibMPT.EMPTY_ROOT) return _result(w, c, false, 0, "", address(0));
         k.snapshot = _snapshot(c);
@@ -377,7 +475,7 @@ contract MetisTxBeginStep is MetisStepBase {
 
     /// @dev The top-level frame as enteredFrameState records it: depth 0, empty stack, memory and
     ///      return data, all the execution gas.
-    function _frame(Witness memory w, Begin memory k, Tx memory t) internal pure returns (uint256[24] memory f) {
+    function _frame(Witness memory w, Begin memory k, DecodedTx memory t) internal pure returns (uint256[24] memory f) {
         bytes32 empty = w.zero[TREE_DEPTH];
         f[2] = 1; // transfersValue
         f[F_CALLER] = uint160(t.sender);
@@ -411,110 +509,5 @@ contract MetisTxBeginStep is MetisStepBase {
 
     function _store(Witness memory w) internal pure returns (LibMPT.Store memory) {
         return LibMPT.Store(w.hashes, w.data, w.n);
-    }
-
-    // ---- decoding -----------------------------------------------------------------------------
-
-    /// @dev decodeTransaction and recoverSender (vm/tx/codec.ts, vm/tx/signature.ts) for types 0, 1, 2, 4.
-    function _decodeTx(bytes memory raw) internal pure returns (Tx memory t) {
-        if (raw.length == 0) revert UnsupportedTransaction(0);
-        uint8 first = uint8(raw[0]);
-        bytes memory body = raw;
-        if (first <= 0x7f) {
-            if (first != 1 && first != 2 && first != 4) revert UnsupportedTransaction(first);
-            t.txType = first;
-            body = new bytes(raw.length - 1);
-            for (uint256 i = 0; i < body.length; i++) body[i] = raw[i + 1];
-        }
-        LibRLP.Item[] memory f = LibRLP.readList(LibRLP.toItem(body));
-        uint256 n = t.txType == 0 ? 9 : t.txType == 1 ? 11 : t.txType == 2 ? 12 : 13;
-        if (f.length != n) revert UnsupportedTransaction(uint8(t.txType));
-        // The unsigned fields: nonce..data (legacy) or chainId..accessList (typed).
-        uint256 o = t.txType == 0 ? 0 : 1;
-        if (t.txType != 0) {
-            t.hasChainId = true;
-            t.chainId = LibRLP.toUint(f[0]);
-        }
-        t.nonce = LibRLP.toUint(f[o]);
-        t.maxPriority = LibRLP.toUint(f[o + 1]);
-        uint256 q = o + 2;
-        if (t.txType >= 2) q++;
-        t.maxFee = LibRLP.toUint(f[q - 1]);
-        t.gasLimit = LibRLP.toUint(f[q]);
-        if (LibRLP.isList(f[q + 1])) revert UnsupportedTransaction(uint8(t.txType));
-        uint256 toLen = LibRLP.bytesLength(f[q + 1]);
-        if (toLen != 0 && toLen != 20) revert UnsupportedTransaction(uint8(t.txType));
-        t.create = toLen == 0;
-        if (t.create && t.txType == 4) t.rejected = true;
-        if (!t.create) t.to = address(bytes20(LibRLP.toBytes(f[q + 1])));
-        t.value = LibRLP.toUint(f[q + 2]);
-        uint256 unsigned = _dataAndAccess(t, f, q);
-        _recover(t, f, unsigned);
-    }
-
-    function _dataAndAccess(Tx memory t, LibRLP.Item[] memory f, uint256 q) internal pure returns (uint256 unsigned) {
-        if (LibRLP.isList(f[q + 3])) revert UnsupportedTransaction(uint8(t.txType));
-        t.data = LibRLP.toBytes(f[q + 3]);
-        for (uint256 i = 0; i < t.data.length; i++) if (t.data[i] == 0) t.dataZeros++;
-        unsigned = q + 4;
-        if (t.txType != 0) {
-            t.accessList = f[q + 4];
-            LibRLP.Item[] memory al = LibRLP.readList(f[q + 4]);
-            for (uint256 i = 0; i < al.length; i++) {
-                LibRLP.Item[] memory pair = LibRLP.readList(al[i]);
-                if (pair.length != 2 || LibRLP.isList(pair[0]) || LibRLP.bytesLength(pair[0]) != 20) revert UnsupportedTransaction(uint8(t.txType));
-                LibRLP.Item[] memory keys = LibRLP.readList(pair[1]);
-                for (uint256 k = 0; k < keys.length; k++) LibRLP.toBytes32(keys[k]);
-                t.accessAddresses++;
-                t.accessKeys += keys.length;
-            }
-            unsigned = q + 5;
-        }
-        if (t.txType == 4) {
-            t.auths = f[q + 5];
-            LibRLP.Item[] memory list = LibRLP.readList(f[q + 5]);
-            if (list.length == 0) t.rejected = true;
-            // decodeAuthorizations' field rules; a malformed tuple is not decoded here.
-            for (uint256 i = 0; i < list.length; i++) {
-                LibRLP.Item[] memory a = LibRLP.readList(list[i]);
-                if (a.length != 6 || LibRLP.isList(a[1]) || LibRLP.bytesLength(a[1]) != 20) revert UnsupportedTransaction(4);
-                if (LibRLP.toUint(a[2]) >> 64 != 0 || LibRLP.toUint(a[3]) > 0xff) revert UnsupportedTransaction(4);
-                LibRLP.toUint(a[0]);
-                LibRLP.toUint(a[4]);
-                LibRLP.toUint(a[5]);
-            }
-            t.authCount = list.length;
-            unsigned = q + 6;
-        }
-    }
-
-    /// @dev recoverSender: t.sender stays zero when the signature names no sender.
-    function _recover(Tx memory t, LibRLP.Item[] memory f, uint256 unsigned) internal pure {
-        // The signing payload.
-        bytes memory payload;
-        for (uint256 i = 0; i < unsigned; i++) payload = bytes.concat(payload, LibRLP.toRaw(f[i]));
-        uint256 v = LibRLP.toUint(f[unsigned]);
-        uint256 r = LibRLP.toUint(f[unsigned + 1]);
-        uint256 s = LibRLP.toUint(f[unsigned + 2]);
-        uint256 parity;
-        if (t.txType == 0) {
-            if (v == 27 || v == 28) {
-                parity = v - 27;
-            } else if (v >= 35) {
-                parity = (v - 35) & 1;
-                t.hasChainId = true;
-                t.chainId = (v - 35) >> 1;
-                payload = bytes.concat(payload, LibRLP.encodeUint(t.chainId), hex"8080");
-            } else {
-                return; // no sender: an invalid legacy v
-            }
-        } else {
-            if (v > 1) return;
-            parity = v;
-        }
-        if (r == 0 || r >= SECP256K1_N || s == 0 || s > SECP256K1_N >> 1) return;
-        bytes memory list = bytes.concat(LibRLP.encodeLength(payload.length, 0xc0), payload);
-        bytes32 digest = t.txType == 0 ? keccak256(list) : keccak256(bytes.concat(bytes1(uint8(t.txType)), list));
-        t.sender = ecrecover(digest, uint8(27 + parity), bytes32(r), bytes32(s));
     }
 }

@@ -23,47 +23,72 @@ import "./MetisStepBase.sol";
 ///           bloom OR-ed into bloomHash, gasUsed and blobGasUsed advanced, txIndex + 1 and the
 ///           transaction-scoped fields emptied.
 ///         - the transaction begin (txIndex < txCount, resultHash = 0), in MetisTxBeginStep,
-///           which the constructor deploys (one contract would pass the EIP-170 limit) and
-///           verify hands every boundary step without a result to; it follows txBegin
-///           (beginTransaction of vm/execution/transaction.ts). The transaction is read from its
-///           chunk of txListRoot (the preimage its consensus encoding), decoded (legacy incl.
-///           EIP-155, EIP-2930, EIP-1559), the sender recovered with ecrecover (EIP-2 low s, r and
-///           s in range, yParity 0/1, legacy v 27/28 or chainId·2 + 35/36). The block is invalid
-///           (status 1, every other word unchanged) on a chain id mismatch, a signature naming no
-///           sender, intrinsic gas (calldata, creation, init-code words, access list) or the
-///           EIP-7623 floor (Prague on) above the gas limit, a nonce at 2^64 - 1, init code over
-///           49,152 bytes, the Osaka 2^24 gas cap, the gas limit above what the block has left, a
-///           max fee (gas price) below the base fee, a priority fee above the max fee, a nonce
-///           other than the sender's, a balance below gasLimit·maxFee + value, a sender with code
+///           deployed apart and passed to the constructor (one contract would pass the EIP-170
+///           limit), to which verify hands every boundary step without a result; it follows
+///           txBegin (decodeTransaction, then beginTransaction of vm/execution/transaction.ts).
+///           The transaction is read from its chunk of txListRoot (the preimage its consensus
+///           encoding) and decoded by MetisTxDecoder (deployed apart too, passed to
+///           MetisTxBeginStep): legacy incl. EIP-155, EIP-2930, EIP-1559, EIP-4844 (canonical
+///           form) and EIP-7702, the sender recovered with ecrecover (EIP-2 low s, r and s in
+///           range, yParity 0/1, legacy v 27/28 or chainId·2 + 35/36), each authority too. An
+///           envelope the reference's decoder rejects gives the invalid block (status 1, every
+///           other word unchanged): a type byte other than 1..4 (or a list), a field count, an
+///           integer longer than its field (nonce, gas limit, authorization nonce 8 bytes,
+///           authorization yParity 1, others 32) or with a leading zero, a `to` or address not of
+///           20 bytes, a list where a string belongs or back, an access list entry not of 2
+///           fields, a storage key or blob hash not of 32 bytes, a creation of type 3 or 4, no blob
+///           hashes, no authorizations, an authorization not of 6 fields, any RLP error
+///           (truncated, trailing bytes, non-canonical lengths or single bytes); the decoder
+///           reverts (MalformedTransaction or LibRLP's errors) and the begin step catches exactly
+///           those selectors. The block is invalid too on a chain id mismatch, a signature naming
+///           no sender, intrinsic gas (calldata, creation, init-code words, access list, 25,000
+///           per authorization) or the EIP-7623 floor (Prague on) above the gas limit, a nonce at
+///           2^64 - 1, init code over 49,152 bytes, the Osaka 2^24 gas cap, the gas limit above
+///           what the block has left, the blob gas above what the block has left (6 blobs a block
+///           under Cancun, 9 from Prague), a max fee (gas price) below the base fee, a priority fee
+///           above the max fee, more than 6 blobs in one transaction (Osaka, EIP-7594), a blob
+///           version byte other than 0x01, max_fee_per_blob_gas below the blob base fee
+///           (fake_exponential(1, excessBlobGas, 3,338,477 Cancun / 5,007,716 Prague and Osaka);
+///           EIP-7918 changes only the excess, as vm/fees.ts), a set-code transaction before
+///           Prague, a nonce other than the sender's, a balance below gasLimit·maxFee +
+///           blobGas·maxFeePerBlobGas + value (a sum past 2^256 included), a sender with code
 ///           (EIP-3607) that is not an EIP-7702 delegation (from Prague on).
-///           A valid transaction buys its gas (nonce + 1, gasLimit·effective price off the
-///           balance), starts with the transaction-scoped fields empty, txStartRoot the world
-///           before the step, the transaction context record (DESIGN §2.4) and the warm set
-///           (coinbase, access list addresses and slots, sender, the fork's precompiles, the
-///           inference precompile where models are registered, the target, an EIP-7702 delegate
-///           of the target), takes the snapshot and enters the top-level message: a call moves
-///           the value and enters the frame of the target's code (through one EIP-7702
-///           delegation, precompiles then disabled), or ends in the step with the result record
-///           (an account without code; a precompile run by MetisPrecompiles, its failure undoing
-///           the transfer and using all the gas); a creation (to = null) at
-///           keccak(rlp([sender, nonce])) fails at once on an address collision (code, nonce or
-///           storage there: all gas used), else creates the account (nonce 1, createdRoot), moves
-///           the value and enters the init code, or ends in the step when the init code is empty.
+///           A valid transaction buys its gas (nonce + 1, gasLimit·effective price and blobGas·
+///           blob base fee off the balance), starts with the transaction-scoped fields empty,
+///           txStartRoot the world before the step, the transaction context record (DESIGN §2.4:
+///           blobHashesHash the keccak of the concatenated versioned hashes, blobGas 131,072 a
+///           blob, the EIP-7702 refund) and the warm set (coinbase, access list addresses and
+///           slots, sender, the fork's precompiles, the inference precompile where models are
+///           registered, the target, an EIP-7702 delegate of the target), applies a set-code
+///           transaction's authorizations (setDelegations' order: tuples skipped for a foreign
+///           chain id, nonce 2^64-1, no authority, an authority with other code or another nonce;
+///           the 12,500 refund; designators set or cleared), takes the snapshot and enters the
+///           top-level message: a call moves the value and enters the frame of the target's code
+///           (through one EIP-7702 delegation, precompiles then disabled), or ends in the step
+///           with the result record (an account without code; a precompile run by
+///           MetisPrecompiles, its failure undoing the transfer and using all the gas; the
+///           inference precompile 0x…0a10 on a chain with registered models, proven from the L1
+///           inference game as the CALLS part proves an inner call: the model checked in
+///           modelsRoot, its gas and input size from IInferenceResults, the output its final
+///           claim settled, a witness preimage; its failures as runInference's); a creation (to =
+///           null) at keccak(rlp([sender, nonce])) fails at once on an address collision (code,
+///           nonce or storage there: all gas used), else creates the account (nonce 1,
+///           createdRoot), moves the value and enters the init code, or ends in the step when the
+///           init code is empty.
 ///         Not proven, each a typed revert (never a post-state):
 ///         - block start and block end need the game's local context (the starting and the
 ///           disputed output roots, the inputs hash, the block number), which the verifier is
 ///           not given: NeedsLocalContext();
-///         - set-code (type 4) transactions are proven (the authorization list applied as the
-///           reference's setDelegations: skipped tuples, the 12,500 refund, designators set or
-///           cleared; no to, an empty list or a fork before Prague give the invalid block);
-///         - blob (type 3) transactions, a malformed type-4 envelope or authorization (which the
-///           reference turns into the invalid block), any other type byte or a field count or
-///           shape the decoder rejects: UnsupportedTransaction(type); an
-///           encoding the reference rejects but LibRLP reverts on (non-canonical RLP, a storage
-///           key not of 32 bytes) reverts too;
-///         - a top-level call of Hyperion's LLM precompile (0x…0999) or of the inference
-///           precompile (proven by the CALLS part from the L1 inference game), or with more than
-///           2^52 execution gas: TransactionBeginUnsupported();
+///         - a top-level call of Hyperion's LLM precompile (0x…0999): UnreproducibleCall() (as
+///           MetisCallStep: no verifier can reproduce it; the reference's step runs it as an
+///           account without code and gives a post-state, vm/block/execute.ts refuses the block);
+///         - a top-level call of the inference precompile with no L1 inference results
+///           (InferenceCall()), of a model the L1 game has not registered (ModelNotOnL1), of an
+///           input no claim has settled yet (InferenceNotFinal);
+///         - more than 2^52 execution gas: TransactionBeginUnsupported();
+///         - a blob base fee whose Taylor series passes 2^256 before it passes the blob fee cap
+///           (a cap above ~2^200 wei with an excessBlobGas above ~150 update fractions; no chain
+///           reaches it): BlobBaseFeeUnsupported();
 ///         - the step after a transaction-only trace's message (no inputs): NoNextStep();
 ///         - a transaction end with more than 2^52 execution gas (the reference does not trace
 ///           it): ExecutionGasTooLarge().

@@ -89,3 +89,17 @@ export class GasTable {
     return Object.fromEntries(this.worst);
   }
 }
+
+/** fixtureBlockTrace on a header with `fields` changed (the blob tests' excessBlobGas). */
+export function fixtureBlockTraceWith(transactions: readonly Uint8Array[], chain: ChainRules, coinbase: Address, state: MemoryState, fields: Partial<BlockHeader>): BlockStepTrace {
+  const witness = fullWitness(state);
+  const store = storeFromWitness(witness);
+  const h = { ...fixtureHeader(coinbase), ...fields };
+  return traceBlockSteps(store, {
+    header: h,
+    transactions: [...transactions],
+    env: blockEnvOf(h, chain, fixtureBlockHashes),
+    parent: { stateRoot: witness.stateRoot, messagePasserStorageRoot: mpRootOf(witness.nodes, witness.stateRoot), blockHash: PARENT_HASH },
+    disputedOutputRoot: new Uint8Array(32),
+  });
+}

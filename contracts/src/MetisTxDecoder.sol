@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {LibRLP} from "./LibRLP.sol";
+
+/// @dev An EIP-7702 authorization as setDelegations reads it: its authority recovered (zero when
+///      the signature names none: yParity not 0/1, r or s out of range, no key).
+struct TxAuth {
+    uint256 chainId;
+    address to;
+    uint256 nonce;
+    address authority;
+}
+
+/// @dev A decoded transaction of any type MetisVM runs (toTxRequest's view of it).
+struct DecodedTx {
+    uint256 txType;
+    bool hasChainId;
+    uint256 chainId;
+    uint256 nonce;
+    uint256 maxPriority; // the gas price for types 0 and 1
+    uint256 maxFee; // the gas price for types 0 and 1
+    uint256 gasLimit;
+    bool create;
+    address to;
+    uint256 value;
+    bytes data;
+    uint256 dataZeros;
+    address[] accessAddresses; // one per access list entry, repeats kept
+    bytes32[] accessSlots; // keccak(address ‖ key) per storage key, repeats kept
+    uint256 maxFeePerBlobGas; // type 3
+    bytes32[] blobHashes; // type 3
+    TxAuth[] auths; // type 4
+    address sender; // zero: the signature names no sender (recoverSender throws)
+    // Set by the begin step, not here.
+    uint256 intrinsic;
+    uint256 floor;
+    uint256 blobPrice;
+}
+
+/// @notice decodeTransaction, recoverSender and recoverAuthority (vm/tx/codec.ts,
+///         vm/tx/signature.ts) for the EIP-2718 envelopes MetisVM runs: legacy (EIP-155 or not),
+///         EIP-2930, EIP-1559, EIP-4844 (canonical form, no network wrapper) and EIP-7702.
+///         MetisTxBeginStep calls it (deployed apart: the begin step would pass EIP-170 with it).
+///         It reverts exactly where the reference's decoder throws (TxDecodeError, its RlpErrors
+///         included): MalformedTransaction() for a field rule (type byte, field count, an integer
+///         longer than its field, a `to` or address not of 20 bytes, a creation of type 3 or 4,
+///         no blob hashes, no authorizations), LibRLP's errors for the RLP itself (truncated,
+///         non-canonical, trailing bytes, a list where a string belongs and back, an integer with a
+///         leading zero, a word not of 32 bytes). Every list is walked, so every item the
+///         reference's full decode checks is checked. A signature naming no sender is not an error
+///         here: `sender` is zero (the begin step gives the invalid block for both).
+contract MetisTxDecoder {
+    /// @dev The reference's decodeTransaction throws TxDecodeError for these bytes.
+    error MalformedTransaction();
+
+    uint256 internal constant SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141;
+
+    function decode(bytes calldata raw) external pure returns (DecodedTx memory t) {
+        if (raw.length == 0) revert MalformedTransaction();
+        uint8 first = uint8(raw[0]);
+        bytes memory body;
+        if (first >= 0xc0) {
+            body = raw;
+        } else {
+            // 0x80..0xbf is neither a type nor a list; types 1..4 only.
+            if (first == 0 || first > 4) revert MalformedTransaction();
+            t.txType = first;
+            body = raw[1:];
+        }
+        LibRLP.Item[] memory f = LibRLP.readList(LibRLP.toItem(body));
+        uint256 n = first >= 0xc0 ? 9 : [uint256(11), 12, 14, 13][first - 1];
+        if (f.length != n) revert MalformedTransaction();
+        // The unsigned fields: nonce..data (legacy) or chainId..accessList (typed), then the
+        // type's own (max_fee_per_blob_gas and blob_versioned_hashes, authorization_list).
+        uint256 o = t.txType == 0 ? 0 : 1;
+        if (o == 1) {
+            t.hasChainId = true;
+            t.chainId = _uint(f[0], 32);
+        }
+        t.nonce = _uint(f[o], 8);
+        t.maxPriority = _uint(f[o + 1], 32);
+        uint256 q = o + 2;
+        if (t.txType >= 2) q++;
+        t.maxFee = _uint(f[q - 1], 32);
+        t.gasLimit = _uint(f[q], 8);
+        uint256 toLen = LibRLP.bytesLength(f[q + 1]);
+        if (toLen != 0 && toLen != 20) revert MalformedTransaction();
+        t.create = toLen == 0;
+        if (t.create && t.txType >= 3) revert MalformedTransaction();
+        if (!t.create) t.to = address(bytes20(LibRLP.toBytes(f[q + 1])));
+        t.value = _uint(f[q + 2], 32);
+        t.data = LibRLP.toBytes(f[q + 3]);
+        for (uint256 i = 0; i < t.data.length; i++) if (t.data[i] == 0) t.dataZeros++;
+        uint256 unsigned = q + 4;
+        if (t.txType != 0) {
+            _accessList(t, f[q + 4]);
+            unsigned = q + 5;
+        }
+        if (t.txType == 3) {
+            t.maxFeePerBlobGas = _uint(f[q + 5], 32);
+            LibRLP.Item[] memory hs = LibRLP.readList(f[q + 6]);
+            if (hs.length == 0) revert MalformedTransaction();
+            t.blobHashes = new bytes32[](hs.length);
+            for (uint256 i = 0; i < hs.length; i++) t.blobHashes[i] = LibRLP.toBytes32(hs[i]);
+            unsigned = q + 7;
+        }
+        if (t.txType == 4) {
+            _authorizations(t, f[q + 5]);
+            unsigned = q + 6;
+        }
+        _recover(t, f, unsigned);
+    }
+
+    /// @dev A canonical integer of at most `maxBytes` bytes (rlpToBigInt).
+    function _uint(LibRLP.Item memory it, uint256 maxBytes) internal pure returns (uint256) {
+        if (LibRLP.bytesLength(it) > maxBytes) revert MalformedTransaction();
+        return LibRLP.toUint(it);
+    }
+
+    function _address(LibRLP.Item memory it) internal pure returns (address) {
+        if (LibRLP.bytesLength(it) != 20) revert MalformedTransaction();
+        return address(bytes20(LibRLP.toBytes(it)));
+    }
+
+    /// @dev decodeAccessList: entries of exactly [address, [32-byte keys]].
+    function _accessList(DecodedTx memory t, LibRLP.Item memory list) internal pure {
+        LibRLP.Item[] memory al = LibRLP.readList(list);
+        uint256 slots = 0;
+        LibRLP.Item[][] memory keys = new LibRLP.Item[][](al.length);
+        t.accessAddresses = new address[](al.length);
+        for (uint256 i = 0; i < al.length; i++) {
+            LibRLP.Item[] memory pair = LibRLP.readList(al[i]);
+            if (pair.length != 2) revert MalformedTransaction();
+            keys[i] = LibRLP.readList(pair[1]);
+            t.accessAddresses[i] = _address(pair[0]);
+            slots += keys[i].length;
+        }
+        t.accessSlots = new bytes32[](slots);
+        uint256 n = 0;
+        for (uint256 i = 0; i < al.length; i++) {
+            for (uint256 j = 0; j < keys[i].length; j++) {
+                t.accessSlots[n++] = keccak256(abi.encodePacked(t.accessAddresses[i], LibRLP.toBytes32(keys[i][j])));
+            }
+        }
+    }
+
+    /// @dev decodeAuthorizations (a non-empty list of [chainId, address, nonce (8 bytes),
+    ///      yParity (1 byte), r, s]) and recoverAuthority of each.
+    function _authorizations(DecodedTx memory t, LibRLP.Item memory item) internal pure {
+        LibRLP.Item[] memory list = LibRLP.readList(item);
+        if (list.length == 0) revert MalformedTransaction();
+        t.auths = new TxAuth[](list.length);
+        for (uint256 i = 0; i < list.length; i++) {
+            LibRLP.Item[] memory a = LibRLP.readList(list[i]);
+            if (a.length != 6) revert MalformedTransaction();
+            TxAuth memory x = t.auths[i];
+            x.chainId = _uint(a[0], 32);
+            x.to = _address(a[1]);
+            x.nonce = _uint(a[2], 8);
+            uint256 y = _uint(a[3], 1);
+            uint256 r = _uint(a[4], 32);
+            uint256 s = _uint(a[5], 32);
+            if (y > 1 || r == 0 || r >= SECP256K1_N || s == 0 || s > SECP256K1_N >> 1) continue;
+            bytes memory payload = bytes.concat(LibRLP.encodeUint(x.chainId), LibRLP.toRaw(a[1]), LibRLP.encodeUint(x.nonce));
+            bytes32 digest = keccak256(bytes.concat(hex"05", LibRLP.encodeLength(payload.length, 0xc0), payload));
+            x.authority = ecrecover(digest, uint8(27 + y), bytes32(r), bytes32(s));
+        }
+    }
+
+    /// @dev recoverSender: t.sender stays zero when the signature names no sender.
+    function _recover(DecodedTx memory t, LibRLP.Item[] memory f, uint256 unsigned) internal pure {
+        uint256 v = _uint(f[unsigned], 32);
+        uint256 r = _uint(f[unsigned + 1], 32);
+        uint256 s = _uint(f[unsigned + 2], 32);
+        // The signing payload.
+        bytes memory payload;
+        for (uint256 i = 0; i < unsigned; i++) payload = bytes.concat(payload, LibRLP.toRaw(f[i]));
+        uint256 parity;
+        if (t.txType == 0) {
+            if (v == 27 || v == 28) {
+                parity = v - 27;
+            } else if (v >= 35) {
+                parity = (v - 35) & 1;
+                t.hasChainId = true;
+                t.chainId = (v - 35) >> 1;
+                payload = bytes.concat(payload, LibRLP.encodeUint(t.chainId), hex"8080");
+            } else {
+                return; // no sender: an invalid legacy v
+            }
+        } else {
+            if (v > 1) return;
+            parity = v;
+        }
+        if (r == 0 || r >= SECP256K1_N || s == 0 || s > SECP256K1_N >> 1) return;
+        bytes memory list = bytes.concat(LibRLP.encodeLength(payload.length, 0xc0), payload);
+        bytes32 digest = t.txType == 0 ? keccak256(list) : keccak256(bytes.concat(bytes1(uint8(t.txType)), list));
+        t.sender = ecrecover(digest, uint8(27 + parity), bytes32(r), bytes32(s));
+    }
+}
