@@ -1,19 +1,25 @@
 // The transaction-begin step of the TRANSACTIONS part (contracts/src/MetisTxStep.sol, which hands
-// it to MetisTxBeginStep) against the TypeScript reference (vm/step/boundary.ts txBegin), on a real
-// anvil. The begin of a transaction the reference rejects gives the invalid block (status 1, every
-// other word unchanged): a chain id mismatch, a signature naming no sender (high s, r = 0, yParity
-// 2, a bad legacy v), intrinsic gas or the EIP-7623 floor above the gas limit, the block's gas
-// exceeded (also by the gas earlier transactions used), fee caps below the base fee, a priority
-// fee above the max fee, a wrong nonce, an insufficient balance, a sender with code (EIP-3607)
-// that is no EIP-7702 delegation; for legacy (pre-EIP-155 and EIP-155), EIP-2930 and EIP-1559
-// transactions, first or later in a block. The begin of a valid one gives the reference's
-// post-state: the frame of a call into code (also through an EIP-7702 delegation), the result of
-// a message that ends in the step (transfers, accounts without code, precompiles that succeed or
-// fail, an address collision, an empty creation), the frame of init code; under Cancun, Prague,
-// Osaka and Ethereum rules; EIP-7702 set-code transactions with their authorizations applied,
-// skipped or rejected. Blob transactions and malformed set-code envelopes revert UnsupportedTransaction(type),
-// a top-level call of Hyperion's LLM precompile TransactionBeginUnsupported; tampered witnesses
-// never give another post-state. Gas per class is recorded.
+// it to MetisTxBeginStep, which decodes with MetisTxDecoder) against the TypeScript reference
+// (vm/step/boundary.ts txBegin), on a real anvil. The begin of a transaction the reference rejects
+// gives the invalid block (status 1, every other word unchanged): an envelope its decoder rejects
+// (type bytes, field counts and shapes, integer sizes, `to` and address lengths, RLP errors, set-code
+// and blob envelopes without `to`, authorizations or hashes, malformed authorizations), a chain id
+// mismatch, a signature naming no sender (high s, r = 0, yParity 2, a bad legacy v), intrinsic gas
+// or the EIP-7623 floor above the gas limit, the block's gas or blob gas exceeded (also by what
+// earlier transactions used), fee caps below the base fee, a priority fee above the max fee, the
+// blob rules (count per block and per Osaka transaction, version byte, the blob fee cap against the
+// blob base fee of excessBlobGas), a wrong nonce, an insufficient balance (blob gas at its cap
+// included), a sender with code (EIP-3607) that is no EIP-7702 delegation; for legacy (pre-EIP-155
+// and EIP-155), EIP-2930, EIP-1559, EIP-4844 and EIP-7702 transactions, first or later in a block.
+// The begin of a valid one gives the reference's post-state: the frame of a call into code (also
+// through an EIP-7702 delegation), the result of a message that ends in the step (transfers,
+// accounts without code, precompiles that succeed or fail, an address collision, an empty
+// creation, the inference precompile proven from the L1 inference game), the frame of init code;
+// under Cancun, Prague, Osaka and Ethereum rules; EIP-7702 set-code transactions with their
+// authorizations applied, skipped or rejected; blob transactions with 1 to the most blobs. A
+// top-level call of Hyperion's LLM precompile reverts UnreproducibleCall (the reference's step
+// gives a post-state for it no chain agrees with); tampered witnesses never give another
+// post-state. Gas per class is recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEther, type Hex } from 'viem';
 import { inferenceGas } from '../ai/gas.js';
@@ -703,6 +709,9 @@ describe('MetisTxStep: the transaction begin', () => {
       blockTrace([tx({ type: 2 }), tx({ type: 1, nonce: 9n })]),
       blockTrace([highS({ type: 0 })]),
       blockTrace([tx({ type: 2, key: KEY2, nonce: 0n, gasLimit: EXACT_GAS, value: EXACT_VALUE + 1n })]),
+      blockTrace([blobTx({ count: 2, to: CONTRACT, value: 1n })]),
+      blockTrace([blobTx({ count: 1, maxFeePerBlobGas: 0n })]),
+      blockTrace([withField(tx({ type: 2 }), 5, new Uint8Array(19))]),
     ];
     let checked = 0;
     let reverted = 0;
@@ -735,6 +744,11 @@ describe('MetisTxStep: the transaction begin', () => {
       // Two in a block: the second's blob gas is what the first left.
       const two = blockTrace([blobTx({ count: perBlock - perTx + 1 }), blobTx({ nonce: 4n, count: perTx - 1, to: CONTRACT })], chain);
       expect(await checkAllValid(two, `${label}: two`)).toEqual(['valid: finished in the step', 'valid: call frame entered']);
+      // The first one's end (MetisTxStep): the receipt of type 3, blobGasUsed advanced.
+      const end = steps(two, 'tx-end')[0]!;
+      const ew = blockStepWitness(two, end);
+      expect(await v.verify(ew.state, ew.preimages), `${label}: end`).toEqual({ ok: true, post: bytesToHex(two.commitments[end + 1]!) });
+      expect(decodeStepState(two.encodings[end + 1]!).blobGasUsed).toBe(131072n * BigInt(perBlock - perTx + 1));
       // The context record: keccak of the concatenated hashes (a preimage) and the blob gas.
       const k = steps(most, 'tx-begin')[0]!;
       const ctx = decodeTxContext(most.store.preimage(decodeStepState(most.encodings[k + 1]!).txHash, 'tx context'));

@@ -101,23 +101,33 @@ import "./MetisStepBase.sol";
 ///           transaction end with 1 / 2 self-destructed accounts         ~610k / ~720k
 ///         On a state of 4,000 accounts: a transfer's end ~710k, 3 logs ~755k, 2 self-destructed
 ///         accounts and a log ~1.06M (each trie level adds a node to the calldata and the walks).
-///         Transaction begin (test/contracts-step-txbegin.test.ts):
-///           invalid: chain id / signature                                ~340k
-///           invalid: gas and fee rules                                   ~455k
-///           invalid: nonce / balance / sender with code (account read)   ~425k
-///           valid, entering a call frame / the init code                 ~2.3M / ~2.3M
-///           valid, ending in the step (transfer, no code, precompile)    ~2.2M
-///           valid, failing in the step (collision, precompile failure)   ~2.05M
-///           valid, an empty creation                                     ~1.95M
-///           set-code, 1 / 2 / 5 authorizations                           ~1.97M / ~2.18M / ~3.83M
-///           set-code, rejected                                           ~360k
-///         On a state of 4,000 accounts: a call frame ~2.55M, a transfer to a new account
-///         ~2.5M, init code ~1.9M. A valid begin builds the warm set (some 20 trie inserts: the
+///         Transaction begin (test/contracts-step-txbegin.test.ts; the decoder's call included):
+///           invalid: an envelope the decoder rejects                     ~285k
+///           invalid: chain id / signature                                ~315k
+///           invalid: gas and fee rules                                   ~350k
+///           invalid: nonce / balance / sender with code (account read)   ~405k
+///           invalid: blob rules (count, blob gas left, version, fee cap) ~380k
+///           valid, entering a call frame / the init code                 ~2.43M / ~2.26M
+///           valid, ending in the step (transfer, no code, precompile)    ~2.15M (a 5-entry
+///             access list with repeated keys ~2.66M)
+///           valid, failing in the step (collision, precompile failure)   ~2.0M
+///           valid, an empty creation                                     ~1.96M
+///           set-code, 1 / 2 / 5 / 8 authorizations                       ~1.9M / ~2.08M / ~3.63M / ~2.36M
+///             (8: seven of them skipped)
+///           set-code, rejected                                           ~317k
+///           blob, 1 blob (a call frame) / 6 to 9 blobs (ending in the step) ~2.1M / ~1.78M
+///           blob, 2 blobs at a blob base fee above 1                     ~1.86M
+///           a top-level inference call proven from a final claim         ~2.28M
+///         On a state of 4,000 accounts: a call frame ~2.51M, a transfer to a new account
+///         ~2.43M, init code ~1.92M. A valid begin builds the warm set (some 20 trie inserts: the
 ///         fork's precompiles alone are 10 to 18) and writes the world twice (the snapshot's root
 ///         after the gas purchase, then the transfer).
-///         Runtime code: 19,711 bytes, MetisTxBeginStep 23,281 (EIP-170: 24,576). MetisTxBeginStep
-///         is deployed apart (contracts/deploy.ts) and passed to the constructor: embedded, its
-///         creation code took this contract's init code past EIP-3860's 49,152 bytes.
+///         Runtime code: 19,711 bytes, MetisTxBeginStep 23,464 (init code 30,631 with
+///         MetisPrecompiles'), MetisTxDecoder 7,540 (EIP-170: 24,576; EIP-3860: 49,152).
+///         MetisTxBeginStep is deployed apart (contracts/deploy.ts) and passed to the constructor:
+///         embedded, its creation code took this contract's init code past EIP-3860's 49,152
+///         bytes; MetisTxDecoder is deployed apart and passed to MetisTxBeginStep's (with the L1
+///         inference results, IInferenceResults), which would pass EIP-170 with it.
 ///         Each log adds its preimage and a link to the calldata and ~20k; each deleted account
 ///         a trie walk and deletion (~100k).
 contract MetisTxStep is IMetisStepPart, MetisStepBase {
