@@ -39,9 +39,6 @@ contract MetisTxBeginStep is MetisStepBase {
     error NeedsLocalContext();
     error NoNextStep();
     error TransactionBeginUnsupported();
-    /// @dev The blob base fee's Taylor series passes 2^256 before it passes the blob fee cap
-    ///      (an excessBlobGas no chain reaches: the fee would be beyond 2^200 wei).
-    error BlobBaseFeeUnsupported();
     /// @dev A call of Hyperion's LLM precompile, whose answer no verifier can reproduce.
     error UnreproducibleCall();
     /// @dev A call of the inference precompile with no L1 inference results to read.
@@ -57,12 +54,8 @@ contract MetisTxBeginStep is MetisStepBase {
 
     uint256 internal constant STATUS_INVALID = 1;
     uint256 internal constant NONCE_LIMIT = 2 ** 64 - 1;
-    uint256 internal constant MAX_INIT_CODE_SIZE = 49152;
-    uint256 internal constant PER_EMPTY_ACCOUNT_COST = 25000;
     uint256 internal constant AUTH_REFUND = 25000 - 12500;
     uint256 internal constant GAS_PER_BLOB = 131072;
-    /// @dev EIP-7594: blobs per transaction from Osaka (BLOB_COUNT_LIMIT_OSAKA).
-    uint256 internal constant BLOB_COUNT_LIMIT_OSAKA = 6;
 
     /// @notice Runs the precompiles of the L2 fork (a top-level call of a precompile ends in the begin step).
     MetisPrecompiles public immutable PRECOMPILES;
@@ -112,9 +105,10 @@ contract MetisTxBeginStep is MetisStepBase {
         if (b[0] > 2 || b[2] > 2 || b[5] >> 160 != 0) revert BadPreimage(h);
         bytes memory raw = _get(w, _readChunk(w, txListRoot, c.s[S_TX_INDEX]));
         DecodedTx memory t;
-        bool rejected;
-        try DECODER.decode(raw) returns (DecodedTx memory d) {
-            t = d;
+        bool invalid;
+        uint256 cost;
+        try DECODER.begin(raw, b, c.s[S_GAS_USED], c.s[S_BLOB_GAS_USED]) returns (DecodedTx memory d, bool ruled, uint256 most) {
+            (t, invalid, cost) = (d, ruled, most);
         } catch (bytes memory err) {
             // Only the decoder's own verdicts (the reference's TxDecodeError) reject the bytes:
             // anything else (out of gas: no revert data) is passed on.
@@ -123,9 +117,9 @@ contract MetisTxBeginStep is MetisStepBase {
                     revert(add(err, 32), mload(err))
                 }
             }
-            rejected = true;
+            invalid = true;
         }
-        if (rejected || _invalid(w, c, b, t)) {
+        if (invalid || _accountInvalid(w, c, b, t, cost)) {
             c.s[S_STATUS] = STATUS_INVALID;
             return bytes32((uint256(keccak256(abi.encode(c.s))) & ~(uint256(0xff) << 248)) | (STATUS_INVALID << 248));
         }
@@ -142,16 +136,9 @@ contract MetisTxBeginStep is MetisStepBase {
             sel == LibRLP.RLPIntegerTooLong.selector || sel == LibRLP.RLPBadLength.selector;
     }
 
-    /// @dev Whether the reference rejects the transaction: each condition below makes txBegin
-    ///      return the invalid block (a chain id mismatch, a signature recovering no sender, or one
-    ///      of beginTransaction's InvalidTransactionErrors). Sets t.intrinsic, t.floor, t.blobPrice.
-    function _invalid(Witness memory w, Ctx memory c, uint256[12] memory b, DecodedTx memory t) internal pure returns (bool) {
-        if (t.hasChainId && t.chainId != b[1]) return true;
-        if (t.sender == address(0)) return true;
-        // gasLimit·maxFee + blobGas·maxFeePerBlobGas + value: past 2^256 no balance covers it,
-        // and every rule after the fee caps rejects it (no account need be read).
-        (bool fits, uint256 cost) = _maxCost(t, GAS_PER_BLOB * t.blobHashes.length);
-        if (_rulesInvalid(c, b, t, fits)) return true;
+    /// @dev beginTransaction's rules that read the sender's account (the decoder checked those
+    ///      before): its nonce, its balance against the most the transaction may spend, EIP-3607.
+    function _accountInvalid(Witness memory w, Ctx memory c, uint256[12] memory b, DecodedTx memory t, uint256 cost) internal pure returns (bool) {
         LibMPT.Account memory a = LibMPT.accountAt(_store(w), bytes32(c.s[S_WORLD]), t.sender);
         if (a.nonce != t.nonce) return true;
         if (a.balance < cost) return true;
@@ -162,70 +149,6 @@ contract MetisTxBeginStep is MetisStepBase {
             if (!delegated) return true;
         }
         return false;
-    }
-
-    /// @dev beginTransaction's rules that read no account, in its order.
-    function _rulesInvalid(Ctx memory c, uint256[12] memory b, DecodedTx memory t, bool fits) internal pure returns (bool) {
-        uint256 fork = b[2];
-        if (t.txType == 4 && fork < FORK_PRAGUE) return true;
-        // intrinsicGas (vm/tx/gas.ts), the EIP-7623 floor from Prague on.
-        uint256 nonZeros = t.data.length - t.dataZeros;
-        uint256 intrinsic = 21000 + 4 * t.dataZeros + 16 * nonZeros + 2400 * t.accessAddresses.length + 1900 * t.accessSlots.length;
-        if (t.create) intrinsic += 32000 + 2 * ((t.data.length + 31) / 32);
-        intrinsic += PER_EMPTY_ACCOUNT_COST * t.auths.length;
-        uint256 floor = fork >= FORK_PRAGUE ? 21000 + 10 * (t.dataZeros + 4 * nonZeros) : 0;
-        t.intrinsic = intrinsic;
-        t.floor = floor;
-        if ((intrinsic > floor ? intrinsic : floor) > t.gasLimit) return true;
-        if (t.nonce >= NONCE_LIMIT) return true;
-        if (t.create && t.data.length > MAX_INIT_CODE_SIZE) return true;
-        if (fork >= FORK_OSAKA && t.gasLimit > 1 << 24) return true;
-        // check_transaction: the block's gas and blob gas left, the fee caps against the base fee.
-        if (c.s[S_GAS_USED] > b[6] || t.gasLimit > b[6] - c.s[S_GAS_USED]) return true;
-        uint256 maxBlobGas = GAS_PER_BLOB * (fork == 0 ? 6 : 9);
-        uint256 used = c.s[S_BLOB_GAS_USED];
-        if (used > maxBlobGas || GAS_PER_BLOB * t.blobHashes.length > maxBlobGas - used) return true;
-        if (t.txType >= 2 && t.maxFee < t.maxPriority) return true;
-        if (t.maxFee < b[7]) return true;
-        if (!fits) return true;
-        if (t.txType != 3) return false;
-        // The blobs: Osaka's per-transaction cap, version 0x01, the fee cap against the blob base
-        // fee (vm/fees.ts blobBaseFee of excessBlobGas; EIP-7918 changes only the excess).
-        if (fork >= FORK_OSAKA && t.blobHashes.length > BLOB_COUNT_LIMIT_OSAKA) return true;
-        for (uint256 i = 0; i < t.blobHashes.length; i++) if (t.blobHashes[i][0] != 0x01) return true;
-        (bool above, uint256 price) = _blobBaseFee(b[9], fork == 0 ? 3338477 : 5007716, t.maxFeePerBlobGas);
-        t.blobPrice = price;
-        return above;
-    }
-
-    /// @dev The most the transaction may spend; fits false when it passes 2^256.
-    function _maxCost(DecodedTx memory t, uint256 blobGas) internal pure returns (bool, uint256) {
-        uint256 m = type(uint256).max;
-        if (t.maxFee != 0 && t.gasLimit > m / t.maxFee) return (false, 0);
-        uint256 cost = t.gasLimit * t.maxFee;
-        if (t.maxFeePerBlobGas != 0 && blobGas > m / t.maxFeePerBlobGas) return (false, 0);
-        uint256 blob = blobGas * t.maxFeePerBlobGas;
-        if (blob > m - cost) return (false, 0);
-        cost += blob;
-        if (t.value > m - cost) return (false, 0);
-        return (true, cost + t.value);
-    }
-
-    /// @dev fake_exponential(1, excess, fraction) (vm/fees.ts fakeExponential), or above = true
-    ///      as soon as its partial sum shows it exceeds cap (the sum only grows). cap·blobGas is
-    ///      below 2^256 here, so the series passes 2^256 first only for a cap past ~2^200 wei and
-    ///      an excess past ~150 update fractions: BlobBaseFeeUnsupported().
-    function _blobBaseFee(uint256 excess, uint256 fraction, uint256 cap) internal pure returns (bool above, uint256) {
-        uint256 output = 0;
-        uint256 accum = fraction;
-        for (uint256 i = 1; accum > 0; i++) {
-            if (accum > type(uint256).max - output) revert BlobBaseFeeUnsupported();
-            output += accum;
-            if (output / fraction > cap) return (true, 0);
-            if (excess != 0 && accum > type(uint256).max / excess) revert BlobBaseFeeUnsupported();
-            accum = (accum * excess) / (fraction * i);
-        }
-        return (false, output / fraction);
     }
 
     // ---- a valid transaction: the gas bought, the message entered ------------------------------

@@ -40,8 +40,13 @@ struct DecodedTx {
 
 /// @notice decodeTransaction, recoverSender and recoverAuthority (vm/tx/codec.ts,
 ///         vm/tx/signature.ts) for the EIP-2718 envelopes MetisVM runs: legacy (EIP-155 or not),
-///         EIP-2930, EIP-1559, EIP-4844 (canonical form, no network wrapper) and EIP-7702.
-///         MetisTxBeginStep calls it (deployed apart: the begin step would pass EIP-170 with it).
+///         EIP-2930, EIP-1559, EIP-4844 (canonical form, no network wrapper) and EIP-7702; then
+///         txBegin's chain id check and beginTransaction's rules (vm/execution/transaction.ts) up
+///         to the sender's account: intrinsic gas and the EIP-7623 floor, the nonce limit, init
+///         code size, Osaka's gas cap, the block's gas and blob gas left, the fee caps, the blob
+///         rules (Osaka's per-transaction count, version byte, the blob base fee). MetisTxBeginStep
+///         calls `begin` (deployed apart: the begin step would pass EIP-170 with it) and checks
+///         the account rules itself.
 ///         It reverts exactly where the reference's decoder throws (TxDecodeError, its RlpErrors
 ///         included): MalformedTransaction() for a field rule (type byte, field count, an integer
 ///         longer than its field, a `to` or address not of 20 bytes, a creation of type 3 or 4,
@@ -49,14 +54,46 @@ struct DecodedTx {
 ///         non-canonical, trailing bytes, a list where a string belongs and back, an integer with a
 ///         leading zero, a word not of 32 bytes). Every list is walked, so every item the
 ///         reference's full decode checks is checked. A signature naming no sender is not an error
-///         here: `sender` is zero (the begin step gives the invalid block for both).
+///         here: `invalid` (the begin step gives the invalid block for both).
 contract MetisTxDecoder {
     /// @dev The reference's decodeTransaction throws TxDecodeError for these bytes.
     error MalformedTransaction();
 
-    uint256 internal constant SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141;
+    /// @dev The blob base fee's Taylor series passes 2^256 before it passes the blob fee cap
+    ///      (an excessBlobGas no chain reaches: the fee would be beyond 2^200 wei).
+    error BlobBaseFeeUnsupported();
 
-    function decode(bytes calldata raw) external pure returns (DecodedTx memory t) {
+    uint256 internal constant SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141;
+    uint256 internal constant FORK_PRAGUE = 1;
+    uint256 internal constant FORK_OSAKA = 2;
+    uint256 internal constant NONCE_LIMIT = 2 ** 64 - 1;
+    uint256 internal constant MAX_INIT_CODE_SIZE = 49152;
+    uint256 internal constant PER_EMPTY_ACCOUNT_COST = 25000;
+    uint256 internal constant GAS_PER_BLOB = 131072;
+    /// @dev EIP-7594: blobs per transaction from Osaka (BLOB_COUNT_LIMIT_OSAKA).
+    uint256 internal constant BLOB_COUNT_LIMIT_OSAKA = 6;
+
+    /// @notice decodeTransaction, then txBegin's chain id check and recoverSender, then
+    ///         beginTransaction's rules up to the sender's account, in its order: `invalid` when
+    ///         one rejects the transaction; else t.intrinsic, t.floor and t.blobPrice set and
+    ///         `cost` the most it may spend (gasLimit·maxFee + blobGas·maxFeePerBlobGas + value),
+    ///         which the begin step checks against the sender's balance. b is the block context
+    ///         record, gasUsed and blobGasUsed the block's so far.
+    function begin(bytes calldata raw, uint256[12] calldata b, uint256 gasUsed, uint256 blobGasUsed)
+        external
+        pure
+        returns (DecodedTx memory t, bool invalid, uint256 cost)
+    {
+        t = _decode(raw);
+        if (t.hasChainId && t.chainId != b[1]) return (t, true, 0);
+        if (t.sender == address(0)) return (t, true, 0);
+        // Past 2^256 no balance covers it, and every rule after the fee caps rejects it.
+        bool fits;
+        (fits, cost) = _maxCost(t, GAS_PER_BLOB * t.blobHashes.length);
+        invalid = _rulesInvalid(t, b, gasUsed, blobGasUsed, fits);
+    }
+
+    function _decode(bytes calldata raw) internal pure returns (DecodedTx memory t) {
         if (raw.length == 0) revert MalformedTransaction();
         uint8 first = uint8(raw[0]);
         bytes memory body;
@@ -197,4 +234,70 @@ contract MetisTxDecoder {
         bytes32 digest = t.txType == 0 ? keccak256(list) : keccak256(bytes.concat(bytes1(uint8(t.txType)), list));
         t.sender = ecrecover(digest, uint8(27 + parity), bytes32(r), bytes32(s));
     }
+
+    // ---- beginTransaction's rules before the account -------------------------------------
+
+    /// @dev beginTransaction's rules that read no account, in its order.
+    function _rulesInvalid(DecodedTx memory t, uint256[12] calldata b, uint256 gasUsed, uint256 used, bool fits) internal pure returns (bool) {
+        uint256 fork = b[2];
+        if (t.txType == 4 && fork < FORK_PRAGUE) return true;
+        // intrinsicGas (vm/tx/gas.ts), the EIP-7623 floor from Prague on.
+        uint256 nonZeros = t.data.length - t.dataZeros;
+        uint256 intrinsic = 21000 + 4 * t.dataZeros + 16 * nonZeros + 2400 * t.accessAddresses.length + 1900 * t.accessSlots.length;
+        if (t.create) intrinsic += 32000 + 2 * ((t.data.length + 31) / 32);
+        intrinsic += PER_EMPTY_ACCOUNT_COST * t.auths.length;
+        uint256 floor = fork >= FORK_PRAGUE ? 21000 + 10 * (t.dataZeros + 4 * nonZeros) : 0;
+        t.intrinsic = intrinsic;
+        t.floor = floor;
+        if ((intrinsic > floor ? intrinsic : floor) > t.gasLimit) return true;
+        if (t.nonce >= NONCE_LIMIT) return true;
+        if (t.create && t.data.length > MAX_INIT_CODE_SIZE) return true;
+        if (fork >= FORK_OSAKA && t.gasLimit > 1 << 24) return true;
+        // check_transaction: the block's gas and blob gas left, the fee caps against the base fee.
+        if (gasUsed > b[6] || t.gasLimit > b[6] - gasUsed) return true;
+        uint256 maxBlobGas = GAS_PER_BLOB * (fork == 0 ? 6 : 9);
+        if (used > maxBlobGas || GAS_PER_BLOB * t.blobHashes.length > maxBlobGas - used) return true;
+        if (t.txType >= 2 && t.maxFee < t.maxPriority) return true;
+        if (t.maxFee < b[7]) return true;
+        if (!fits) return true;
+        if (t.txType != 3) return false;
+        // The blobs: Osaka's per-transaction cap, version 0x01, the fee cap against the blob base
+        // fee (vm/fees.ts blobBaseFee of excessBlobGas; EIP-7918 changes only the excess).
+        if (fork >= FORK_OSAKA && t.blobHashes.length > BLOB_COUNT_LIMIT_OSAKA) return true;
+        for (uint256 i = 0; i < t.blobHashes.length; i++) if (t.blobHashes[i][0] != 0x01) return true;
+        (bool above, uint256 price) = _blobBaseFee(b[9], fork == 0 ? 3338477 : 5007716, t.maxFeePerBlobGas);
+        t.blobPrice = price;
+        return above;
+    }
+
+    /// @dev The most the transaction may spend; fits false when it passes 2^256.
+    function _maxCost(DecodedTx memory t, uint256 blobGas) internal pure returns (bool, uint256) {
+        uint256 m = type(uint256).max;
+        if (t.maxFee != 0 && t.gasLimit > m / t.maxFee) return (false, 0);
+        uint256 cost = t.gasLimit * t.maxFee;
+        if (t.maxFeePerBlobGas != 0 && blobGas > m / t.maxFeePerBlobGas) return (false, 0);
+        uint256 blob = blobGas * t.maxFeePerBlobGas;
+        if (blob > m - cost) return (false, 0);
+        cost += blob;
+        if (t.value > m - cost) return (false, 0);
+        return (true, cost + t.value);
+    }
+
+    /// @dev fake_exponential(1, excess, fraction) (vm/fees.ts fakeExponential), or above = true
+    ///      as soon as its partial sum shows it exceeds cap (the sum only grows). cap·blobGas is
+    ///      below 2^256 here, so the series passes 2^256 first only for a cap past ~2^200 wei and
+    ///      an excess past ~150 update fractions: BlobBaseFeeUnsupported().
+    function _blobBaseFee(uint256 excess, uint256 fraction, uint256 cap) internal pure returns (bool above, uint256) {
+        uint256 output = 0;
+        uint256 accum = fraction;
+        for (uint256 i = 1; accum > 0; i++) {
+            if (accum > type(uint256).max - output) revert BlobBaseFeeUnsupported();
+            output += accum;
+            if (output / fraction > cap) return (true, 0);
+            if (excess != 0 && accum > type(uint256).max / excess) revert BlobBaseFeeUnsupported();
+            accum = (accum * excess) / (fraction * i);
+        }
+        return (false, output / fraction);
+    }
+
 }

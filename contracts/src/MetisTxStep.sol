@@ -28,7 +28,7 @@ import "./MetisStepBase.sol";
 ///           txBegin (decodeTransaction, then beginTransaction of vm/execution/transaction.ts).
 ///           The transaction is read from its chunk of txListRoot (the preimage its consensus
 ///           encoding) and decoded by MetisTxDecoder (deployed apart too, passed to
-///           MetisTxBeginStep): legacy incl. EIP-155, EIP-2930, EIP-1559, EIP-4844 (canonical
+///           MetisTxBeginStep; it also checks the rules that read no account): legacy incl. EIP-155, EIP-2930, EIP-1559, EIP-4844 (canonical
 ///           form) and EIP-7702, the sender recovered with ecrecover (EIP-2 low s, r and s in
 ///           range, yParity 0/1, legacy v 27/28 or chainId·2 + 35/36), each authority too. An
 ///           envelope the reference's decoder rejects gives the invalid block (status 1, every
@@ -122,8 +122,8 @@ import "./MetisStepBase.sol";
 ///         ~2.43M, init code ~1.92M. A valid begin builds the warm set (some 20 trie inserts: the
 ///         fork's precompiles alone are 10 to 18) and writes the world twice (the snapshot's root
 ///         after the gas purchase, then the transfer).
-///         Runtime code: 19,711 bytes, MetisTxBeginStep 23,464 (init code 30,631 with
-///         MetisPrecompiles'), MetisTxDecoder 7,540 (EIP-170: 24,576; EIP-3860: 49,152).
+///         Runtime code: 19,711 bytes, MetisTxBeginStep 21,936 (init code 29,103 with
+///         MetisPrecompiles'), MetisTxDecoder 9,288 (EIP-170: 24,576; EIP-3860: 49,152).
 ///         MetisTxBeginStep is deployed apart (contracts/deploy.ts) and passed to the constructor:
 ///         embedded, its creation code took this contract's init code past EIP-3860's 49,152
 ///         bytes; MetisTxDecoder is deployed apart and passed to MetisTxBeginStep's (with the L1
