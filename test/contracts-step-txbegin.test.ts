@@ -441,6 +441,8 @@ describe('MetisTxStep: the transaction begin', () => {
       ['trailing byte', Uint8Array.from([...t2, 0])],
       ['truncated', t2.subarray(0, t2.length - 1)],
       ['legacy truncated', t0.subarray(0, t0.length - 1)],
+      ['legacy trailing byte', Uint8Array.from([...t0, 0x80])],
+      ['empty bytes', new Uint8Array(0)],
       ['0x81 0x05 for a nonce', spliceNonce(t2, [0x81, 0x05])],
       ['long-form list header below 56', Uint8Array.from([2, 0xf8, 3, 0x01, 0x02, 0x03])],
       // Set-code: no authorizations as a string, tuples of 5 or 7 fields, the address, nonce and yParity sizes.

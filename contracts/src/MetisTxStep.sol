@@ -28,8 +28,8 @@ import "./MetisStepBase.sol";
 ///           txBegin (decodeTransaction, then beginTransaction of vm/execution/transaction.ts).
 ///           The transaction is read from its chunk of txListRoot (the preimage its consensus
 ///           encoding) and decoded by MetisTxDecoder (deployed apart too, passed to
-///           MetisTxBeginStep; it also checks the rules that read no account): legacy incl. EIP-155, EIP-2930, EIP-1559, EIP-4844 (canonical
-///           form) and EIP-7702, the sender recovered with ecrecover (EIP-2 low s, r and s in
+///           MetisTxBeginStep; it also checks the rules that read no account): legacy incl.
+///           EIP-155, EIP-2930, EIP-1559, EIP-4844 (canonical form) and EIP-7702, the sender recovered with ecrecover (EIP-2 low s, r and s in
 ///           range, yParity 0/1, legacy v 27/28 or chainId·2 + 35/36), each authority too. An
 ///           envelope the reference's decoder rejects gives the invalid block (status 1, every
 ///           other word unchanged): a type byte other than 1..4 (or a list), a field count, an
