@@ -21,7 +21,7 @@
 // gives a post-state for it no chain agrees with); tampered witnesses never give another
 // post-state. Gas per class is recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEther, type Hex } from 'viem';
+import { BaseError, encodeFunctionData, parseEther, type Hex } from 'viem';
 import { inferenceGas } from '../ai/gas.js';
 import { evaluate } from '../ai/reference.js';
 import { modelId, type IntModel } from '../ai/model.js';
@@ -873,6 +873,31 @@ describe('MetisTxStep: the transaction begin', () => {
       await vi.stop();
     }
   }, 600_000);
+
+  it('the decoder running out of gas never gives the invalid block: at any gas the begin of a valid transaction reverts or gives the honest post-state', async () => {
+    const t = blockTrace([tx({ type: 2, to: CONTRACT, data: Uint8Array.from({ length: 3000 }, (_, i) => (i % 255) + 1) })]);
+    const k = steps(t, 'tx-begin')[0]!;
+    const w = blockStepWitness(t, k);
+    const honest = bytesToHex(t.commitments[k + 1]!);
+    const full = await v.estimateGas(w.state, w.preimages);
+    const data = encodeFunctionData({ abi: contractArtifact('MetisStepVerifier').abi, functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)] });
+    let reverted = 0;
+    let proven = 0;
+    const from = 250_000;
+    const limits = [...Array.from({ length: 40 }, (_, i) => from + Math.floor(((full - from) * i) / 40)), full, full + 50_000];
+    for (const g of limits) {
+      try {
+        const r = await v.clients.public.call({ to: v.address, data, gas: BigInt(g) });
+        expect(r.data, `gas ${g}`).toBe(honest);
+        proven++;
+      } catch (e) {
+        expect(e, `gas ${g}`).toBeInstanceOf(BaseError);
+        reverted++;
+      }
+    }
+    expect(reverted).toBeGreaterThan(20);
+    expect(proven).toBeGreaterThan(0);
+  }, 300_000);
 
   it('records the gas of each class', () => {
     process.stdout.write(`transaction begin gas, worst per class: ${JSON.stringify(gas)}\n`);
