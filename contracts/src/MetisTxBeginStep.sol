@@ -13,8 +13,10 @@ import "./MetisStepBase.sol";
 ///         MetisTxStep is given at construction (deployed apart: embedded, its creation code
 ///         took MetisTxStep's init code past EIP-3860) and hands every boundary step without a
 ///         result to (one contract would pass the EIP-170 limit). It follows vm/step/boundary.ts
-///         txBegin running decodeTransaction (vm/tx/, in MetisTxDecoder, deployed apart: EIP-170)
-///         and beginTransaction of vm/execution/transaction.ts; MetisTxStep's header comment lists
+///         txBegin running decodeTransaction (vm/tx/) and beginTransaction of
+///         vm/execution/transaction.ts: MetisTxDecoder (deployed apart: EIP-170) decodes and checks
+///         the rules that read no account, this contract the account rules, the gas purchase, the
+///         warm set, the authorizations and the top-level message; MetisTxStep's header comment lists
 ///         what is proven and what reverts. In short:
 ///         - every envelope the reference's decoder rejects (TxDecodeError: a type byte other than
 ///           1..4 or a list, a field count, an integer longer than its field or with a leading
