@@ -828,8 +828,9 @@ describe('MetisTxStep: the transaction begin', () => {
       const output = new Uint8Array(expected.buffer, expected.byteOffset, expected.length).slice();
       expect([r.success, r.outputSize]).toEqual([true, output.length]);
       const w = blockStepWitness(t, k);
-      // The reference's begin step reads no output preimage (it runs the model): the proof adds it.
-      const preimages = [...w.preimages, output];
+      // The reference's begin step attests the output it computed: the witness carries it for L1.
+      expect(w.preimages.map(bytesToHex)).toContain(bytesToHex(output));
+      const preimages = w.preimages;
       expect(await vi.verify(w.state, preimages)).toEqual({ ok: false, error: 'InferenceNotFinal' });
       const player = new InferencePlayer(game, mlp, evaluate(mlp, input));
       const claimId = await player.post();
@@ -840,7 +841,8 @@ describe('MetisTxStep: the transaction begin', () => {
       expect(await vi.verify(w.state, preimages)).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
       gas.record('inference: top-level call, final claim', await vi.estimateGas(w.state, preimages));
       // Without the output preimage it cannot be proven.
-      expect(await vi.verify(w.state, w.preimages)).toEqual({ ok: false, error: 'MissingPreimage' });
+      const withoutOutput = w.preimages.filter((p) => bytesToHex(p) !== bytesToHex(output));
+      expect(await vi.verify(w.state, withoutOutput)).toEqual({ ok: false, error: 'MissingPreimage' });
       // The precompile failing takes all the gas and keeps the value: a short input, an unknown
       // model, too little gas for the model, a wrong input size.
       const failing: [string, Uint8Array, bigint][] = [

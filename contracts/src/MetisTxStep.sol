@@ -76,9 +76,9 @@ import "./MetisStepBase.sol";
 ///           createdRoot), moves the value and enters the init code, or ends in the step when the
 ///           init code is empty.
 ///         Not proven, each a typed revert (never a post-state):
-///         - block start and block end need the game's local context (the starting and the
-///           disputed output roots, the inputs hash, the block number), which the verifier is
-///           not given: NeedsLocalContext();
+///         - block start and block end reached through MetisStepVerifier.verify, which has no
+///           local context: NeedsLocalContext() (MetisStepVerifier.step gives them, with the
+///           game's local context, to the BLOCKS part MetisBlockStep);
 ///         - a top-level call of Hyperion's LLM precompile (0x…0999): UnreproducibleCall() (as
 ///           MetisCallStep: no verifier can reproduce it; the reference's step runs it as an
 ///           account without code and gives a post-state, vm/block/execute.ts refuses the block);

@@ -273,6 +273,9 @@ export function txBegin(pre: Preimages, s: StepState): StepResult {
     if (snapshot === null && mm.frames.length === 0) snapshot = scopeRoots(pre, base, witness, world, mm.logs, []);
   };
   if (prepared.message !== null) m.begin(prepared.message);
+  // A top-level call of the inference precompile ends in this step: its output is what L1 proves
+  // from the inference game, so the witness carries it (as an instruction step's does).
+  for (const out of m.inferenceOutputs) pre.attest?.(out);
   const created: Address[] = [...world.createdAccounts];
   const createdRoot = secureSet(pre, EMPTY_TRIE_ROOT, created);
   if (prepared.message !== null && m.result === null) {
