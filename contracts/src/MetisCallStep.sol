@@ -5,6 +5,7 @@ import {LibMPT} from "./LibMPT.sol";
 import {IInferenceResults} from "./IInferenceResults.sol";
 import {MetisPrecompiles} from "./MetisPrecompiles.sol";
 
+import {MetisInferenceCall} from "./MetisInferenceCall.sol";
 import "./MetisFramePart.sol";
 
 /// @notice The CALLS part of the MetisVM step verifier (prover/DESIGN.md §4.1 steps 5-7), routed
@@ -49,7 +50,7 @@ import "./MetisFramePart.sol";
 ///             the model's encoding rides in the witness's calldata)      ~640k
 ///         Input and output cost about 800 and 1,350 gas a byte (their chunks' paths in the
 ///         witness, read, hashed and written into the caller's memory).
-contract MetisCallStep is MetisFramePart {
+contract MetisCallStep is MetisFramePart, MetisInferenceCall {
     uint256 internal constant F_DISABLE_PRECOMPILES = 3;
     uint256 internal constant F_RET_OFFSET = 21;
     uint256 internal constant F_RET_SIZE = 22;
@@ -62,24 +63,14 @@ contract MetisCallStep is MetisFramePart {
     address internal constant INFERENCE = address(0xa10);
     address internal constant UNREPRODUCIBLE = address(0x999);
 
-    /// @dev A call to the inference precompile with no L1 inference results to read.
-    error InferenceCall();
-    /// @dev The L2 has the model registered; the L1 inference game does not.
-    error ModelNotOnL1(bytes32 modelId);
-    /// @dev No claim of the L1 inference game has settled this inference yet.
-    error InferenceNotFinal(bytes32 modelId, bytes32 inputHash);
     /// @dev A call to Hyperion's LLM precompile, whose answer no verifier can reproduce.
     error UnreproducibleCall();
 
     /// @notice Runs the precompiles of the L2 fork, priced as MetisVM prices them.
     MetisPrecompiles public immutable PRECOMPILES;
 
-    /// @notice The final inferences a call of 0x…0a10 is proven by (zero: such calls revert).
-    IInferenceResults public immutable INFERENCE_RESULTS;
-
-    constructor(IInferenceResults inferenceResults) {
+    constructor(IInferenceResults inferenceResults) MetisInferenceCall(inferenceResults) {
         PRECOMPILES = new MetisPrecompiles();
-        INFERENCE_RESULTS = inferenceResults;
     }
 
     function verify(bytes calldata stateData, bytes[] calldata preimages) external view returns (bytes32) {
@@ -301,8 +292,7 @@ contract MetisCallStep is MetisFramePart {
     /// @dev runInference's answer: a failure takes all the gas given and undoes the transfer; a
     ///      success costs the model's gas and returns the output the L1 game settled.
     function _inference(Witness memory w, Ctx memory c, Call memory k, uint256 worldBefore) internal view returns (bytes32) {
-        if (address(INFERENCE_RESULTS) == address(0)) revert InferenceCall();
-        (bool ok, uint256 cost, bytes32 outputHash) = _settledInference(k);
+        (bool ok, uint256 cost, bytes32 outputHash) = _settledInference(k.st, bytes32(k.blk[11]), k.input, k.childGas);
         if (!ok) {
             c.s[S_WORLD] = worldBefore;
             return _finishHere(w, c, k, false, 0, "");
@@ -310,28 +300,6 @@ contract MetisCallStep is MetisFramePart {
         return _finishHere(w, c, k, true, k.childGas - cost, _get(w, outputHash));
     }
 
-    /// @dev runInference's checks in its order; the gas and the settled output hash when it succeeds.
-    function _settledInference(Call memory k) internal view returns (bool, uint256, bytes32) {
-        bytes memory input = k.input;
-        if (input.length < 32) return (false, 0, 0);
-        bytes32 id;
-        assembly ("memory-safe") {
-            id := mload(add(input, 32))
-        }
-        // Registered on the L2: modelsRoot maps keccak(modelId) to the id.
-        (bool found, bytes memory v) = LibMPT.get(k.st, bytes32(k.blk[11]), abi.encodePacked(keccak256(abi.encodePacked(id))));
-        if (!found || v.length != 32 || bytes32(v) != id) return (false, 0, 0);
-        (bool registered, uint256 cost, uint256 inputSize) = INFERENCE_RESULTS.inferenceOf(id);
-        if (!registered) revert ModelNotOnL1(id);
-        if (k.childGas < cost || input.length - 32 != inputSize) return (false, 0, 0);
-        bytes32 inputHash;
-        assembly ("memory-safe") {
-            inputHash := keccak256(add(input, 64), inputSize)
-        }
-        (bool settled, bytes32 outputHash) = INFERENCE_RESULTS.finalOutput(id, inputHash);
-        if (!settled) revert InferenceNotFinal(id, inputHash);
-        return (true, cost, outputHash);
-    }
 
     /// @dev World.transfer: the sender's balance down, the receiver's up (created if absent).
     function _transfer(LibMPT.Store memory st, bytes32 world, address from, address to, uint256 value) internal pure returns (bytes32) {

@@ -7,6 +7,7 @@ import {MetisPrecompiles} from "./MetisPrecompiles.sol";
 import {IInferenceResults} from "./IInferenceResults.sol";
 import {MetisTxDecoder, DecodedTx, TxAuth} from "./MetisTxDecoder.sol";
 
+import {MetisInferenceCall} from "./MetisInferenceCall.sol";
 import "./MetisStepBase.sol";
 
 /// @notice The transaction-begin step of the TRANSACTIONS part (prover/DESIGN.md §4.2), which
@@ -37,16 +38,12 @@ import "./MetisStepBase.sol";
 ///         - a top-level call of Hyperion's LLM precompile (0x…0999) reverts UnreproducibleCall():
 ///           the reference's step runs it as an account without code (a post-state no chain
 ///           agrees with), vm/block/execute.ts refuses the block; as MetisCallStep, no proof.
-contract MetisTxBeginStep is MetisStepBase {
+contract MetisTxBeginStep is MetisStepBase, MetisInferenceCall {
     error NeedsLocalContext();
     error NoNextStep();
     error TransactionBeginUnsupported();
     /// @dev A call of Hyperion's LLM precompile, whose answer no verifier can reproduce.
     error UnreproducibleCall();
-    /// @dev A call of the inference precompile with no L1 inference results to read.
-    error InferenceCall();
-    error ModelNotOnL1(bytes32 modelId);
-    error InferenceNotFinal(bytes32 modelId, bytes32 inputHash);
 
     uint256 internal constant FORK_PRAGUE = 1;
     uint256 internal constant FORK_OSAKA = 2;
@@ -63,12 +60,8 @@ contract MetisTxBeginStep is MetisStepBase {
     MetisPrecompiles public immutable PRECOMPILES;
     /// @notice decodeTransaction and the signatures (deployed apart: EIP-170).
     MetisTxDecoder public immutable DECODER;
-    /// @notice The final inferences a top-level call of 0x…0a10 is proven by (zero: such calls revert).
-    IInferenceResults public immutable INFERENCE_RESULTS;
-
-    constructor(IInferenceResults inferenceResults, MetisTxDecoder decoder) {
+    constructor(IInferenceResults inferenceResults, MetisTxDecoder decoder) MetisInferenceCall(inferenceResults) {
         PRECOMPILES = new MetisPrecompiles();
-        INFERENCE_RESULTS = inferenceResults;
         DECODER = decoder;
     }
 
@@ -345,8 +338,7 @@ contract MetisTxBeginStep is MetisStepBase {
     ///      call: a failure takes all the gas and undoes the transfer; a success costs the
     ///      model's gas and returns the output the game settled (its bytes a witness preimage).
     function _inference(Witness memory w, Ctx memory c, Begin memory k, DecodedTx memory t, uint256 worldBefore) internal view returns (bytes32) {
-        if (address(INFERENCE_RESULTS) == address(0)) revert InferenceCall();
-        (bool ok, uint256 cost, bytes32 outputHash) = _settledInference(k, t.data);
+        (bool ok, uint256 cost, bytes32 outputHash) = _settledInference(k.st, k.models, t.data, k.gas);
         if (!ok) {
             c.s[S_WORLD] = worldBefore;
             return _result(w, c, false, 0, "", address(0));
@@ -354,27 +346,6 @@ contract MetisTxBeginStep is MetisStepBase {
         return _result(w, c, true, k.gas - cost, _get(w, outputHash), address(0));
     }
 
-    /// @dev runInference's checks in its order; the gas and the settled output hash when it succeeds.
-    function _settledInference(Begin memory k, bytes memory input) internal view returns (bool, uint256, bytes32) {
-        if (input.length < 32) return (false, 0, 0);
-        bytes32 id;
-        assembly ("memory-safe") {
-            id := mload(add(input, 32))
-        }
-        // Registered on the L2: modelsRoot maps keccak(modelId) to the id.
-        (bool found, bytes memory v) = LibMPT.get(k.st, k.models, abi.encodePacked(keccak256(abi.encodePacked(id))));
-        if (!found || v.length != 32 || bytes32(v) != id) return (false, 0, 0);
-        (bool registered, uint256 cost, uint256 inputSize) = INFERENCE_RESULTS.inferenceOf(id);
-        if (!registered) revert ModelNotOnL1(id);
-        if (k.gas < cost || input.length - 32 != inputSize) return (false, 0, 0);
-        bytes32 inputHash;
-        assembly ("memory-safe") {
-            inputHash := keccak256(add(input, 64), inputSize)
-        }
-        (bool settled, bytes32 outputHash) = INFERENCE_RESULTS.finalOutput(id, inputHash);
-        if (!settled) revert InferenceNotFinal(id, inputHash);
-        return (true, cost, outputHash);
-    }
 
     /// @dev The top-level creation: an address collision ends at once (all gas used); else the
     ///      account is created (nonce 1, in createdRoot), the value moves, the init code runs.

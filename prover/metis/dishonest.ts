@@ -104,19 +104,7 @@ export function corruptTraceWith(honest: BlockStepTrace, at: number, wrongFrame:
   const last = executeStep(encodings[encodings.length - 2]!, store, local);
   commitments[commitments.length - 1] = last.commitment;
   encodings[encodings.length - 1] = last.encoding;
-  return {
-    at,
-    outputRoot,
-    commitments,
-    steps: commitments.length - 1,
-    commitment: (i) => Promise.resolve(commitments[i]!),
-    finalEncoding: last.encoding,
-    witness: (k) => {
-      const rec = new RecordingPreimages(store);
-      executeStep(encodings[k]!, rec, local);
-      return Promise.resolve({ state: encodings[k]!, preimages: rec.witness() });
-    },
-  };
+  return fabricatedTrace(store, local, at, outputRoot, commitments, encodings);
 }
 
 /**
@@ -156,7 +144,7 @@ export function wrongStartTrace(honest: BlockStepTrace, root: Uint8Array): Corru
   return fabricatedTrace(store, { ...honest.local, disputedOutputRoot: root }, 0, root, commitments, encodings);
 }
 
-/** A liar's trace over `store` from its states; witnesses are recorded by running each step. */
+/** A trace over `store` from its states (its final state last); witnesses are recorded by running each step. */
 function fabricatedTrace(store: BlockStepTrace['store'], local: LocalContext, at: number, outputRoot: Uint8Array, commitments: readonly Uint8Array[], encodings: readonly Uint8Array[]): CorruptedTrace {
   return {
     at,

@@ -157,7 +157,8 @@ export function metisExecCreator(view: MetisChainView, options: MetisExecOptions
   const traces = new Map<string, Promise<SubgameTrace>>();
   return async (sub: ExecSubgame) => {
     const depth = sub.depth;
-    if (sub.postBlock <= sub.preBlock) {
+    // No block runs (past the game's block, or no inputs on L1): one step from the boot state.
+    const oneStep = (): MetisTraceProvider => {
       const local: LocalContext = {
         startingOutputRoot: hexToBytes(sub.preOutputRoot),
         disputedOutputRoot: hexToBytes(sub.postOutputRoot),
@@ -166,20 +167,12 @@ export function metisExecCreator(view: MetisChainView, options: MetisExecOptions
         inputsHash: new Uint8Array(32),
       };
       return new MetisTraceProvider(noBlockTrace(local), depth);
-    }
+    };
+    if (sub.postBlock <= sub.preBlock) return oneStep();
     if (sub.postBlock !== sub.preBlock + 1n) throw new TraceProviderError(`an execution subgame spans blocks ${sub.preBlock}..${sub.postBlock}, not one block`);
     if (judge !== undefined) {
       const verdict = await judge(sub.postBlock);
-      if (verdict.kind === 'none') {
-        const local: LocalContext = {
-          startingOutputRoot: hexToBytes(sub.preOutputRoot),
-          disputedOutputRoot: hexToBytes(sub.postOutputRoot),
-          l2BlockNumber: sub.postBlock,
-          startingBlockNumber: sub.preBlock,
-          inputsHash: new Uint8Array(32),
-        };
-        return new MetisTraceProvider(noBlockTrace(local), depth);
-      }
+      if (verdict.kind === 'none') return oneStep();
       if (verdict.kind === 'other') throw new InputsMismatchError(sub.postBlock, verdict.committed, verdict.ours);
     }
     const [parent, block] = await Promise.all([view.block(sub.preBlock), view.block(sub.postBlock)]);
