@@ -11,16 +11,16 @@ import { decodeModel, modelId, type IntModel } from '../ai/model.js';
 import { InferenceGameContract, InferenceGameRevert, inferenceRevertFromData, InferenceSettler, type InferenceTransact, type SettleTick } from '../prover/inference/index.js';
 import type { ChainRules } from '../vm/chain/chain.js';
 import { INFERENCE_PRECOMPILE } from '../vm/precompiles/inference.js';
-import { bytesToHex } from '../vm/util/bytes.js';
+import { bytesToHex, equalBytes, hexToBytes } from '../vm/util/bytes.js';
 import { keccak256 } from '../vm/util/hash.js';
 import { TxRevertedError } from './txmgr.js';
 import { DEVNET_RULES } from '../devnet/chain.js';
 import { DevnetNode, type DevnetNodeObserver, type SyncResult } from '../devnet/node.js';
 import { EigenDASrsError, loadSrs, type G1Srs } from '../da/eigenda/index.js';
-import { metisAccessor } from '../prover/metis/trace-provider.js';
+import { chainBlockInputsHash, metisAccessor } from '../prover/metis/trace-provider.js';
 import type { L2BlockRecord, MetisChainView } from '../prover/metis/chain-view.js';
 import { L1GameContract } from '../prover/l1/game-contract.js';
-import { hexToBytes } from '../vm/util/bytes.js';
+import { committedInputsHash } from '../prover/l1/inputs-inbox.js';
 import { Challenger, type ChallengerGame, type TickReport } from './challenger.js';
 import type { GameView } from '../prover/game/types.js';
 import type { ChallengerMetrics } from './metrics.js';
@@ -47,6 +47,8 @@ export interface RollupConfig {
    * directory). Without it the chain has no inference precompile.
    */
   readonly inference?: RollupInference;
+  /** The BlockInputsInbox the chain's batcher commits block inputs to: each derived block is checked against it. */
+  readonly inputsInbox?: Address;
 }
 
 export interface RollupInference {
@@ -110,6 +112,7 @@ export function parseRollupConfig(text: string, source = 'rollup config'): Rollu
     }
     inference = { inference: { game: v.game as Address, models: v.models as string[] } };
   }
+  const inputsInbox: Pick<RollupConfig, 'inputsInbox'> = o.inputsInbox === undefined ? {} : { inputsInbox: address('inputsInbox') };
   return {
     l2ChainId: int('l2ChainId'),
     inbox: address('inbox'),
@@ -119,6 +122,7 @@ export function parseRollupConfig(text: string, source = 'rollup config'): Rollu
     factory: address('factory'),
     ...eigenda,
     ...inference,
+    ...inputsInbox,
   };
 }
 
@@ -234,6 +238,8 @@ export class ChallengeDaemon {
   private readonly inferenceStates = new Map<string, string>();
   /** The newest block whose inference calls are watched. */
   private watchedTo: bigint;
+  /** The newest derived block checked against its L1 inputs commitment. */
+  private inputsCheckedTo: bigint;
 
   private constructor(
     readonly node: DevnetNode,
@@ -243,9 +249,12 @@ export class ChallengeDaemon {
     private readonly logger: Logger,
     private readonly metrics: ChallengerMetrics,
     private readonly models: ReadonlyMap<Hex, IntModel>,
+    /** Where the chain's block inputs are committed on L1 (null: not checked). */
+    private readonly inputs: { readonly inbox: Address; readonly l1: PublicClient; readonly view: MetisChainView } | null,
   ) {
     const head = node.head().number;
     this.watchedTo = head > WATCH_BACK_BLOCKS ? head - WATCH_BACK_BLOCKS : 0n;
+    this.inputsCheckedTo = this.watchedTo;
   }
 
   static async open(o: DaemonOptions): Promise<ChallengeDaemon> {
@@ -337,7 +346,8 @@ export class ChallengeDaemon {
         settler = new InferenceSettler(new InferenceGameContract({ public: o.l1.public, wallet: o.l1.wallet, transact }, inference.game));
         logger.info({ inferenceGame: inference.game, models: [...models.keys()] }, 'inference precompile enabled: contested games have their inferences settled on L1');
       }
-      return new ChallengeDaemon(node, challenger, settler, logger, o.metrics, models);
+      const inputs = o.rollup.inputsInbox === undefined ? null : { inbox: o.rollup.inputsInbox, l1: o.l1.public, view };
+      return new ChallengeDaemon(node, challenger, settler, logger, o.metrics, models, inputs);
     } catch (e) {
       await node.close();
       throw e;
@@ -352,6 +362,7 @@ export class ChallengeDaemon {
     if (sync.derived > 0 || sync.reorgs > 0) this.logger.info({ l1Head: Number(sync.l1Head), l2Head: Number(sync.l2Head), derived: sync.derived, reorgs: sync.reorgs }, 'followed L1');
     // The node logged the failure; games on blocks already derived are still played.
     if (sync.daFailure !== null) this.logger.warn({ source: sync.daFailure.source, l1Block: Number(sync.daFailure.l1Block), l2Head: Number(sync.l2Head) }, 'L2 derivation stalled on DA: retrying next tick');
+    await this.checkInputs();
     // Before the games: a step at an inference call needs its output final on L1.
     await this.watchInferences();
     let settle = await this.settleInferences();
@@ -360,6 +371,35 @@ export class ChallengeDaemon {
     // A game contested this tick: its inferences are claimed or challenged now, not a tick later.
     if ((this.settler?.keys.length ?? 0) > settling) settle = mergeSettle(settle, await this.settleInferences());
     return { sync, play, settle };
+  }
+
+  /**
+   * Each block derived since the last check against the inputs hash the batcher committed on L1:
+   * the games judge blocks on L1's commitment, so a difference is logged as an error (a block not
+   * committed yet is checked again next tick).
+   */
+  private async checkInputs(): Promise<void> {
+    const w = this.inputs;
+    if (w === null) return;
+    const head = this.node.head().number;
+    if (head < this.inputsCheckedTo) this.inputsCheckedTo = head; // an L1 reorg took blocks away
+    try {
+      for (let n = this.inputsCheckedTo + 1n; n <= head; n++) {
+        const committed = await committedInputsHash(w.l1, w.inbox, n);
+        if (committed.every((b) => b === 0)) break;
+        const derived = await chainBlockInputsHash(w.view, n);
+        if (!equalBytes(committed, derived)) {
+          this.metrics.inputsMismatches.inc();
+          this.logger.error({ l2Block: Number(n), committed: bytesToHex(committed), derived: bytesToHex(derived) }, 'L1 commits other inputs for this block than the block derived from its data: games over it are judged on L1\'s');
+        }
+        this.inputsCheckedTo = n;
+        this.metrics.inputsCheckedHead.set(Number(n));
+      }
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      this.metrics.errors.inc({ kind: err.name });
+      this.logger.warn({ err: err.message }, 'checking block inputs against L1 failed: retried next tick');
+    }
   }
 
   /** Every inference call of the blocks derived since the last tick: no wrong output of one may become final. */

@@ -64,6 +64,9 @@ export interface ChallengerMetrics {
   readonly inferencesSettled: Counter;
   readonly inferencesLost: Counter;
   readonly inferenceCalls: Counter;
+  /** The newest derived block whose L1 inputs commitment was checked. */
+  readonly inputsCheckedHead: Gauge;
+  readonly inputsMismatches: Counter;
 }
 
 export function challengerMetrics(registry: Registry = new Registry()): ChallengerMetrics {
@@ -96,6 +99,8 @@ export function challengerMetrics(registry: Registry = new Registry()): Challeng
     inferencesSettled: c('hyperion_challenger_inferences_settled_total', 'inferences whose right output became final on the L1 inference game'),
     inferencesLost: c('hyperion_challenger_inferences_lost_total', 'inferences where another output became final (a step at such a call cannot be won)'),
     inferenceCalls: c('hyperion_challenger_inference_calls_total', 'inference game transactions mined (posts, challenges, dispute moves, bond releases, withdrawals)'),
+    inputsCheckedHead: g('hyperion_challenger_inputs_checked_head', 'newest derived L2 block whose inputs hash was checked against the L1 BlockInputsInbox'),
+    inputsMismatches: c('hyperion_challenger_inputs_mismatches_total', 'derived blocks whose inputs differ from what the L1 BlockInputsInbox commits (games are judged on L1\'s)'),
   };
 }
 

@@ -4,9 +4,8 @@ import type { Address, Hex } from 'viem';
 import { sendCall, type L1Clients } from '../contracts/deploy.js';
 import { BLOCK_INPUTS_INBOX_ABI } from '../prover/l1/inputs-inbox.js';
 import type { MetisChainView } from '../prover/metis/chain-view.js';
-import { chainBlockStepsInput } from '../prover/metis/trace-provider.js';
+import { chainBlockInputsHash } from '../prover/metis/trace-provider.js';
 import { bytesToHex } from '../vm/util/bytes.js';
-import { blockInputsHash } from '../vm/step/block-steps.js';
 
 export class InputsCommitError extends Error {
   override readonly name = 'InputsCommitError';
@@ -14,7 +13,7 @@ export class InputsCommitError extends Error {
 
 /** The inputs hash of block `n` of `view` (what the inbox must hold for it). */
 export async function inputsHashOfBlock(view: MetisChainView, n: bigint): Promise<Hex> {
-  return bytesToHex(blockInputsHash(await chainBlockStepsInput(view, n, new Uint8Array(32))));
+  return bytesToHex(await chainBlockInputsHash(view, n));
 }
 
 /** Commits blocks `first..last` of `view` in one transaction (they must follow the inbox's last commitment). */

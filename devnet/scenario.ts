@@ -187,6 +187,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioSummary> 
       l1Start: c.l1Start,
       genesisTimestamp: c.genesisTimestamp,
       factory: c.l1.factory,
+      inputsInbox: c.l1.inputsInbox,
       // A separate `watch` on this devnet finds the proxy (alive while the devnet runs) and the SRS here.
       ...(da.kind === 'eigenda' && srsPath !== undefined ? { eigendaProxy: [...da.proxyUrls], eigendaSrs: srsPath } : {}),
       ...(c.l1.inference === undefined ? {} : { inference: { game: c.l1.inference.game, models: modelPaths } }),

@@ -37,6 +37,9 @@ describe('devnet end to end', () => {
       return m?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
     };
     expect(await value('hyperion_challenger_l2_verified_head')).toBe(12);
+    // Every derived block's inputs are what the batcher committed on L1.
+    expect(await value('hyperion_challenger_inputs_checked_head')).toBe(12);
+    expect(await value('hyperion_challenger_inputs_mismatches_total')).toBe(0);
     expect(await value('hyperion_challenger_traces_built_total')).toBeGreaterThanOrEqual(1);
     expect(await value('hyperion_challenger_moves_sent_total', { type: 'step' })).toBeGreaterThanOrEqual(1);
     // Replay speed: gas and seconds of the blocks MetisVM re-executed (rate(gas) / rate(seconds)).

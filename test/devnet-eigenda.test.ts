@@ -186,6 +186,10 @@ describe('rollup.json carries the EigenDA proxy and SRS for a separate watch', (
     expect(() => parseRollupConfig(text({ eigendaProxy: 'http://x' }))).toThrow(/eigendaProxy must be a non-empty list/);
     expect(() => parseRollupConfig(text({ eigendaProxy: [] }))).toThrow(/eigendaProxy/);
     expect(() => parseRollupConfig(text({ eigendaSrs: 3 }))).toThrow(/eigendaSrs must be a file path/);
+    // The inputs inbox the watcher checks derived blocks against.
+    const withInbox = { ...base, inputsInbox: DEVNET_BATCH_INBOX };
+    expect(parseRollupConfig(formatRollupConfig(withInbox))).toEqual(withInbox);
+    expect(() => parseRollupConfig(text({ inputsInbox: '0x12' }))).toThrow(/inputsInbox must be an address/);
   });
 });
 

@@ -231,6 +231,11 @@ export async function chainBlockStepsInput(view: MetisChainView, n: bigint, disp
   };
 }
 
+/** The inputs hash of block `n` of `view`: what the batcher commits for it on L1 (DESIGN §2.7). */
+export async function chainBlockInputsHash(view: MetisChainView, n: bigint): Promise<Uint8Array> {
+  return blockInputsHash(await chainBlockStepsInput(view, n, new Uint8Array(32)));
+}
+
 /** What tracing block `n` of `view` needs: its inputs and the witness of its parent state (or all of it). */
 async function chainBlockInput(view: MetisChainView, n: bigint, disputed: Uint8Array, fullState: boolean): Promise<{ input: BlockStepsInput; witness: ViewWitness | null; store: PreimageStore | null }> {
   const input = await chainBlockStepsInput(view, n, disputed);
@@ -277,7 +282,7 @@ export function inputsJudge(view: MetisChainView, committedInputs: MetisExecOpti
       v = (async (): Promise<InputsVerdict> => {
         const committed = await committedInputs(block);
         if (committed.every((b) => b === 0)) return { kind: 'none' };
-        const ours = blockInputsHash(await chainBlockStepsInput(view, block, new Uint8Array(32)));
+        const ours = await chainBlockInputsHash(view, block);
         return equalBytes(committed, ours) ? { kind: 'ours' } : { kind: 'other', committed, ours };
       })();
       known.set(block, v);
