@@ -187,10 +187,10 @@ describe('MetisStepVerifier against the reference verifier', () => {
     expect(r.proven).toBe(stepCount(t) - 2);
   }, 120_000);
 
-  it('records the gas of KECCAK256, the copies and BLOCKHASH by size (32, 256, 1,024 bytes)', async () => {
+  it('records the gas of KECCAK256, the copies and BLOCKHASH by size (32, 256, 1,024 and 8,192 bytes)', async () => {
     const table: Record<string, number> = {};
     const names: Record<number, string> = { 0x20: 'KECCAK256', 0x37: 'CALLDATACOPY', 0x39: 'CODECOPY', 0x3e: 'RETURNDATACOPY', 0x5e: 'MCOPY', 0x40: 'BLOCKHASH' };
-    for (const size of [32, 256, 1024]) {
+    for (const size of [32, 256, 1024, 8192]) {
       const n = size.toString(16).padStart(4, '0');
       const unaligned = (size + 7).toString(16).padStart(4, '0');
       const code = asm(`61${n} 6000 6000 37 61${n} 6000 20 50 61${n} 6000 61${unaligned} 5e 61${n} 6000 6003 39 61012b 40 50 00`);
@@ -210,6 +210,7 @@ describe('MetisStepVerifier against the reference verifier', () => {
     // A longer range costs more: a walk per chunk.
     expect(table['KECCAK256 1024']).toBeGreaterThan(table['KECCAK256 32']!);
     expect(table['MCOPY 1024']).toBeGreaterThan(table['MCOPY 32']!);
+    expect(table['MCOPY 8192']).toBeGreaterThan(table['MCOPY 1024']!);
   }, 300_000);
 
   it('proves exceptional halts of KECCAK256 and the copies in the top-level call (out of gas, past the memory limit, return data out of bounds)', async () => {

@@ -34,9 +34,11 @@ import "./MetisStepBase.sol";
 ///           LOG0-LOG4                                          ~270k
 ///           end of the call (STOP/RETURN/REVERT, halts)        ~280k
 ///           BLOCKHASH                                          ~85k-190k
-///           KECCAK256 of 32 / 256 / 1,024 bytes                ~215k / ~320k / ~650k
-///           CALLDATACOPY, MCOPY of 32 / 256 / 1,024 bytes      ~315k / ~515k / ~1.2M
-///           CODECOPY of 32 / 256 / 1,024 bytes                 ~240k / ~370k / ~750k
+///           KECCAK256 of 32 / 256 / 1,024 / 8,192 bytes        ~215k / ~320k / ~650k / ~3.8M
+///           CALLDATACOPY, MCOPY of 32 / 256 / 1,024 / 8,192   ~315k / ~515k / ~1.2M / ~7.6M
+///           CODECOPY of 32 / 256 / 1,024 / 8,192 bytes         ~240k / ~370k / ~750k / ~4.3M
+///         Past the first chunks a copy costs ~890 gas a byte and KECCAK256 ~435: a 36M-gas L1
+///         block holds one step copying ~40 KB or hashing ~80 KB (larger ones: prover/DESIGN.md §7).
 ///           EXTCODECOPY (account access, up to 80 bytes)       ~560k
 ///         Byte ranges are read and written in one walk over their paths (each node once).
 ///         On tries of 4,000 accounts and 1,000 slots: SLOAD ~450k, SSTORE ~870k, account reads
