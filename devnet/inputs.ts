@@ -5,7 +5,8 @@ import { sendCall, type L1Clients } from '../contracts/deploy.js';
 import { BLOCK_INPUTS_INBOX_ABI } from '../prover/l1/inputs-inbox.js';
 import type { MetisChainView } from '../prover/metis/chain-view.js';
 import { chainBlockInputsHash } from '../prover/metis/trace-provider.js';
-import { bytesToHex } from '../vm/util/bytes.js';
+import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
+import { keccak256 } from '../vm/util/hash.js';
 
 export class InputsCommitError extends Error {
   override readonly name = 'InputsCommitError';
@@ -16,11 +17,17 @@ export async function inputsHashOfBlock(view: MetisChainView, n: bigint): Promis
   return bytesToHex(await chainBlockInputsHash(view, n));
 }
 
-/** Commits blocks `first..last` of `view` in one transaction (they must follow the inbox's last commitment). */
-export async function commitBlockInputs(clients: L1Clients, inbox: Address, view: MetisChainView, first: bigint, last: bigint): Promise<{ readonly hashes: readonly Hex[]; readonly l1Block: bigint }> {
+/**
+ * Commits blocks `first..last` of `view` in one transaction (they must follow the inbox's last
+ * commitment). `wrongAt`: a faulty batcher's block, committed with other inputs (tests, devnet).
+ */
+export async function commitBlockInputs(clients: L1Clients, inbox: Address, view: MetisChainView, first: bigint, last: bigint, wrongAt?: bigint): Promise<{ readonly hashes: readonly Hex[]; readonly l1Block: bigint }> {
   if (last < first) throw new InputsCommitError(`no blocks to commit (${first}..${last})`);
   const hashes: Hex[] = [];
-  for (let n = first; n <= last; n++) hashes.push(await inputsHashOfBlock(view, n));
+  for (let n = first; n <= last; n++) {
+    const h = await inputsHashOfBlock(view, n);
+    hashes.push(n === wrongAt ? bytesToHex(keccak256(hexToBytes(h))) : h);
+  }
   const receipt = await sendCall(clients, { address: inbox, abi: BLOCK_INPUTS_INBOX_ABI, functionName: 'commit', args: [first, hashes] });
   return { hashes, l1Block: receipt.blockNumber };
 }

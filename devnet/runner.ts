@@ -116,6 +116,11 @@ export interface DevnetRunOptions {
   /** Propose some wrong roots, as `lieFor` decides. */
   readonly faultyProposer?: boolean;
   /**
+   * The batcher commits other inputs for this L2 block than the block it posts (a faulty batcher):
+   * L1 then defines another chain from there, and a watcher reports the mismatch.
+   */
+  readonly faultyBatcherBlock?: bigint;
+  /**
    * The faulty proposer's root for `block`, or null to tell the truth there. Default: a lie
    * (the honest root with its last byte flipped) on every second proposal.
    */
@@ -287,7 +292,7 @@ export async function runDevnet(options: DevnetRunOptions, hooks: DevnetHooks = 
         const posted = await post(built);
         const [from, to] = [built[0]!.number, built[built.length - 1]!.number];
         // The blocks' inputs, as a game's block start reads them, committed beside the blobs.
-        const committed = await commitBlockInputs(batcherClients, l1.inputsInbox, sequencerView(seq), from, to);
+        const committed = await commitBlockInputs(batcherClients, l1.inputsInbox, sequencerView(seq), from, to, options.faultyBatcherBlock);
         safeHead = to;
         log.info({ from, to, channel: posted.channelId, da: da.kind, l1Blocks: posted.transactions.map((t) => t.l1Block), frames: posted.frames, inputsCommittedAt: committed.l1Block }, 'batch posted');
       }

@@ -59,6 +59,8 @@ export interface ScenarioOptions {
    * executed with it. Needs faultyProposer.
    */
   readonly inferenceLie?: boolean;
+  /** The batcher commits other inputs for this block than the block it posts (see DevnetRunOptions). */
+  readonly faultyBatcherBlock?: bigint;
   readonly externalWatcher?: (w: { readonly rollupFile: string; readonly dataDir: string; readonly l1RpcUrl: string; readonly privateKey: Hex }) => Promise<void>;
   readonly logger: Logger;
 }
@@ -292,6 +294,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioSummary> 
         logger: log,
         ...(o.proposalInterval === undefined ? {} : { proposalInterval: o.proposalInterval }),
         ...(o.maxRounds === undefined ? {} : { maxRounds: o.maxRounds }),
+        ...(o.faultyBatcherBlock === undefined ? {} : { faultyBatcherBlock: o.faultyBatcherBlock }),
         // An even max depth puts the proposer's claims at the leaves, so the watcher wins by a step
         // on L1 rather than by the liar's clock (the trace depth becomes 15: 32768 steps a block).
         game: { maxGameDepth: DEVNET_SPLIT_DEPTH + 1 + 15, ...o.game },

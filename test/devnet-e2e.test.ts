@@ -52,6 +52,22 @@ describe('devnet end to end', () => {
     }
   }, 900_000);
 
+  it('a batcher that commits other inputs than the block it posts: the watcher reports it and holds the chain to L1', async () => {
+    const metrics = challengerMetrics();
+    // Honest roots of blocks 4 and 8; block 2's inputs on L1 are not the block the blobs carry.
+    const s = await runScenario({ blocks: 8, faultyProposer: false, exitWhenResolved: true, seed: 4, faultyBatcherBlock: 2n, metrics, logger: pino({ level: 'silent' }) });
+    const value = async (name: string): Promise<number> => (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === name)?.values[0]?.value ?? 0;
+    expect(await value('hyperion_challenger_inputs_mismatches_total')).toBe(1);
+    expect(await value('hyperion_challenger_inputs_checked_head')).toBe(8);
+    // L1 defines the chain: from block 2 on no output the sequencer computed is right, so the
+    // watcher disputes both proposals and they fall (the runner counts them as honest losses,
+    // its truth being the sequencer's).
+    expect(s.gamesCreated).toBe(2);
+    expect(s.validRoots).toBe(2);
+    expect(s.validUntouched).toBe(0);
+    for (const g of s.games) expect(g.status).toBe('CHALLENGER_WINS');
+  }, 600_000);
+
   it('every watcher pass a fresh `watch --mode challenge --once` process on the same data dir', async () => {
     let passes = 0;
     const s = await runScenario({
