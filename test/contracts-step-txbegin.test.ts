@@ -50,7 +50,7 @@ import { blockStepWitness, type BlockStepTrace } from '../vm/step/block-steps.js
 import { STATUS_INVALID, STATUS_UNFINISHED, decodeBlockInputs, decodeFrame, decodeResult, decodeStepState, decodeTxContext, encodeBlockInputs, encodeStepState } from '../vm/step/state.js';
 import { keccak256 } from '../vm/util/hash.js';
 import { startStepVerifier, type OnChainStepVerifier } from './support/onchain-step.js';
-import { GasTable, fixtureBlockTrace, fixtureBlockTraceWith, stepsOf } from './support/block-fixture.js';
+import { GasTable, fixtureBlockTrace, stepsOf } from './support/block-fixture.js';
 
 let v: OnChainStepVerifier;
 
@@ -778,7 +778,7 @@ describe('MetisTxStep: the transaction begin', () => {
   }, 600_000);
 
   it('EIP-4844: the blob fee cap against the blob base fee of the block\'s excessBlobGas (each fork\'s update fraction), and the balance with the blob gas at the cap', async () => {
-    const traceAt = (txs: Uint8Array[], chain: ChainRules, excess: bigint, state = parentState()): BlockStepTrace => fixtureBlockTraceWith(txs, chain, COINBASE, state, { excessBlobGas: excess });
+    const traceAt = (txs: Uint8Array[], chain: ChainRules, excess: bigint, state = parentState()): BlockStepTrace => fixtureBlockTrace(txs, chain, COINBASE, state, { excessBlobGas: excess });
     for (const chain of [CANCUN, PRAGUE, OSAKA]) {
       for (const excess of [20_000_000n, 61_234_567n]) {
         const price = blobBaseFee(excess, forkRules(chain.schedule[0]!.fork));

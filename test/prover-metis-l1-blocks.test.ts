@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestClient, http, type Address, type Hex } from 'viem';
-import { foundry } from 'viem/chains';
-import { startAnvil, type AnvilNode } from '../cli/anvil.js';
-import { deployBlockInputsInbox, deployMetisStepVerifier, l1Clients, type L1Clients } from '../contracts/deploy.js';
+import type { Address, Hex, TestClient } from 'viem';
+import type { AnvilNode } from '../cli/anvil.js';
+import { deployBlockInputsInbox, deployMetisStepVerifier, type L1Clients } from '../contracts/deploy.js';
 import { commitBlockInputs } from '../devnet/inputs.js';
 import { LoadGenerator } from '../devnet/load.js';
 import { Sequencer, sequencerView } from '../devnet/sequencer.js';
@@ -24,7 +23,7 @@ import { MetisTraceProvider, blockSubgameTrace, metisAccessor, traceChainBlock }
 import { Position } from '../prover/game/position.js';
 import { bisectionGameArtifact, contractArtifact } from '../contracts/artifacts.js';
 import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
-import { MAX_DEPTH, TRACE_DEPTH, deployMetisGames, playMetisGame } from './support/metis-games.js';
+import { MAX_DEPTH, TRACE_DEPTH, deployMetisGames, playMetisGame, startGameL1 } from './support/metis-games.js';
 
 const GAME_TYPE = 4242;
 const MAX_CLOCK = 3_600n;
@@ -44,7 +43,7 @@ describe('MetisVM games decided at block start and block end on anvil', () => {
   let factory: Address;
   let inbox: Address;
   let verifier: Address;
-  let testClient: ReturnType<typeof createTestClient>;
+  let testClient: TestClient;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'metis-l1-blocks-'));
@@ -53,12 +52,7 @@ describe('MetisVM games decided at block start and block end on anvil', () => {
     for (let i = 0; i < 3; i++) await seq.buildBlock(load.nextBlock().map((t) => t.raw), ORIGIN);
     view = sequencerView(seq);
 
-    node = await startAnvil({ hardfork: 'prague' });
-    testClient = createTestClient({ chain: foundry, mode: 'anvil', transport: http(node.rpcUrl) });
-    const keys = node.privateKeys;
-    deployer = l1Clients(node.rpcUrl, keys[0]!, { pollingIntervalMs: 20 });
-    honest = l1Clients(node.rpcUrl, keys[1]!, { pollingIntervalMs: 20 });
-    liar = l1Clients(node.rpcUrl, keys[2]!, { pollingIntervalMs: 20 });
+    ({ node, testClient, deployer, honest, liar } = await startGameL1());
     verifier = await deployMetisStepVerifier(deployer);
     // The deployer is the batcher: blocks 1 and 2 are committed, block 3 never is.
     inbox = await deployBlockInputsInbox(deployer, deployer.wallet.account.address, 1n);

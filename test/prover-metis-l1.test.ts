@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestClient, http, type Address, type Hex } from 'viem';
-import { foundry } from 'viem/chains';
-import { startAnvil, type AnvilNode } from '../cli/anvil.js';
-import { deployMetisStepVerifier, l1Clients, type L1Clients } from '../contracts/deploy.js';
+import type { Address, Hex, TestClient } from 'viem';
+import type { AnvilNode } from '../cli/anvil.js';
+import { deployMetisStepVerifier, type L1Clients } from '../contracts/deploy.js';
 import { DEVNET_RULES } from '../devnet/chain.js';
 import { LoadGenerator } from '../devnet/load.js';
 import { Sequencer } from '../devnet/sequencer.js';
@@ -22,7 +21,7 @@ import { dishonestAccessor, prepareLie, type CorruptedTrace } from '../prover/me
 import { metisAccessor, traceChainBlock } from '../prover/metis/trace-provider.js';
 import { blockStepCount } from '../vm/step/block-steps.js';
 import { bytesToHex } from '../vm/util/bytes.js';
-import { TRACE_DEPTH, deployMetisGames, expectLieFrom, playMetisGame } from './support/metis-games.js';
+import { TRACE_DEPTH, deployMetisGames, expectLieFrom, playMetisGame, startGameL1 } from './support/metis-games.js';
 import { rng } from './support/rng.js';
 
 const GAME_TYPE = 1337;
@@ -38,7 +37,7 @@ describe('MetisVM dispute games on anvil', () => {
   let honest: L1Clients;
   let liar: L1Clients;
   let factory: Address;
-  let testClient: ReturnType<typeof createTestClient>;
+  let testClient: TestClient;
   let lie: CorruptedTrace;
   const LIE_BLOCK = 2n;
 
@@ -51,12 +50,7 @@ describe('MetisVM dispute games on anvil', () => {
     const random = rng(99);
     lie = await prepareLie(view, LIE_BLOCK, (c) => c[Math.floor(random() * c.length)]!);
 
-    node = await startAnvil({ hardfork: 'prague' });
-    testClient = createTestClient({ chain: foundry, mode: 'anvil', transport: http(node.rpcUrl) });
-    const keys = node.privateKeys;
-    deployer = l1Clients(node.rpcUrl, keys[0]!, { pollingIntervalMs: 20 });
-    honest = l1Clients(node.rpcUrl, keys[1]!, { pollingIntervalMs: 20 });
-    liar = l1Clients(node.rpcUrl, keys[2]!, { pollingIntervalMs: 20 });
+    ({ node, testClient, deployer, honest, liar } = await startGameL1());
     const verifier = await deployMetisStepVerifier(deployer);
     const genesis = (await seq.blockAt(0n))!;
     factory = await deployMetisGames(deployer, { anchorRoot: genesis.outputRoot, verifier, gameType: GAME_TYPE, maxClock: MAX_CLOCK });

@@ -57,13 +57,14 @@ export function mpRootOf(nodes: Map<string, Uint8Array>, stateRoot: Uint8Array):
 }
 
 /**
- * The step trace of block 8 over `state` (the disputed output root is arbitrary: the tests check
- * the steps, not the game's claim).
+ * The step trace of block 8 over `state`, its header with `fields` changed (the blob tests'
+ * excessBlobGas); the disputed output root is arbitrary: the tests check the steps, not the
+ * game's claim.
  */
-export function fixtureBlockTrace(transactions: readonly Uint8Array[], chain: ChainRules, coinbase: Address, state: MemoryState): BlockStepTrace {
+export function fixtureBlockTrace(transactions: readonly Uint8Array[], chain: ChainRules, coinbase: Address, state: MemoryState, fields: Partial<BlockHeader> = {}): BlockStepTrace {
   const witness = fullWitness(state);
   const store = storeFromWitness(witness);
-  const h = fixtureHeader(coinbase);
+  const h = { ...fixtureHeader(coinbase), ...fields };
   return traceBlockSteps(store, {
     header: h,
     transactions: [...transactions],
@@ -88,18 +89,4 @@ export class GasTable {
   toJSON(): Record<string, number> {
     return Object.fromEntries(this.worst);
   }
-}
-
-/** fixtureBlockTrace on a header with `fields` changed (the blob tests' excessBlobGas). */
-export function fixtureBlockTraceWith(transactions: readonly Uint8Array[], chain: ChainRules, coinbase: Address, state: MemoryState, fields: Partial<BlockHeader>): BlockStepTrace {
-  const witness = fullWitness(state);
-  const store = storeFromWitness(witness);
-  const h = { ...fixtureHeader(coinbase), ...fields };
-  return traceBlockSteps(store, {
-    header: h,
-    transactions: [...transactions],
-    env: blockEnvOf(h, chain, fixtureBlockHashes),
-    parent: { stateRoot: witness.stateRoot, messagePasserStorageRoot: mpRootOf(witness.nodes, witness.stateRoot), blockHash: PARENT_HASH },
-    disputedOutputRoot: new Uint8Array(32),
-  });
 }

@@ -1,9 +1,11 @@
 // What the MetisVM dispute-game tests on anvil share (test/prover-metis-l1, test/devnet-inference-lie):
 // the game shape for devnet blocks, the dispute system over a step verifier, and the checks
 // that a liar differs from the chain only from its corrupted step on.
-import { parseEther, type Address, type TestClient } from 'viem';
+import { createTestClient, http, parseEther, type Address, type TestClient } from 'viem';
+import { foundry } from 'viem/chains';
+import { startAnvil, type AnvilNode } from '../../cli/anvil.js';
 import { expect } from 'vitest';
-import { deployDisputeSystem, type L1Clients } from '../../contracts/deploy.js';
+import { deployDisputeSystem, l1Clients, type L1Clients } from '../../contracts/deploy.js';
 import type { GameAgent } from '../../prover/game/agent.js';
 import type { Claim, GameStatus } from '../../prover/game/types.js';
 import type { L1GameContract } from '../../prover/l1/game-contract.js';
@@ -82,4 +84,12 @@ export async function playMetisGame(
     }
   }
   throw new Error('the game did not resolve');
+}
+
+/** An anvil L1 (Prague) with a test client and three players: deployer, honest, liar. */
+export async function startGameL1(): Promise<{ node: AnvilNode; testClient: TestClient; deployer: L1Clients; honest: L1Clients; liar: L1Clients }> {
+  const node = await startAnvil({ hardfork: 'prague' });
+  const testClient = createTestClient({ chain: foundry, mode: 'anvil', transport: http(node.rpcUrl) });
+  const [deployer, honest, liar] = [0, 1, 2].map((i) => l1Clients(node.rpcUrl, node.privateKeys[i]!, { pollingIntervalMs: 20 }));
+  return { node, testClient, deployer: deployer!, honest: honest!, liar: liar! };
 }
