@@ -154,14 +154,17 @@ describe('hyperion-verify game on anvil', () => {
     expect(show.code).toBe(0);
     const lines = show.stdout.split('\n');
     expect(lines[0]).toBe(`game ${game}  IN_PROGRESS  L2 block ${l2Block}  anchor block ${ANCHOR_BLOCK} ${ANCHOR_ROOT}`);
+    // This alphabet game reads no block inputs.
+    expect(lines[1]).toBe('block inputs: none (no inbox: a block-start step finds no inputs)');
     expect(lines).toContain('#0 root pos 1 depth 0 output #7 (block 505)');
     expect(lines).toContain('  #1 attack pos 2 depth 1 output #3 (block 504)');
     expect(lines).toContain(`     claim ${claim1}  by ${addressOf(honest)}  countered by -`);
     expect(show.stdout).toMatch(/^ {5}bond 0\.\d+ ETH {2}clock \d+s used at \d+ {2}counter clock \d+\/7200s$/m);
 
     const json = await run(['game', 'show', ...rpc, '--game', game, '--json']);
-    const shown = JSON.parse(json.stdout) as { status: string; claims: { index: number; parentIndex: number | null; depth: number; traceIndex: string; block: string; bond: string; claimant: string }[] };
+    const shown = JSON.parse(json.stdout) as { status: string; inputsInbox: string | null; claims: { index: number; parentIndex: number | null; depth: number; traceIndex: string; block: string; bond: string; claimant: string }[] };
     expect(shown.status).toBe('IN_PROGRESS');
+    expect(shown.inputsInbox).toBeNull();
     expect(shown.claims.map((c) => [c.index, c.parentIndex, c.depth, c.traceIndex, c.block])).toEqual([
       [0, null, 0, '7', '505'],
       [1, 0, 1, '3', '504'],

@@ -313,10 +313,12 @@ export function claimRows(view: GameView, now: bigint): ClaimRow[] {
   });
 }
 
-function printTree(address: Address, view: GameView, rows: readonly ClaimRow[]): void {
+function printTree(address: Address, view: GameView, rows: readonly ClaimRow[], inputsInbox: Address | null): void {
   const p = view.params;
   const out: string[] = [];
   out.push(`game ${getAddress(address)}  ${view.status}  L2 block ${p.l2BlockNumber}  anchor block ${p.startingBlockNumber} ${p.startingOutputRoot}`);
+  // Where a block-start step reads the disputed block's inputs (none: every block start is invalid).
+  out.push(`block inputs: ${inputsInbox === null ? 'none (no inbox: a block-start step finds no inputs)' : `BlockInputsInbox ${getAddress(inputsInbox)}`}`);
   out.push(`depths: max ${p.maxGameDepth}, split ${p.splitDepth}; clock ${p.maxClockDuration}s per side (extension ${p.clockExtension}s); ${rows.length} claim(s)`);
   const children = new Map<number, ClaimRow[]>();
   for (const r of rows) {
@@ -429,10 +431,10 @@ export function registerGameCommand(program: Command): void {
       const { public: pub } = await readClients(opts);
       await requireCode(pub, opts.game, '--game');
       const contract = new L1GameContract({ public: pub }, opts.game);
-      const view = await contract.view();
+      const [view, inputsInbox] = await Promise.all([contract.view(), contract.inputsInbox()]);
       const rows = claimRows(view, await contract.now());
-      if (opts.json) printJson({ game: opts.game, status: view.status, params: view.params, claims: rows });
-      else printTree(opts.game, view, rows);
+      if (opts.json) printJson({ game: opts.game, status: view.status, params: view.params, inputsInbox, claims: rows });
+      else printTree(opts.game, view, rows, inputsInbox);
     });
 
   withKeyOptions(
