@@ -83,10 +83,20 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         if (s[S_STATUS] != STATUS_UNFINISHED || s[S_FRAME] != 0) return false;
         if (s[S_INPUTS] == 0) return s[S_BLOCK] == 0;
         if (s[S_RESULT] != 0) return false;
-        bytes memory inputs = _get(_witness(preimages), bytes32(s[S_INPUTS]));
-        if (inputs.length != 4 * 32) revert BadPreimage(bytes32(s[S_INPUTS]));
-        (,,, uint256 txCount) = abi.decode(inputs, (bytes32, bytes32, bytes32, uint256));
-        return s[S_TX_INDEX] >= txCount;
+        return s[S_TX_INDEX] >= _txCount(preimages, bytes32(s[S_INPUTS]));
+    }
+
+    /// @dev The inputs record's txCount, found by its hash among the 128-byte preimages: the part
+    ///      the step goes to indexes the whole witness itself, so it is not indexed here too.
+    function _txCount(bytes[] memory preimages, bytes32 inputsHash) internal pure returns (uint256 txCount) {
+        for (uint256 i = 0; i < preimages.length; i++) {
+            bytes memory p = preimages[i];
+            if (p.length == 4 * 32 && keccak256(p) == inputsHash) {
+                (,,, txCount) = abi.decode(p, (bytes32, bytes32, bytes32, uint256));
+                return txCount;
+            }
+        }
+        revert MissingPreimage(inputsHash);
     }
 
     /// @notice Runs one step from `stateData` (the pre-state record) over `preimages`; returns the
