@@ -13,7 +13,6 @@ import { l1Clients, type L1Clients } from '../contracts/deploy.js';
 import { GameAgent } from '../prover/game/agent.js';
 import { GameSolver } from '../prover/game/solver.js';
 import { L1GameContract } from '../prover/l1/game-contract.js';
-import type { MetisChainView } from '../prover/metis/chain-view.js';
 import { dishonestAccessor, prepareInferenceLie, prepareLie, type CorruptedTrace } from '../prover/metis/dishonest.js';
 import { InferenceGameContract, InferencePlayer, lyingEvaluation, type InferenceSettler } from '../prover/inference/index.js';
 import { evaluate } from '../ai/reference.js';
@@ -64,8 +63,6 @@ export interface ScenarioOptions {
   readonly externalWatcher?: (w: { readonly rollupFile: string; readonly dataDir: string; readonly l1RpcUrl: string; readonly privateKey: Hex }) => Promise<void>;
   readonly logger: Logger;
 }
-
-export { sequencerView } from './sequencer.js';
 
 /** What the inference game saw in a run (read from L1 before the devnet stops). */
 export interface InferenceSummary {

@@ -11,9 +11,8 @@ import { DEVNET_ACCOUNTS, devnetAlloc, MESSAGE_PASSER, MESSAGE_PASSER_RUNTIME } 
 import { DEVNET_MAX_BLOCK_STEPS } from '../devnet/l1.js';
 import { LoadGenerator } from '../devnet/load.js';
 import { DEVNET_RUN_LOAD } from '../devnet/runner.js';
-import { Sequencer } from '../devnet/sequencer.js';
+import { Sequencer, sequencerView } from '../devnet/sequencer.js';
 import type { SealedBlock } from '../devnet/state.js';
-import { sequencerView } from '../devnet/scenario.js';
 import { collectState, StateUnavailableError } from '../prover/metis/chain-view.js';
 import { traceChainBlock } from '../prover/metis/trace-provider.js';
 import { PersistentState, PersistentStateError } from '../vm/state/persistent.js';
