@@ -296,6 +296,7 @@ function claimFromRaw(index: number, c: RawClaim): Claim {
 export class L1GameContract implements GameContract {
   private readonly abi = gameAbiWithErrors();
   private paramsCache: Promise<GameParams> | undefined;
+  private inboxCache: Promise<Address | null> | undefined;
 
   constructor(
     private readonly clients: L1GameClients,
@@ -330,10 +331,17 @@ export class L1GameContract implements GameContract {
     return this.paramsCache;
   }
 
-  /** The BlockInputsInbox the game reads inputs hashes from; null when it has none. */
-  async inputsInbox(): Promise<Address | null> {
-    const a = await this.read<Address>('INPUTS');
-    return /^0x0{40}$/i.test(a) ? null : a;
+  /** The BlockInputsInbox the game reads inputs hashes from; null when it has none (immutable: read once). */
+  inputsInbox(): Promise<Address | null> {
+    if (this.inboxCache === undefined) {
+      const p = this.read<Address>('INPUTS').then((a) => (/^0x0{40}$/i.test(a) ? null : a));
+      this.inboxCache = p;
+      // A failed read is not cached: the next call retries.
+      p.catch(() => {
+        if (this.inboxCache === p) this.inboxCache = undefined;
+      });
+    }
+    return this.inboxCache;
   }
 
   /**
