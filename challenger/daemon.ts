@@ -11,13 +11,13 @@ import { decodeModel, modelId, type IntModel } from '../ai/model.js';
 import { InferenceGameContract, InferenceGameRevert, inferenceRevertFromData, InferenceSettler, type InferenceTransact, type SettleTick } from '../prover/inference/index.js';
 import type { ChainRules } from '../vm/chain/chain.js';
 import { INFERENCE_PRECOMPILE } from '../vm/precompiles/inference.js';
-import { bytesToHex, equalBytes, hexToBytes } from '../vm/util/bytes.js';
+import { bytesToHex, hexToBytes } from '../vm/util/bytes.js';
 import { keccak256 } from '../vm/util/hash.js';
 import { TxRevertedError } from './txmgr.js';
 import { DEVNET_RULES } from '../devnet/chain.js';
 import { DevnetNode, type DevnetNodeObserver, type SyncResult } from '../devnet/node.js';
 import { EigenDASrsError, loadSrs, type G1Srs } from '../da/eigenda/index.js';
-import { chainBlockInputsHash, metisAccessor } from '../prover/metis/trace-provider.js';
+import { judgeInputs, metisAccessor } from '../prover/metis/trace-provider.js';
 import type { L2BlockRecord, MetisChainView } from '../prover/metis/chain-view.js';
 import { L1GameContract } from '../prover/l1/game-contract.js';
 import { committedInputsHash } from '../prover/l1/inputs-inbox.js';
@@ -385,12 +385,12 @@ export class ChallengeDaemon {
     if (head < this.inputsCheckedTo) this.inputsCheckedTo = head; // an L1 reorg took blocks away
     try {
       for (let n = this.inputsCheckedTo + 1n; n <= head; n++) {
-        const committed = await committedInputsHash(w.l1, w.inbox, n);
-        if (committed.every((b) => b === 0)) break;
-        const derived = await chainBlockInputsHash(w.view, n);
-        if (!equalBytes(committed, derived)) {
+        // Each block once: no verdict cache (the games' accessors keep their own).
+        const verdict = await judgeInputs(w.view, n, committedInputsHash(w.l1, w.inbox, n));
+        if (verdict.kind === 'none') break;
+        if (verdict.kind === 'other') {
           this.metrics.inputsMismatches.inc();
-          this.logger.error({ l2Block: Number(n), committed: bytesToHex(committed), derived: bytesToHex(derived) }, 'L1 commits other inputs for this block than the block derived from its data: games over it are judged on L1\'s');
+          this.logger.error({ l2Block: Number(n), committed: bytesToHex(verdict.committed), derived: bytesToHex(verdict.ours) }, 'L1 commits other inputs for this block than the block derived from its data: games over it are judged on L1\'s');
         }
         this.inputsCheckedTo = n;
         this.metrics.inputsCheckedHead.set(Number(n));

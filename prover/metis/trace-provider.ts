@@ -269,6 +269,14 @@ export type InputsVerdict =
   | { readonly kind: 'none' }
   | { readonly kind: 'other'; readonly committed: Uint8Array; readonly ours: Uint8Array };
 
+/** Block `block` of `view` against the inputs hash L1 committed for it (zero: none). */
+export async function judgeInputs(view: MetisChainView, block: bigint, committedHash: Promise<Uint8Array>): Promise<InputsVerdict> {
+  const committed = await committedHash;
+  if (committed.every((b) => b === 0)) return { kind: 'none' };
+  const ours = await chainBlockInputsHash(view, block);
+  return equalBytes(committed, ours) ? { kind: 'ours' } : { kind: 'other', committed, ours };
+}
+
 /**
  * Judges blocks against `committedInputs` (undefined without it). A commitment never changes once
  * made, so only the absence of one is asked again.
@@ -279,12 +287,7 @@ export function inputsJudge(view: MetisChainView, committedInputs: MetisExecOpti
   return (block) => {
     let v = known.get(block);
     if (v === undefined) {
-      v = (async (): Promise<InputsVerdict> => {
-        const committed = await committedInputs(block);
-        if (committed.every((b) => b === 0)) return { kind: 'none' };
-        const ours = await chainBlockInputsHash(view, block);
-        return equalBytes(committed, ours) ? { kind: 'ours' } : { kind: 'other', committed, ours };
-      })();
+      v = judgeInputs(view, block, committedInputs(block));
       known.set(block, v);
       v.then(
         (r) => r.kind === 'none' && known.delete(block),
