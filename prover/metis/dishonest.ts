@@ -140,7 +140,8 @@ export function wrongStartTrace(honest: BlockStepTrace, root: Uint8Array): Corru
   };
   const commitments = [honest.commitments[0]!, ...Array.from({ length: last - 1 }, (_, i) => unbacked(i + 1)), putStepState(store, fabricated)];
   // Only its first state is real; past it the liar has nothing to step from but its final state.
-  const encodings = [honest.encodings[0]!, ...Array.from({ length: last - 1 }, () => encodeStepState(fabricated)), encodeStepState(fabricated)];
+  const final = encodeStepState(fabricated);
+  const encodings = [honest.encodings[0]!, ...Array.from({ length: last }, () => final)];
   return fabricatedTrace(store, { ...honest.local, disputedOutputRoot: root }, 0, root, commitments, encodings);
 }
 
