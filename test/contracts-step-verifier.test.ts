@@ -8,6 +8,7 @@ import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { contractArtifact } from '../contracts/artifacts.js';
 import { deployMetisStepVerifier, l1Clients, type L1Clients } from '../contracts/deploy.js';
 import { bytesToHex } from '../vm/util/bytes.js';
+import { keccak256 } from '../vm/util/hash.js';
 import { toAddress } from '../vm/util/address.js';
 import { decodeStepState } from '../vm/step/state.js';
 import { stepCount, stepWitness, type StepTrace } from '../vm/step/trace.js';
@@ -80,10 +81,10 @@ async function checkTrace(t: StepTrace, gas: Map<string, number> | null, only: (
     const r = await onChain(w.state, w.preimages);
     const op = t.ops[k]!;
     const expected = bytesToHex(t.commitments[k + 1]!);
-    if (COVERED.has(op) && t.kinds[k] === 'instruction') {
-      expect(r, `step ${k} op 0x${op.toString(16)}`).toEqual({ ok: true, post: expected });
+    if (COVERED.has(op) && (t.kinds[k] === 'instruction' || t.kinds[k] === 'copy')) {
+      expect(r, `step ${k} ${t.kinds[k]} op 0x${op.toString(16)}`).toEqual({ ok: true, post: expected });
       proven++;
-      const cls = opClass(op);
+      const cls = t.kinds[k] === 'copy' ? 'copy piece' : opClass(op);
       // Every world and copy step is measured: their gas depends on the trie depths and sizes met.
       if (gas !== null && (!gas.has(cls) || WORLD_OPS.has(op) || COPY_OPS.has(op) || op === 0x3c || Math.random() < 0.05)) {
         const g = await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account });
@@ -203,14 +204,19 @@ describe('MetisStepVerifier against the reference verifier', () => {
         const w = stepWitness(t, k);
         expect(await onChain(w.state, w.preimages)).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
         const g = await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account });
-        table[op === 0x40 ? 'BLOCKHASH' : `${names[op]} ${size}`] = Number(g);
+        // A copy of 8,192 bytes is split: its own step, then pieces of at most COPY_CHUNK bytes.
+        const key = op === 0x40 ? 'BLOCKHASH' : `${names[op]} ${size}${t.kinds[k] === 'copy' ? ' piece' : ''}`;
+        table[key] = Math.max(table[key] ?? 0, Number(g));
       }
     }
     process.stdout.write(`step verifier gas by size: ${JSON.stringify(table)}\n`);
     // A longer range costs more: a walk per chunk.
     expect(table['KECCAK256 1024']).toBeGreaterThan(table['KECCAK256 32']!);
     expect(table['MCOPY 1024']).toBeGreaterThan(table['MCOPY 32']!);
-    expect(table['MCOPY 8192']).toBeGreaterThan(table['MCOPY 1024']!);
+    expect(table['MCOPY 8192 piece']).toBeGreaterThan(table['MCOPY 1024']!);
+    // The split copy's own step touches none of its bytes.
+    expect(table['MCOPY 8192']).toBeLessThan(table['MCOPY 1024']!);
+    for (const n of ['CALLDATACOPY', 'CODECOPY', 'MCOPY']) expect(table[`${n} 8192 piece`]).toBeLessThan(4_000_000);
   }, 300_000);
 
   it('proves exceptional halts of KECCAK256 and the copies in the top-level call (out of gas, past the memory limit, return data out of bounds)', async () => {
@@ -506,6 +512,104 @@ describe('MetisStepVerifier against the reference verifier', () => {
     expect(copySteps).toBeGreaterThan(10);
     process.stdout.write(`step verifier gas (worst seen per class): ${JSON.stringify(Object.fromEntries(gas))}\n`);
   }, 600_000);
+
+  it('splits copies longer than COPY_CHUNK into pieces it proves one by one: CALLDATACOPY of 64 KiB, CODECOPY and EXTCODECOPY past the code end, RETURNDATACOPY, MCOPY over overlapping ranges both ways', async () => {
+    const push = (v: number): string => {
+      const hex = v.toString(16);
+      const n = Math.max(1, Math.ceil(hex.length / 2));
+      return (0x5f + n).toString(16) + hex.padStart(2 * n, '0');
+    };
+    const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => ((i * seed + 7) % 251) + 1);
+    const pieceGas: number[] = [];
+    const ownGas: number[] = [];
+    const run = async (code: Uint8Array, input: Uint8Array, extra?: (s: MemoryState) => void): Promise<void> => {
+      const t = traceTx(stateWith(code, extra), callTx(CONTRACT, input, 8_000_000n));
+      expect(t.outcome.success).toBe(true);
+      const pieces = t.kinds.filter((k) => k === 'copy').length;
+      expect(pieces).toBeGreaterThan(2);
+      const r = await checkTrace(t, null);
+      expect(r.proven + r.unsupported).toBe(stepCount(t));
+      for (let k = 0; k < stepCount(t); k++) {
+        const split = t.kinds[k] === 'copy' || (t.kinds[k] === 'instruction' && t.kinds[k + 1] === 'copy');
+        if (!split) continue;
+        const w = stepWitness(t, k);
+        const g = Number(await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account }));
+        (t.kinds[k] === 'copy' ? pieceGas : ownGas).push(g);
+      }
+    };
+    await run(asm(`${push(65_636)} ${push(0)} ${push(37)} 37 00`), bytes(65_536, 3));
+    const other = bytes(7_000, 5);
+    other[0] = 0;
+    const tail = bytes(6_000, 11);
+    await run(
+      new Uint8Array([...asm(`${push(9_000)} ${push(3)} ${push(5)} 39 ${push(8_500)} ${push(100)} ${push(10_000)} 73${OTHER.slice(2)} 3c 00`), ...tail]),
+      new Uint8Array(),
+      (st) => st.put(OTHER, { code: other }),
+    );
+    await run(
+      asm(
+        [
+          `${push(12_000)} ${push(0)} ${push(0)} 37`,
+          `${push(0)} ${push(0)} ${push(9_000)} ${push(0)} 730000000000000000000000000000000000000004 5a fa 50`,
+          `${push(8_993)} ${push(7)} ${push(20_000)} 3e`,
+          `${push(9_000)} ${push(3_000)} ${push(10)} 5e`,
+          `${push(9_000)} ${push(17)} ${push(5_000)} 5e 00`,
+        ].join(' '),
+      ),
+      bytes(12_000, 13),
+    );
+    const worst = Math.max(...pieceGas);
+    process.stdout.write(`split copies: own step up to ${Math.max(...ownGas)} gas, a piece up to ${worst} gas (${pieceGas.length} pieces)\n`);
+    // Whatever the copy's length, a piece fits an L1 block many times over.
+    expect(worst).toBeLessThan(4_000_000);
+    expect(Math.max(...ownGas)).toBeLessThan(1_000_000);
+  }, 600_000);
+
+  it('splits KECCAK256 of more than COPY_CHUNK bytes: the sponge absorbs a piece per step on L1 and the last pushes the digest', async () => {
+    const push = (v: number): string => {
+      const hex = v.toString(16);
+      const n = Math.max(1, Math.ceil(hex.length / 2));
+      return (0x5f + n).toString(16) + hex.padStart(2 * n, '0');
+    };
+    const data = Uint8Array.from({ length: 12_000 }, (_, i) => ((i * 29 + 3) % 253) + 1);
+    const pieceGas: number[] = [];
+    for (const [off, len] of [
+      [5, 9_990],
+      [0, 2 * 2040 + 136],
+      [3, 3 * 2040],
+      [1, 2049],
+    ] as const) {
+      const code = asm(`${push(12_000)} ${push(0)} ${push(0)} 37 ${push(len)} ${push(off)} 20 ${push(20_000)} 52 ${push(32)} ${push(20_000)} f3`);
+      const t = traceTx(stateWith(code), callTx(CONTRACT, data, 4_000_000n));
+      expect(t.outcome.success).toBe(true);
+      expect(bytesToHex(t.outcome.output)).toBe(bytesToHex(keccak256(data.subarray(off, off + len))));
+      const r = await checkTrace(t, null);
+      expect(r.proven).toBe(stepCount(t));
+      for (let k = 0; k < stepCount(t); k++) {
+        if (t.kinds[k] !== 'copy' || t.ops[k] !== 0x20) continue;
+        const w = stepWitness(t, k);
+        pieceGas.push(Number(await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account })));
+      }
+    }
+    process.stdout.write(`split KECCAK256: a piece up to ${Math.max(...pieceGas)} gas (${pieceGas.length} pieces)\n`);
+    expect(pieceGas.length).toBe(5 + 3 + 3 + 2);
+    expect(Math.max(...pieceGas)).toBeLessThan(4_000_000);
+  }, 300_000);
+
+  it('a piece whose pending copy record is changed reverts: the record is missing under the frame\'s hash', async () => {
+    const code = asm(`612000 6000 6000 37 00`);
+    const t = traceTx(stateWith(code), callTx(CONTRACT, Uint8Array.from({ length: 64 }, (_, i) => i + 1)));
+    const k = t.kinds.indexOf('copy');
+    expect(k).toBeGreaterThan(0);
+    const w = stepWitness(t, k);
+    const honest = await onChain(w.state, w.preimages);
+    expect(honest).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
+    // The record's hash is in the frame: a changed record is another preimage, and missing.
+    const rec = w.preimages.findIndex((p) => p.length === 6 * 32);
+    expect(rec).toBeGreaterThanOrEqual(0);
+    const bad = w.preimages.map((p, j) => (j === rec ? Uint8Array.from(p, (b, n) => (n === 31 ? 0x01 : b)) : p));
+    expect(await onChain(w.state, bad)).toEqual({ ok: false, error: 'MissingPreimage' });
+  }, 120_000);
 
   it('a tampered or incomplete witness reverts or gives the honest answer, never another post-state', async () => {
     // The post-state is a function of the pre-state: a preimage that is changed is a different

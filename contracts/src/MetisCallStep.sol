@@ -113,7 +113,7 @@ contract MetisCallStep is MetisFramePart, MetisInferenceCall {
     ///      output as its return data and copied (up to retSize bytes) to retOffset of its memory.
     function _return(Witness memory w, Ctx memory c, bool ok, uint256 gasBack, uint256 refund, bytes memory output) internal pure returns (bytes32) {
         (bytes32 below, uint256 callerHash) = _link(w, bytes32(c.s[S_FRAME_STACK]));
-        uint256[24] memory p = _frameAt(w, bytes32(callerHash));
+        uint256[25] memory p = _frameAt(w, bytes32(callerHash));
         p[F_STACK] = uint256(keccak256(abi.encodePacked(bytes32(p[F_STACK]), ok ? uint256(1) : 0)));
         p[F_STACK_SIZE] += 1;
         p[F_GAS] += gasBack;
@@ -329,7 +329,7 @@ contract MetisCallStep is MetisFramePart, MetisInferenceCall {
 
     /// @dev The callee's frame as enteredFrameState records it: empty stack, memory and return
     ///      data, the input as its calldata, where the caller wants the output.
-    function _childFrame(Witness memory w, Ctx memory c, Call memory k, bytes32 snapshot) internal pure returns (uint256[24] memory f) {
+    function _childFrame(Witness memory w, Ctx memory c, Call memory k, bytes32 snapshot) internal pure returns (uint256[25] memory f) {
         bytes32 empty = w.zero[TREE_DEPTH];
         bool delegate = k.kind == 0xf4;
         f[F_STATIC] = k.kind == 0xfa ? 1 : c.f[F_STATIC];

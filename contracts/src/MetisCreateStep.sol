@@ -209,7 +209,7 @@ contract MetisCreateStep is MetisFramePart {
 
     /// @dev The init-code frame as enteredFrameState records it: kind 1, empty stack, memory,
     ///      calldata and return data, the init code as its code preimage.
-    function _childFrame(Witness memory w, Ctx memory c, Create memory k, bytes32 snapshot) internal pure returns (uint256[24] memory f) {
+    function _childFrame(Witness memory w, Ctx memory c, Create memory k, bytes32 snapshot) internal pure returns (uint256[25] memory f) {
         bytes32 empty = w.zero[TREE_DEPTH];
         f[F_KIND] = 1;
         f[F_TRANSFERS] = 1;

@@ -33,10 +33,10 @@ abstract contract MetisFramePart is IMetisStepPart, MetisStepBase {
     }
 
     /// @dev A frame record, with the checks the reference's decoder makes (vm/step/state.ts).
-    function _frameAt(Witness memory w, bytes32 h) internal pure returns (uint256[24] memory f) {
+    function _frameAt(Witness memory w, bytes32 h) internal pure returns (uint256[25] memory f) {
         bytes memory rec = _get(w, h);
-        if (rec.length != 24 * 32) revert BadPreimage(h);
-        f = abi.decode(rec, (uint256[24]));
+        if (rec.length != 25 * 32) revert BadPreimage(h);
+        f = abi.decode(rec, (uint256[25]));
         bool bad = f[F_KIND] > 1 || f[F_STATIC] > 1 || f[F_TRANSFERS] > 1 || f[3] > 1 || f[F_DEPTH] > DEPTH_LIMIT || f[F_STACK_SIZE] > 1024;
         bad = bad || f[F_CALLER] >> 160 != 0 || f[F_ADDRESS] >> 160 != 0 || f[F_CODE_ADDRESS] >> 160 != 0;
         bad = bad || f[F_CALLDATA_SIZE] > SAFE_MAX || f[F_PC] > SAFE_MAX || f[F_GAS] > SAFE_MAX || f[F_MEMORY_SIZE] > SAFE_MAX;
@@ -94,7 +94,7 @@ abstract contract MetisFramePart is IMetisStepPart, MetisStepBase {
         returns (bytes32)
     {
         (bytes32 below, uint256 callerHash) = _link(w, bytes32(c.s[S_FRAME_STACK]));
-        uint256[24] memory p = _frameAt(w, bytes32(callerHash));
+        uint256[25] memory p = _frameAt(w, bytes32(callerHash));
         p[F_STACK] = uint256(keccak256(abi.encodePacked(bytes32(p[F_STACK]), push)));
         p[F_STACK_SIZE] += 1;
         p[F_GAS] += gasBack;

@@ -80,6 +80,14 @@ abstract contract MetisStepBase {
     uint256 internal constant F_MEMORY_SIZE = 17;
     uint256 internal constant F_RETURNDATA_ROOT = 18;
     uint256 internal constant F_RETURNDATA_SIZE = 19;
+    /// @dev keccak of the frame's pending record (a split copy or KECCAK256, DESIGN §2.9), zero when none.
+    uint256 internal constant F_PENDING = 24;
+    /// @dev Bytes one copy step moves at most: a longer copy is split into pieces (DESIGN §2.9).
+    uint256 internal constant COPY_CHUNK = 2048;
+    /// @dev A copy's source offset past which every source reads zero (clamped to it in the record).
+    uint256 internal constant SOURCE_OFFSET_CAP = 2 ** 40;
+    /// @dev Bytes one KECCAK256 piece absorbs: 15 blocks of the sponge's 136-byte rate.
+    uint256 internal constant HASH_PIECE = 15 * 136;
 
     /// @dev The witness's preimages, keyed by their hashes (computed once).
     struct Witness {
@@ -95,7 +103,7 @@ abstract contract MetisStepBase {
     /// @dev The frame being stepped, and the stack items the instruction reads.
     struct Ctx {
         uint256[22] s; // the 22-word state record (DESIGN §2.1)
-        uint256[24] f;
+        uint256[25] f; // the 25-word frame record (DESIGN §2.2)
         bytes code;
         uint8 op;
         uint256[] items; // items[0] is the top

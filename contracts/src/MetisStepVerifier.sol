@@ -6,6 +6,7 @@ import {LibMPT} from "./LibMPT.sol";
 import {LibRLP} from "./LibRLP.sol";
 
 import "./MetisStepBase.sol";
+import {MetisKeccakSponge} from "./MetisKeccakSponge.sol";
 
 /// @notice The on-chain MetisVM one-step verifier (prover/DESIGN.md §4), written from the design
 ///         and checked against the TypeScript reference verifier (vm/step/execute.ts) step by step.
@@ -34,11 +35,14 @@ import "./MetisStepBase.sol";
 ///           LOG0-LOG4                                          ~270k
 ///           end of the call (STOP/RETURN/REVERT, halts)        ~280k
 ///           BLOCKHASH                                          ~85k-190k
-///           KECCAK256 of 32 / 256 / 1,024 / 8,192 bytes        ~215k / ~320k / ~650k / ~3.8M
-///           CALLDATACOPY, MCOPY of 32 / 256 / 1,024 / 8,192   ~315k / ~515k / ~1.2M / ~7.6M
-///           CODECOPY of 32 / 256 / 1,024 / 8,192 bytes         ~240k / ~370k / ~750k / ~4.3M
-///         Past the first chunks a copy costs ~890 gas a byte and KECCAK256 ~435: a 36M-gas L1
-///         block holds one step copying ~40 KB or hashing ~80 KB (larger ones: prover/DESIGN.md §7).
+///           KECCAK256 of 32 / 256 / 1,024 bytes               ~215k / ~320k / ~650k
+///           CALLDATACOPY, MCOPY of 32 / 256 / 1,024 bytes     ~280k / ~515k / ~1.2M
+///           CODECOPY of 32 / 256 / 1,024 bytes                ~240k / ~370k / ~750k
+///         A copy or KECCAK256 of more than COPY_CHUNK (2,048) bytes is split (DESIGN §2.9): its
+///         own step ~90k (~620k for EXTCODECOPY's), then one step per piece: a copy piece of up to
+///         2,048 bytes ~1.2M-3.3M, a KECCAK256 piece of 2,040 bytes ~2.7M-3.2M (the sponge's
+///         permutations run in MetisKeccakSponge). However long the instruction, no step of it
+///         passes ~3.3M gas.
 ///           EXTCODECOPY (account access, up to 80 bytes)       ~560k
 ///         Byte ranges are read and written in one walk over their paths (each node once).
 ///         On tries of 4,000 accounts and 1,000 slots: SLOAD ~450k, SSTORE ~870k, account reads
@@ -47,6 +51,8 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
     /// @dev The trie half (SLOAD, SSTORE, TLOAD, TSTORE, BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE,
     ///      EXTCODECOPY's account access).
     MetisWorldStep public immutable WORLD;
+    /// @dev The Keccak-f[1600] sponge a split KECCAK256 absorbs its pieces with (DESIGN §2.9).
+    MetisKeccakSponge public immutable SPONGE;
 
     /// @dev The parts other step classes are routed to (each a full verifier of its class, over
     ///      the same state and preimages); a zero address leaves that class unprovable (it reverts).
@@ -63,6 +69,7 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
 
     constructor(IMetisStepPart calls, IMetisStepPart creates, IMetisStepPart transactions, IMetisBlockPart blocks) {
         WORLD = new MetisWorldStep();
+        SPONGE = new MetisKeccakSponge();
         CALLS = calls;
         CREATES = creates;
         TRANSACTIONS = transactions;
@@ -116,8 +123,10 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
             return TRANSACTIONS.verify(stateData, preimages);
         }
         bytes memory frame = _get(w, bytes32(c.s[S_FRAME]));
-        if (frame.length != 24 * 32) revert BadPreimage(bytes32(c.s[S_FRAME]));
-        c.f = abi.decode(frame, (uint256[24]));
+        if (frame.length != 25 * 32) revert BadPreimage(bytes32(c.s[S_FRAME]));
+        c.f = abi.decode(frame, (uint256[25]));
+        // A copy under way moves its next piece before any instruction runs.
+        if (c.f[F_PENDING] != 0) return _pendingStep(w, c);
         c.code = bytes32(c.f[F_CODE]) == KECCAK_EMPTY ? bytes("") : _get(w, bytes32(c.f[F_CODE]));
         uint256 pc = c.f[F_PC];
         c.op = pc < c.code.length ? uint8(c.code[pc]) : 0;
@@ -438,7 +447,7 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
             if (hash) _push1(c, uint256(KECCAK_EMPTY));
             return;
         }
-        if (op == 0x39) return _copyInto(w, c, dst, src, size, c.code);
+        if (op == 0x39) return _copyInto(w, c, dst, src, size, c.code, bytes32(c.f[F_CODE]));
         if (size > MEMORY_LIMIT) return _haltNow(c);
         c.gasCost += (hash ? 6 : 3) * ((size + 31) / 32);
         if (_outOfGas(c)) return;
@@ -448,6 +457,17 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         uint256 oldSize = c.f[F_MEMORY_SIZE];
         _expand(c, hi, size);
         if (_outOfGas(c)) return;
+        if (size > COPY_CHUNK) {
+            if (hash) {
+                // A split KECCAK256 pushes a zero; its last piece puts the digest there.
+                uint256[7] memory emptySponge;
+                c.f[F_PENDING] = uint256(keccak256(abi.encode(uint256(0x20), dst, size, emptySponge)));
+                return _push1(c, 0);
+            }
+            if (op == 0x5e) return _leavePending(c, dst, src, size, 0, 0);
+            bool cd = op == 0x37;
+            return _leavePending(c, dst, src, size, bytes32(c.f[cd ? F_CALLDATA_ROOT : F_RETURNDATA_ROOT]), c.f[cd ? F_CALLDATA_SIZE : F_RETURNDATA_SIZE]);
+        }
         bytes memory data;
         if (hash || op == 0x5e) data = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, hash ? dst : src, size);
         else {
@@ -462,7 +482,7 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
 
     /// @dev CODECOPY and EXTCODECOPY (after the account access): `size` bytes of `code` from `src`
     ///      to memory at `dst`, zero past the code's end.
-    function _copyInto(Witness memory w, Ctx memory c, uint256 dst, uint256 src, uint256 size, bytes memory code) internal pure {
+    function _copyInto(Witness memory w, Ctx memory c, uint256 dst, uint256 src, uint256 size, bytes memory code, bytes32 codeHash) internal pure {
         if (size == 0) return;
         if (size > MEMORY_LIMIT) return _haltNow(c);
         c.gasCost += 3 * ((size + 31) / 32);
@@ -471,10 +491,90 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         uint256 oldSize = c.f[F_MEMORY_SIZE];
         _expand(c, dst, size);
         if (_outOfGas(c)) return;
+        if (size > COPY_CHUNK) return _leavePending(c, dst, src, size, codeHash, code.length);
         c.f[F_MEMORY_ROOT] = uint256(_writeRange(w, Span(dst, oldSize, _slice(code, src, size)), bytes32(c.f[F_MEMORY_ROOT]), TREE_DEPTH, 0));
     }
 
-    /// @dev `size` bytes of `code` from `src`, zero past its end.
+    /// @dev A copy longer than COPY_CHUNK: this step has charged it and grown memory; the bytes
+    ///      are left to the copy steps that follow (DESIGN §2.9).
+    function _leavePending(Ctx memory c, uint256 dst, uint256 src, uint256 size, bytes32 root, uint256 srcSize) internal pure {
+        if (src > SOURCE_OFFSET_CAP) src = SOURCE_OFFSET_CAP;
+        c.f[F_PENDING] = uint256(keccak256(abi.encode(uint256(c.op), dst, src, size, root, srcSize)));
+    }
+
+    /// @dev The pending copy record (DESIGN §2.9), as TS's PendingCopy encodes it.
+    struct Pending {
+        uint256 op;
+        uint256 dst;
+        uint256 src;
+        uint256 remaining;
+        bytes32 root;
+        uint256 size;
+    }
+
+    /// @dev The step of a frame with a pending record: a piece of its copy (6 words) or hash (10).
+    function _pendingStep(Witness memory w, Ctx memory c) internal view returns (bytes32) {
+        bytes32 h = bytes32(c.f[F_PENDING]);
+        bytes memory rec = _get(w, h);
+        if (rec.length == 6 * 32) return _copyStep(w, c, h, rec);
+        if (rec.length == 10 * 32) return _hashStep(w, c, h, rec);
+        revert BadPreimage(h);
+    }
+
+    /// @dev HASH_PIECE bytes absorbed, or the rest padded and the digest put in place of the
+    ///      stack's top (the zero the KECCAK256's own step pushed).
+    function _hashStep(Witness memory w, Ctx memory c, bytes32 h, bytes memory rec) internal view returns (bytes32) {
+        (uint256 op, uint256 offset, uint256 remaining, uint256[7] memory sponge) = abi.decode(rec, (uint256, uint256, uint256, uint256[7]));
+        uint256 memSize = c.f[F_MEMORY_SIZE];
+        if (op != 0x20 || remaining == 0 || offset > memSize || remaining > memSize - offset || c.f[F_STACK_SIZE] == 0 || sponge[6] << 64 != 0) revert BadPreimage(h);
+        bytes32 mem = bytes32(c.f[F_MEMORY_ROOT]);
+        if (remaining > HASH_PIECE) {
+            sponge = SPONGE.absorb(sponge, _readBytes(w, mem, memSize, offset, HASH_PIECE));
+            c.f[F_PENDING] = uint256(keccak256(abi.encode(op, offset + HASH_PIECE, remaining - HASH_PIECE, sponge)));
+        } else {
+            bytes32 digest = SPONGE.finish(sponge, _readBytes(w, mem, memSize, offset, remaining));
+            (bytes32 below,) = _link(w, bytes32(c.f[F_STACK]));
+            c.f[F_STACK] = uint256(keccak256(abi.encodePacked(below, digest)));
+            c.f[F_PENDING] = 0;
+        }
+        c.s[S_FRAME] = uint256(keccak256(abi.encode(c.f)));
+        return _sealed(c);
+    }
+
+    /// @dev A step of a pending copy: the next piece, which ends at a multiple of COPY_CHUNK in
+    ///      memory (an MCOPY upward takes its pieces from the end, as memmove must).
+    function _copyStep(Witness memory w, Ctx memory c, bytes32 h, bytes memory rec) internal pure returns (bytes32) {
+        Pending memory p = abi.decode(rec, (Pending));
+        uint256 memSize = c.f[F_MEMORY_SIZE];
+        uint256 op = p.op;
+        bool known = op == 0x37 || op == 0x39 || op == 0x3c || op == 0x3e || op == 0x5e;
+        if (!known || p.remaining == 0 || p.src > SAFE_MAX || p.size > SAFE_MAX || p.dst > memSize || p.remaining > memSize - p.dst) revert BadPreimage(h);
+        uint256 pDst = p.dst;
+        uint256 pSrc = p.src;
+        uint256 n;
+        if (op == 0x5e && p.dst > p.src) {
+            uint256 end = p.dst + p.remaining;
+            pDst = ((end - 1) / COPY_CHUNK) * COPY_CHUNK;
+            if (pDst < p.dst) pDst = p.dst;
+            n = end - pDst;
+            pSrc = p.src + (pDst - p.dst);
+        } else {
+            n = COPY_CHUNK - (p.dst % COPY_CHUNK);
+            if (n > p.remaining) n = p.remaining;
+            p.dst += n;
+            p.src += n;
+        }
+        p.remaining -= n;
+        bytes memory data;
+        if (op == 0x5e) data = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), memSize, pSrc, n);
+        else if (op == 0x39 || op == 0x3c) data = _slice(p.root == KECCAK_EMPTY ? bytes("") : _get(w, p.root), pSrc, n);
+        else data = _readBytes(w, p.root, p.size, pSrc, n);
+        c.f[F_MEMORY_ROOT] = uint256(_writeRange(w, Span(pDst, memSize, data), bytes32(c.f[F_MEMORY_ROOT]), TREE_DEPTH, 0));
+        c.f[F_PENDING] = p.remaining == 0 ? 0 : uint256(keccak256(abi.encode(p)));
+        c.s[S_FRAME] = uint256(keccak256(abi.encode(c.f)));
+        return _sealed(c);
+    }
+
     function _slice(bytes memory code, uint256 src, uint256 size) internal pure returns (bytes memory out) {
         out = new bytes(size);
         if (src >= code.length) return out;
@@ -585,7 +685,7 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         // EXTCODECOPY: the account is accessed (and its code hash read) before the copy's checks.
         if (op == 0x3c && !out.halt) {
             bytes memory code = bytes32(out.value) == KECCAK_EMPTY ? bytes("") : _get(w, bytes32(out.value));
-            _copyInto(w, c, c.items[1], c.items[2], c.items[3], code);
+            _copyInto(w, c, c.items[1], c.items[2], c.items[3], code, bytes32(out.value));
         }
     }
 
@@ -653,7 +753,7 @@ contract MetisWorldStep {
     struct Op {
         uint8 op;
         bool top;
-        uint256[24] f;
+        uint256[25] f;
         uint256[] items; // items[0] is the top
         LibMPT.Store mpt;
         Out out;
@@ -664,7 +764,7 @@ contract MetisWorldStep {
         uint8 op,
         bool top,
         uint256[22] memory s,
-        uint256[24] memory f,
+        uint256[25] memory f,
         uint256[] memory items,
         bytes32[] memory hashes,
         bytes[] memory data,

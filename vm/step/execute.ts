@@ -20,12 +20,13 @@ import { WitnessIncompleteError, WitnessState, postStateRoot, type StateWitness 
 import { MissingNodeError, NodeStore, PartialTrie, WitnessError } from '../state/witness-trie.js';
 import { WorldState, type TxScopeReader } from '../state/world.js';
 import { EMPTY_TRIE_ROOT } from '../trie/index.js';
-import { addressToBytes, type Address } from '../util/address.js';
+import { addressFromWord, addressToBytes, type Address } from '../util/address.js';
 import { bytesToBigInt, bytesToHex, concatBytes, equalBytes, hexToBytes, type Hex } from '../util/bytes.js';
 import { INFERENCE_PRECOMPILE } from '../precompiles/inference.js';
 import { ModelFormatError, decodeModel, type IntModel } from '../../ai/model.js';
 import { KECCAK_EMPTY, keccak256 } from '../util/hash.js';
-import { stepAccess, type ByteRange } from './access.js';
+import { stepAccess, type ByteRange, type StepAccess } from './access.js';
+import { OP_CODECOPY, OP_EXTCODECOPY, OP_KECCAK256, isSplit, pendingCopyOf, pendingHashOf, pendingStep } from './pending.js';
 import { EMPTY_TREE_ROOT, buildTree, chunkSpan, readChunk, writeChunk } from './bintree.js';
 import { EMPTY_CHAIN, chainPush, chainTop } from './chain.js';
 import { MissingPreimageError, type Preimages } from './preimages.js';
@@ -40,6 +41,8 @@ import {
   decodeStepState,
   decodeTxContext,
   encodeFrame,
+  encodePendingCopy,
+  encodePendingHash,
   encodeResult,
   encodeSnapshot,
   encodeStepState,
@@ -80,7 +83,7 @@ export interface StepResult {
   readonly kind: StepKind;
 }
 
-export type StepKind = 'instruction' | 'enter' | 'return' | 'end' | 'block-start' | 'tx-begin' | 'tx-end' | 'block-end' | 'halted';
+export type StepKind = 'instruction' | 'copy' | 'enter' | 'return' | 'end' | 'block-start' | 'tx-begin' | 'tx-end' | 'block-end' | 'halted';
 
 const ZERO32 = new Uint8Array(32);
 
@@ -331,6 +334,7 @@ export function enteredFrameState(pre: Preimages, f: Frame, snapshot: Snapshot):
     retOffset: f.retOffset,
     retSize: f.retSize,
     snapshotHash: pre.put(encodeSnapshot(snapshot)),
+    pendingHash: ZERO32,
   };
 }
 
@@ -437,23 +441,29 @@ function instruction(pre: Preimages, s: StepState): StepResult {
   const block = blockEnvOf(pre, blockCtx);
   const txEnv: TxEnv = { origin: txCtx.origin, gasPrice: txCtx.gasPrice, blobHashes };
   const fs = decodeFrame(pre.preimage(s.frameHash, 'frame'));
+  // An instruction under way runs its next piece before any other: the step reads nothing else.
+  if (!equalBytes(fs.pendingHash, ZERO32)) return { ...pendingStep(pre, s, fs), kind: 'copy' };
   const code = codeOf(pre, fs.codeHash);
   const op = fs.pc < code.length ? code[fs.pc]! : 0x00;
   const info = opcodeTable(block.rules)[op]!;
   const { items } = chainTop(pre, fs.stackHash, Math.min(info.pop, fs.stackSize), 'stack link');
   const operands = items.map(word).reverse();
-  const access = stepAccess(op, operands, fs.memorySize, fs.gas);
+  // A long copy's or hash's own step touches none of its bytes: the steps after it do (DESIGN §2.9).
+  const split = isSplit(op, operands) ? operands : null;
+  const access = split !== null ? NO_ACCESS : stepAccess(op, operands, fs.memorySize, fs.gas);
 
   // First pass: the frame alone. A frame that halts with a caller needs the caller too, so the
   // step runs again with it; the first pass read nothing the second does not.
-  const first = run(pre, s, block, txEnv, fs, access, info.pop, null);
+  const first = run(pre, s, block, txEnv, fs, access, info.pop, null, split);
   if (first.kind !== 'return-needed') return first.result(op);
   const [parentHash] = chainTop(pre, s.frameStackHash, 1, 'frame stack link').items;
   const parent = decodeFrame(pre.preimage(parentHash!, 'caller frame'));
-  const second = run(pre, s, block, txEnv, fs, access, info.pop, parent);
+  const second = run(pre, s, block, txEnv, fs, access, info.pop, parent, split);
   if (second.kind === 'return-needed') throw new Error('a frame halted twice');
   return second.result(op);
 }
+
+const NO_ACCESS: StepAccess = { memory: [], calldata: [], returnData: [] };
 
 type RunOutcome = { kind: 'done'; result: (op: number) => StepResult } | { kind: 'return-needed' };
 
@@ -463,9 +473,11 @@ function run(
   block: BlockEnv,
   txEnv: TxEnv,
   fs: FrameState,
-  access: ReturnType<typeof stepAccess>,
+  access: StepAccess,
   stackItems: number,
   parentState: FrameState | null,
+  /** The operands of a copy split across steps (its bytes are not hydrated). */
+  split: readonly bigint[] | null,
 ): RunOutcome {
   const store = new NodeStore(pre);
   const stateWitness: StateWitness = { stateRoot: s.worldRoot, nodes: pre, codes: pre };
@@ -564,7 +576,17 @@ function run(
     throw new Error('unexpected frame layout after a step');
   }
   const roots = scopeRoots(pre, s, stateWitness, world, m.logs, selfdestructs);
-  const next = dehydrateFrame(pre, cur);
+  const op = split === null ? 0 : cur.frame.msg.code[fs.pc]!;
+  // A split KECCAK256 pushes a zero: its last piece puts the digest there.
+  if (op === OP_KECCAK256) cur.frame.stack[cur.frame.sp - 1] = 0n;
+  let next = dehydrateFrame(pre, cur);
+  if (op === OP_KECCAK256) next = { ...next, pendingHash: pre.put(encodePendingHash(pendingHashOf(split!))) };
+  else if (split !== null) {
+    // The instruction did not halt: its bytes are left to the copy steps.
+    const copied = op === OP_CODECOPY ? cur.frame.msg.code : op === OP_EXTCODECOPY ? world.getCode(addressFromWord(split[0]!)) : null;
+    const code = copied === null ? null : { hash: copied.length === 0 ? KECCAK_EMPTY : pre.put(copied), size: copied.length };
+    next = { ...next, pendingHash: pre.put(encodePendingCopy(pendingCopyOf(op, split, fs, code))) };
+  }
   return {
     kind: 'done',
     result: finish({ ...roots, status: STATUS_UNFINISHED, frameStackHash: s.frameStackHash, frameCount: s.frameCount, frameHash: pre.put(encodeFrame(next)), resultHash: ZERO32 }, 'instruction'),

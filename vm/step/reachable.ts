@@ -11,7 +11,8 @@ import { EMPTY_CHAIN } from './chain.js';
 import { PreimageStore, type Preimages } from './preimages.js';
 import { EMPTY_BLOOM_HASH } from './boundary.js';
 import { readChunk } from './bintree.js';
-import { decodeBlockContext, decodeBlockInputs, decodeFrame, decodeSnapshot, decodeStepState, decodeTxContext } from './state.js';
+import { OP_CODECOPY, OP_EXTCODECOPY, OP_MCOPY } from './pending.js';
+import { decodeBlockContext, decodeBlockInputs, decodeFrame, decodePendingCopy, decodeSnapshot, decodeStepState, decodeTxContext } from './state.js';
 
 const ZERO32 = new Uint8Array(32);
 
@@ -101,6 +102,14 @@ class Collector {
     this.chain(f.stackHash);
     this.tree(f.memoryRoot);
     this.tree(f.returnDataRoot);
+    if (!equalBytes(f.pendingHash, ZERO32)) {
+      const rec = this.take(f.pendingHash, 'pending record');
+      if (rec !== null && rec.length === 6 * 32) {
+        const c = decodePendingCopy(rec);
+        if (c.op === OP_CODECOPY || c.op === OP_EXTCODECOPY) this.code(c.sourceRoot);
+        else if (c.op !== OP_MCOPY) this.tree(c.sourceRoot);
+      }
+    }
     const snap = this.take(f.snapshotHash, 'snapshot');
     if (snap !== null) {
       const s = decodeSnapshot(snap);

@@ -290,9 +290,11 @@ export interface FrameState {
   readonly retOffset: number;
   readonly retSize: number;
   readonly snapshotHash: Uint8Array;
+  /** keccak256 of the instruction still under way (a PendingCopy or PendingHash record, DESIGN §2.9), or zero. */
+  readonly pendingHash: Uint8Array;
 }
 
-const FRAME_WORDS = 24;
+const FRAME_WORDS = 25;
 
 export function encodeFrame(f: FrameState): Uint8Array {
   return new Words(FRAME_WORDS)
@@ -319,7 +321,8 @@ export function encodeFrame(f: FrameState): Uint8Array {
     .int(f.refund)
     .uint(f.retOffset)
     .uint(f.retSize)
-    .bytes32(f.snapshotHash).out;
+    .bytes32(f.snapshotHash)
+    .bytes32(f.pendingHash).out;
 }
 
 export function decodeFrame(bytes: Uint8Array): FrameState {
@@ -350,7 +353,76 @@ export function decodeFrame(bytes: Uint8Array): FrameState {
     retOffset: r.num(),
     retSize: r.num(),
     snapshotHash: r.bytes32(),
+    pendingHash: r.bytes32(),
   };
+}
+
+/**
+ * A copy into memory too long for one step (DESIGN §2.9): the instruction's own step charges the
+ * gas, expands memory and pops its operands; each following step copies the next piece of at most
+ * COPY_CHUNK bytes, which ends at a multiple of COPY_CHUNK in memory, until nothing remains.
+ */
+export interface PendingCopy {
+  /** CALLDATACOPY, CODECOPY, EXTCODECOPY, RETURNDATACOPY or MCOPY. */
+  readonly op: number;
+  /** Where the bytes left to copy go in memory, and where they come from in the source. */
+  readonly dst: number;
+  readonly src: number;
+  readonly remaining: number;
+  /** The source: a byte tree's root (calldata, return data) or a code hash (CODECOPY, EXTCODECOPY); zero for MCOPY (memory itself). */
+  readonly sourceRoot: Uint8Array;
+  readonly sourceSize: number;
+}
+
+/** Bytes one copy step moves at most; a copy of more is split (4 KiB: ~4M L1 gas a step). */
+export const COPY_CHUNK = 2048;
+
+const COPY_WORDS = 6;
+
+export function encodePendingCopy(c: PendingCopy): Uint8Array {
+  return new Words(COPY_WORDS).uint(c.op).uint(c.dst).uint(c.src).uint(c.remaining).bytes32(c.sourceRoot).uint(c.sourceSize).out;
+}
+
+export function decodePendingCopy(bytes: Uint8Array): PendingCopy {
+  const r = new Reader(bytes, 'pending copy', COPY_WORDS);
+  return { op: r.num(0xff), dst: r.num(), src: r.num(), remaining: r.num(), sourceRoot: r.bytes32(), sourceSize: r.num() };
+}
+
+/** A KECCAK256 too long for one step (DESIGN §2.9): the memory left to absorb and the sponge so far. */
+export interface PendingHash {
+  readonly offset: number;
+  readonly remaining: number;
+  /** The Keccak-f[1600] state in 7 words (vm/step/sponge.ts encodeSponge). */
+  readonly sponge: readonly bigint[];
+}
+
+/** Bytes one KECCAK256 piece absorbs: 15 blocks of the 136-byte rate. */
+export const HASH_PIECE = 15 * 136;
+
+const HASH_WORDS = 10;
+const OP_KECCAK256 = 0x20;
+
+export function encodePendingHash(h: PendingHash): Uint8Array {
+  if (h.sponge.length !== 7) throw new StepStateError('a sponge is 7 words');
+  const w = new Words(HASH_WORDS).uint(OP_KECCAK256).uint(h.offset).uint(h.remaining);
+  for (const x of h.sponge) w.uint(x);
+  return w.out;
+}
+
+export function decodePendingHash(bytes: Uint8Array): PendingHash {
+  const r = new Reader(bytes, 'pending hash', HASH_WORDS);
+  if (r.num(0xff) !== OP_KECCAK256) throw new StepStateError('pending hash: not a KECCAK256 record');
+  const offset = r.num();
+  const remaining = r.num();
+  const sponge = Array.from({ length: 7 }, () => r.uint());
+  return { offset, remaining, sponge };
+}
+
+/** Which pending record an encoding is (by its length: 6 words a copy, 10 a hash). */
+export function pendingKind(bytes: Uint8Array): 'copy' | 'hash' {
+  if (bytes.length === 32 * COPY_WORDS) return 'copy';
+  if (bytes.length === 32 * HASH_WORDS) return 'hash';
+  throw new StepStateError(`pending record: ${bytes.length} bytes is neither a copy nor a hash`);
 }
 
 // ---- the step state ----------------------------------------------------------------

@@ -232,8 +232,9 @@ export function traceTransaction(
   const ops: number[] = [];
   const kinds: StepResult['kind'][] = [];
   let enc: Uint8Array = step0;
+  // The interpreter instruction the next step runs: the steps of a split copy run none (DESIGN §2.9).
+  let instr = 0;
   for (let k = 0; ; k++) {
-    const fp = prints[k];
     let r: StepResult;
     try {
       r = executeStep(enc, store);
@@ -241,14 +242,17 @@ export function traceTransaction(
       if (e instanceof StepError && e.reason === 'finished') break;
       throw e;
     }
-    if (fp === undefined) throw new TraceError(`step ${k} has no matching interpreter instruction`);
+    if (r.kind !== 'copy') {
+      if (prints[instr] === undefined) throw new TraceError(`step ${k} has no matching interpreter instruction`);
+      instr++;
+    }
     ops.push(r.op);
     kinds.push(r.kind);
     commitments.push(r.commitment);
     if (every === undefined) encodings.push(r.encoding);
     enc = r.encoding;
     checkpoint(k + 1, enc);
-    const next = prints[k + 1];
+    const next = prints[instr];
     if (next !== undefined && r.kind !== 'end') {
       const frame = frameFingerprint(store, r.state);
       if (frame.pc !== next.pc || frame.gas !== next.gas || frame.sp !== next.sp || frame.depth !== next.depth) {
@@ -258,7 +262,7 @@ export function traceTransaction(
       }
     }
   }
-  if (ops.length !== prints.length) throw new TraceError(`the trace has ${ops.length} steps, the interpreter ran ${prints.length} instructions`);
+  if (instr !== prints.length) throw new TraceError(`the trace ran ${instr} instructions, the interpreter ${prints.length}`);
   return { commitments, encodings, ops, kinds, store, outcome };
 }
 
