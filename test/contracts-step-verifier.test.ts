@@ -22,7 +22,7 @@ import { storeFromWitness, traceTransaction } from '../vm/step/trace.js';
 import { parseStateTestFile, type StateTestCase } from '../vm/statetest/fixture.js';
 import { stateTestBlockEnv, stateTestTransaction } from '../vm/statetest/runner.js';
 import { generateProgram } from './support/bytecode-gen.js';
-import { CONTRACT, OTHER, asm, callTx, stateWith, stepBlockEnv, traceTx } from './support/step-traces.js';
+import { CONTRACT, OTHER, asm, callTx, push, stateWith, stepBlockEnv, traceTx } from './support/step-traces.js';
 
 let anvil: AnvilNode;
 let clients: L1Clients;
@@ -81,10 +81,10 @@ async function checkTrace(t: StepTrace, gas: Map<string, number> | null, only: (
     const r = await onChain(w.state, w.preimages);
     const op = t.ops[k]!;
     const expected = bytesToHex(t.commitments[k + 1]!);
-    if (COVERED.has(op) && (t.kinds[k] === 'instruction' || t.kinds[k] === 'copy')) {
+    if (COVERED.has(op) && (t.kinds[k] === 'instruction' || t.kinds[k] === 'piece')) {
       expect(r, `step ${k} ${t.kinds[k]} op 0x${op.toString(16)}`).toEqual({ ok: true, post: expected });
       proven++;
-      const cls = t.kinds[k] === 'copy' ? 'copy piece' : opClass(op);
+      const cls = t.kinds[k] === 'piece' ? 'copy piece' : opClass(op);
       // Every world and copy step is measured: their gas depends on the trie depths and sizes met.
       if (gas !== null && (!gas.has(cls) || WORLD_OPS.has(op) || COPY_OPS.has(op) || op === 0x3c || Math.random() < 0.05)) {
         const g = await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account });
@@ -205,7 +205,7 @@ describe('MetisStepVerifier against the reference verifier', () => {
         expect(await onChain(w.state, w.preimages)).toEqual({ ok: true, post: bytesToHex(t.commitments[k + 1]!) });
         const g = await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account });
         // A copy of 8,192 bytes is split: its own step, then pieces of at most COPY_CHUNK bytes.
-        const key = op === 0x40 ? 'BLOCKHASH' : `${names[op]} ${size}${t.kinds[k] === 'copy' ? ' piece' : ''}`;
+        const key = op === 0x40 ? 'BLOCKHASH' : `${names[op]} ${size}${t.kinds[k] === 'piece' ? ' piece' : ''}`;
         table[key] = Math.max(table[key] ?? 0, Number(g));
       }
     }
@@ -514,27 +514,22 @@ describe('MetisStepVerifier against the reference verifier', () => {
   }, 600_000);
 
   it('splits copies longer than COPY_CHUNK into pieces it proves one by one: CALLDATACOPY of 64 KiB, CODECOPY and EXTCODECOPY past the code end, RETURNDATACOPY, MCOPY over overlapping ranges both ways', async () => {
-    const push = (v: number): string => {
-      const hex = v.toString(16);
-      const n = Math.max(1, Math.ceil(hex.length / 2));
-      return (0x5f + n).toString(16) + hex.padStart(2 * n, '0');
-    };
     const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => ((i * seed + 7) % 251) + 1);
     const pieceGas: number[] = [];
     const ownGas: number[] = [];
     const run = async (code: Uint8Array, input: Uint8Array, extra?: (s: MemoryState) => void): Promise<void> => {
       const t = traceTx(stateWith(code, extra), callTx(CONTRACT, input, 8_000_000n));
       expect(t.outcome.success).toBe(true);
-      const pieces = t.kinds.filter((k) => k === 'copy').length;
+      const pieces = t.kinds.filter((k) => k === 'piece').length;
       expect(pieces).toBeGreaterThan(2);
       const r = await checkTrace(t, null);
       expect(r.proven + r.unsupported).toBe(stepCount(t));
       for (let k = 0; k < stepCount(t); k++) {
-        const split = t.kinds[k] === 'copy' || (t.kinds[k] === 'instruction' && t.kinds[k + 1] === 'copy');
+        const split = t.kinds[k] === 'piece' || (t.kinds[k] === 'instruction' && t.kinds[k + 1] === 'piece');
         if (!split) continue;
         const w = stepWitness(t, k);
         const g = Number(await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account }));
-        (t.kinds[k] === 'copy' ? pieceGas : ownGas).push(g);
+        (t.kinds[k] === 'piece' ? pieceGas : ownGas).push(g);
       }
     };
     await run(asm(`${push(65_636)} ${push(0)} ${push(37)} 37 00`), bytes(65_536, 3));
@@ -566,11 +561,6 @@ describe('MetisStepVerifier against the reference verifier', () => {
   }, 600_000);
 
   it('splits KECCAK256 of more than COPY_CHUNK bytes: the sponge absorbs a piece per step on L1 and the last pushes the digest', async () => {
-    const push = (v: number): string => {
-      const hex = v.toString(16);
-      const n = Math.max(1, Math.ceil(hex.length / 2));
-      return (0x5f + n).toString(16) + hex.padStart(2 * n, '0');
-    };
     const data = Uint8Array.from({ length: 12_000 }, (_, i) => ((i * 29 + 3) % 253) + 1);
     const pieceGas: number[] = [];
     for (const [off, len] of [
@@ -586,7 +576,7 @@ describe('MetisStepVerifier against the reference verifier', () => {
       const r = await checkTrace(t, null);
       expect(r.proven).toBe(stepCount(t));
       for (let k = 0; k < stepCount(t); k++) {
-        if (t.kinds[k] !== 'copy' || t.ops[k] !== 0x20) continue;
+        if (t.kinds[k] !== 'piece' || t.ops[k] !== 0x20) continue;
         const w = stepWitness(t, k);
         pieceGas.push(Number(await clients.public.estimateContractGas({ address: verifier, abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)], account: clients.wallet.account })));
       }
@@ -599,7 +589,7 @@ describe('MetisStepVerifier against the reference verifier', () => {
   it('a piece whose pending copy record is changed reverts: the record is missing under the frame\'s hash', async () => {
     const code = asm(`612000 6000 6000 37 00`);
     const t = traceTx(stateWith(code), callTx(CONTRACT, Uint8Array.from({ length: 64 }, (_, i) => i + 1)));
-    const k = t.kinds.indexOf('copy');
+    const k = t.kinds.indexOf('piece');
     expect(k).toBeGreaterThan(0);
     const w = stepWitness(t, k);
     const honest = await onChain(w.state, w.preimages);

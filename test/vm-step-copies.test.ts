@@ -11,13 +11,8 @@ import { StepError, verifyStep } from '../vm/step/execute.js';
 import { LayeredPreimages, PreimageStore } from '../vm/step/preimages.js';
 import { COPY_CHUNK, HASH_PIECE, decodeResult, decodeStepState, type PendingCopy } from '../vm/step/state.js';
 import { stepCount, stepWitness, witnessSize, type StepTrace } from '../vm/step/trace.js';
-import { CONTRACT, OTHER, asm, callTx, stateWith, traceTx } from './support/step-traces.js';
+import { CONTRACT, OTHER, asm, callTx, push, stateWith, traceTx } from './support/step-traces.js';
 
-const push = (v: number): string => {
-  const hex = v.toString(16);
-  const n = Math.max(1, Math.ceil(hex.length / 2));
-  return (0x5f + n).toString(16) + hex.padStart(2 * n, '0');
-};
 const IDENTITY = '0x0000000000000000000000000000000000000004';
 
 function pattern(n: number, seed: number): Uint8Array {
@@ -42,7 +37,7 @@ function checkAll(t: StepTrace): number {
     const w = stepWitness(t, k);
     const post = verifyStep(t.commitments[k]!, w, new LayeredPreimages(PreimageStore.of(w.preimages)));
     expect(bytesToHex(post), `step ${k} (${t.kinds[k]} 0x${t.ops[k]!.toString(16)})`).toBe(bytesToHex(t.commitments[k + 1]!));
-    if (t.kinds[k] === 'copy') largest = Math.max(largest, witnessSize(w));
+    if (t.kinds[k] === 'piece') largest = Math.max(largest, witnessSize(w));
   }
   return largest;
 }
@@ -98,7 +93,7 @@ describe('split copies: traces proven step by step', () => {
     const expected = new Uint8Array(dst + len);
     expected.set(data, dst);
     expectOutput(t, expected);
-    expect(t.kinds.filter((k) => k === 'copy').length).toBe(pieces(dst, len));
+    expect(t.kinds.filter((k) => k === 'piece').length).toBe(pieces(dst, len));
     const largest = checkAll(t);
     // A piece touches at most COPY_CHUNK bytes of source and memory, with their tree paths.
     expect(largest).toBeLessThan(6 * COPY_CHUNK);
@@ -119,7 +114,7 @@ describe('split copies: traces proven step by step', () => {
     expected.set(code.subarray(3, 3 + 9_000), 5);
     expected.set(otherCode.subarray(100), 10_000);
     expectOutput(t, expected);
-    expect(t.kinds.filter((k) => k === 'copy').length).toBe(pieces(5, 9_000) + pieces(10_000, 8_500));
+    expect(t.kinds.filter((k) => k === 'piece').length).toBe(pieces(5, 9_000) + pieces(10_000, 8_500));
     checkAll(t);
   });
 
@@ -140,7 +135,7 @@ describe('split copies: traces proven step by step', () => {
     mem.copyWithin(10, 3_000, 12_000);
     mem.copyWithin(5_000, 17, 9_017);
     expectOutput(t, mem);
-    expect(t.kinds.filter((k) => k === 'copy').length).toBe(pieces(0, 12_000) + pieces(20_000, 8_993) + pieces(10, 9_000) + pieces(5_000, 9_000));
+    expect(t.kinds.filter((k) => k === 'piece').length).toBe(pieces(0, 12_000) + pieces(20_000, 8_993) + pieces(10, 9_000) + pieces(5_000, 9_000));
     checkAll(t);
   });
 
@@ -155,7 +150,7 @@ describe('split copies: traces proven step by step', () => {
       const code = asm(`${push(12_000)} ${push(0)} ${push(0)} 37 ${push(len)} ${push(off)} 20 ${push(20_000)} 52 ${push(32)} ${push(20_000)} f3`);
       const t = traceTx(stateWith(code), callTx(CONTRACT, data, 4_000_000n));
       expectOutput(t, keccak256(data.subarray(off, off + len)));
-      const hashPieces = t.kinds.filter((k, i) => k === 'copy' && t.ops[i] === 0x20).length;
+      const hashPieces = t.kinds.filter((k, i) => k === 'piece' && t.ops[i] === 0x20).length;
       expect(hashPieces, `${len} bytes`).toBe(Math.ceil(len / HASH_PIECE));
       checkAll(t);
     }
@@ -165,15 +160,15 @@ describe('split copies: traces proven step by step', () => {
     const code = asm(`${push(200_000)} ${push(0)} ${push(0)} 37 00`);
     const t = traceTx(stateWith(code), callTx(CONTRACT, new Uint8Array(), 60_000n));
     expect(t.outcome.success).toBe(false);
-    expect(t.kinds).not.toContain('copy');
+    expect(t.kinds).not.toContain('piece');
     checkAll(t);
   });
 
   it('a copy step with a piece of memory missing from its witness is refused', () => {
     const code = asm(`${push(10_000)} ${push(0)} ${push(0)} 37 00`);
     const t = traceTx(stateWith(code), callTx(CONTRACT, pattern(10_000, 5)));
-    const k = t.kinds.indexOf('copy') + 1; // the second piece writes over a tree the first built
-    expect(t.kinds[k]).toBe('copy');
+    const k = t.kinds.indexOf('piece') + 1; // the second piece writes over a tree the first built
+    expect(t.kinds[k]).toBe('piece');
     const w = stepWitness(t, k);
     const pre = w.preimages.filter((p) => p.length === 64).slice(1);
     const others = w.preimages.filter((p) => p.length !== 64);

@@ -66,3 +66,10 @@ export function stateWith(code: Uint8Array, extra?: (s: MemoryState) => void): M
 }
 
 export const asm = (hex: string): Uint8Array => hexToBytes('0x' + hex.replace(/\s+/g, ''));
+
+/** The shortest PUSH of `v` as assembler text for `asm`. */
+export function push(v: number): string {
+  const hex = v.toString(16);
+  const n = Math.max(1, Math.ceil(hex.length / 2));
+  return (0x5f + n).toString(16) + hex.padStart(2 * n, '0');
+}

@@ -83,7 +83,7 @@ export interface StepResult {
   readonly kind: StepKind;
 }
 
-export type StepKind = 'instruction' | 'copy' | 'enter' | 'return' | 'end' | 'block-start' | 'tx-begin' | 'tx-end' | 'block-end' | 'halted';
+export type StepKind = 'instruction' | 'piece' | 'enter' | 'return' | 'end' | 'block-start' | 'tx-begin' | 'tx-end' | 'block-end' | 'halted';
 
 const ZERO32 = new Uint8Array(32);
 
@@ -442,7 +442,7 @@ function instruction(pre: Preimages, s: StepState): StepResult {
   const txEnv: TxEnv = { origin: txCtx.origin, gasPrice: txCtx.gasPrice, blobHashes };
   const fs = decodeFrame(pre.preimage(s.frameHash, 'frame'));
   // An instruction under way runs its next piece before any other: the step reads nothing else.
-  if (!equalBytes(fs.pendingHash, ZERO32)) return { ...pendingStep(pre, s, fs), kind: 'copy' };
+  if (!equalBytes(fs.pendingHash, ZERO32)) return { ...pendingStep(pre, s, fs), kind: 'piece' };
   const code = codeOf(pre, fs.codeHash);
   const op = fs.pc < code.length ? code[fs.pc]! : 0x00;
   const info = opcodeTable(block.rules)[op]!;
@@ -476,7 +476,7 @@ function run(
   access: StepAccess,
   stackItems: number,
   parentState: FrameState | null,
-  /** The operands of a copy split across steps (its bytes are not hydrated). */
+  /** The operands of a copy or KECCAK256 split across steps (its bytes are not hydrated). */
   split: readonly bigint[] | null,
 ): RunOutcome {
   const store = new NodeStore(pre);

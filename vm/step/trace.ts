@@ -232,7 +232,7 @@ export function traceTransaction(
   const ops: number[] = [];
   const kinds: StepResult['kind'][] = [];
   let enc: Uint8Array = step0;
-  // The interpreter instruction the next step runs: the steps of a split copy run none (DESIGN §2.9).
+  // The interpreter instruction the next step runs: the pieces of a split instruction run none (DESIGN §2.9).
   let instr = 0;
   for (let k = 0; ; k++) {
     let r: StepResult;
@@ -242,7 +242,7 @@ export function traceTransaction(
       if (e instanceof StepError && e.reason === 'finished') break;
       throw e;
     }
-    if (r.kind !== 'copy') {
+    if (r.kind !== 'piece') {
       if (prints[instr] === undefined) throw new TraceError(`step ${k} has no matching interpreter instruction`);
       instr++;
     }
