@@ -125,7 +125,7 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         bytes memory frame = _get(w, bytes32(c.s[S_FRAME]));
         if (frame.length != 25 * 32) revert BadPreimage(bytes32(c.s[S_FRAME]));
         c.f = abi.decode(frame, (uint256[25]));
-        // A copy under way moves its next piece before any instruction runs.
+        // A split copy or KECCAK256 under way runs its next piece before any instruction.
         if (c.f[F_PENDING] != 0) return _pendingStep(w, c);
         c.code = bytes32(c.f[F_CODE]) == KECCAK_EMPTY ? bytes("") : _get(w, bytes32(c.f[F_CODE]));
         uint256 pc = c.f[F_PC];
@@ -575,6 +575,7 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         return _sealed(c);
     }
 
+    /// @dev `size` bytes of `code` from `src`, zero past its end.
     function _slice(bytes memory code, uint256 src, uint256 size) internal pure returns (bytes memory out) {
         out = new bytes(size);
         if (src >= code.length) return out;
