@@ -29,7 +29,7 @@ import { stepAccess, type ByteRange, type StepAccess } from './access.js';
 import { OP_CODECOPY, OP_EXTCODECOPY, OP_KECCAK256, isSplit, pendingCopyOf, pendingHashOf, pendingStep } from './pending.js';
 import { EMPTY_TREE_ROOT, buildTree, chunkSpan, readChunk, writeChunk } from './bintree.js';
 import { EMPTY_CHAIN, chainPush, chainTop } from './chain.js';
-import { MissingPreimageError, type Preimages } from './preimages.js';
+import { MissingPreimageError, codeOf, type Preimages } from './preimages.js';
 import { blockEnd, blockStart, phaseOf, txBegin, txEnd, type LocalContext } from './boundary.js';
 import {
   STATE_WORDS,
@@ -239,11 +239,6 @@ interface Hydrated {
   /** Memory chunks hydrated, with their contents before the step. */
   readonly memChunks: Map<number, Uint8Array>;
   readonly returnData: Uint8Array;
-}
-
-function codeOf(pre: Preimages, codeHash: Uint8Array): Uint8Array {
-  if (equalBytes(codeHash, KECCAK_EMPTY)) return EMPTY;
-  return pre.preimage(codeHash, 'code');
 }
 
 function hydrateFrame(

@@ -2,11 +2,9 @@
 // more than COPY_CHUNK bytes costs its gas, memory expansion and operands in the instruction's own
 // step, which leaves a pending record in the frame; every following step moves (or absorbs) one
 // piece through the byte trees, so no step's witness or L1 gas grows with the instruction's length.
-import { KECCAK_EMPTY } from '../util/hash.js';
 import { equalBytes } from '../util/bytes.js';
-import { EMPTY } from '../interpreter/frame.js';
 import { chunkSpan, readChunk, writeChunk } from './bintree.js';
-import type { Preimages } from './preimages.js';
+import { codeOf, type Preimages } from './preimages.js';
 import { chainPush, chainTop } from './chain.js';
 import { absorbBlocks, decodeSponge, emptySponge, encodeSponge, finishSponge } from './sponge.js';
 import {
@@ -145,15 +143,11 @@ export function writeTreeBytes(pre: Preimages, root: Uint8Array, size: number, o
   return r;
 }
 
-function codeBytes(pre: Preimages, hash: Uint8Array): Uint8Array {
-  return equalBytes(hash, KECCAK_EMPTY) ? EMPTY : pre.preimage(hash, 'code');
-}
-
 /** The bytes of `c`'s source at [src, src + length) (zero past its end). */
 function sourceBytes(pre: Preimages, fs: FrameState, c: PendingCopy, src: number, length: number): Uint8Array {
   if (c.op === OP_MCOPY) return readTreeBytes(pre, fs.memoryRoot, fs.memorySize, src, length);
   if (c.op === OP_CODECOPY || c.op === OP_EXTCODECOPY) {
-    const code = codeBytes(pre, c.sourceRoot);
+    const code = codeOf(pre, c.sourceRoot);
     const out = new Uint8Array(length);
     if (src < code.length) out.set(code.subarray(src, Math.min(code.length, src + length)));
     return out;

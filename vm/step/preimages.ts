@@ -1,8 +1,8 @@
 // Everything a step commits to is reached through keccak256 preimages: the step state, frames,
 // stack links, Merkle nodes, trie nodes, code. A one-step proof is the set of preimages one step
 // reads; the verifier resolves the same lookups from that set and nothing else.
-import { keccak256 } from '../util/hash.js';
-import { bytesToHex, type Hex } from '../util/bytes.js';
+import { KECCAK_EMPTY, keccak256 } from '../util/hash.js';
+import { bytesToHex, equalBytes, type Hex } from '../util/bytes.js';
 import type { BytesByHash } from '../state/witness-trie.js';
 
 /** A step needed a preimage the witness does not hold. */
@@ -34,6 +34,13 @@ export interface Preimages extends BytesByHash {
    * a recording store puts them in the witness; other stores ignore them.
    */
   attest?(bytes: Uint8Array): void;
+}
+
+const NO_CODE = new Uint8Array(0);
+
+/** The code whose keccak256 is `codeHash`: empty for keccak(""), which has no preimage to carry. */
+export function codeOf(pre: Preimages, codeHash: Uint8Array): Uint8Array {
+  return equalBytes(codeHash, KECCAK_EMPTY) ? NO_CODE : pre.preimage(codeHash, 'code');
 }
 
 /** Preimages keyed by the 0x-hex of their hash. Every entry is hashed on the way in. */
