@@ -58,7 +58,7 @@ export function isSplit(op: number, operands: readonly bigint[]): boolean {
 
 /** The hash left after a split KECCAK256's own step: all its memory, an empty sponge. */
 export function pendingHashOf(operands: readonly bigint[]): PendingHash {
-  return { offset: Number(operands[0]!), remaining: Number(operands[1]!), sponge: encodeSponge(emptySponge()) };
+  return { op: OP_KECCAK256, offset: Number(operands[0]!), remaining: Number(operands[1]!), sponge: encodeSponge(emptySponge()) };
 }
 
 /** Sources past this offset are all zero (no code or byte tree is this long): larger offsets are clamped to it. */
@@ -183,8 +183,8 @@ function copyPiece(pre: Preimages, s: StepState, fs: FrameState, c: PendingCopy)
 
 /** HASH_PIECE bytes absorbed, or the rest padded and the digest put in place of the stack's top. */
 function hashPiece(pre: Preimages, s: StepState, fs: FrameState, h: PendingHash): PieceResult {
-  if (h.remaining === 0 || h.offset + h.remaining > fs.memorySize || fs.stackSize === 0) {
-    throw new StepStateError(`pending hash of ${h.remaining} bytes at ${h.offset} is not one a step leaves (memory is ${fs.memorySize} bytes)`);
+  if (h.op !== OP_KECCAK256 || h.remaining === 0 || h.offset + h.remaining > fs.memorySize || fs.stackSize === 0) {
+    throw new StepStateError(`pending hash ${h.op} of ${h.remaining} bytes at ${h.offset} is not one a step leaves (memory is ${fs.memorySize} bytes)`);
   }
   let sponge: bigint[];
   try {
@@ -194,7 +194,7 @@ function hashPiece(pre: Preimages, s: StepState, fs: FrameState, h: PendingHash)
   }
   if (h.remaining > HASH_PIECE) {
     absorbBlocks(sponge, readTreeBytes(pre, fs.memoryRoot, fs.memorySize, h.offset, HASH_PIECE));
-    const rest: PendingHash = { offset: h.offset + HASH_PIECE, remaining: h.remaining - HASH_PIECE, sponge: encodeSponge(sponge) };
+    const rest: PendingHash = { ...h, offset: h.offset + HASH_PIECE, remaining: h.remaining - HASH_PIECE, sponge: encodeSponge(sponge) };
     return sealed(pre, s, { ...fs, pendingHash: pre.put(encodePendingHash(rest)) }, OP_KECCAK256);
   }
   const digest = finishSponge(sponge, readTreeBytes(pre, fs.memoryRoot, fs.memorySize, h.offset, h.remaining));

@@ -374,7 +374,7 @@ export interface PendingCopy {
   readonly sourceSize: number;
 }
 
-/** Bytes one copy step moves at most; a copy of more is split (4 KiB: ~4M L1 gas a step). */
+/** Bytes one copy piece moves at most; a longer copy is split (2 KiB: at most ~3.3M L1 gas a piece). */
 export const COPY_CHUNK = 2048;
 
 const COPY_WORDS = 6;
@@ -390,6 +390,8 @@ export function decodePendingCopy(bytes: Uint8Array): PendingCopy {
 
 /** A KECCAK256 too long for one step (DESIGN §2.9): the memory left to absorb and the sponge so far. */
 export interface PendingHash {
+  /** KECCAK256 (the piece checks it, as a copy piece checks its op). */
+  readonly op: number;
   readonly offset: number;
   readonly remaining: number;
   /** The Keccak-f[1600] state in 7 words (vm/step/sponge.ts encodeSponge). */
@@ -400,22 +402,21 @@ export interface PendingHash {
 export const HASH_PIECE = 15 * 136;
 
 const HASH_WORDS = 10;
-const OP_KECCAK256 = 0x20;
 
 export function encodePendingHash(h: PendingHash): Uint8Array {
   if (h.sponge.length !== 7) throw new StepStateError('a sponge is 7 words');
-  const w = new Words(HASH_WORDS).uint(OP_KECCAK256).uint(h.offset).uint(h.remaining);
+  const w = new Words(HASH_WORDS).uint(h.op).uint(h.offset).uint(h.remaining);
   for (const x of h.sponge) w.uint(x);
   return w.out;
 }
 
 export function decodePendingHash(bytes: Uint8Array): PendingHash {
   const r = new Reader(bytes, 'pending hash', HASH_WORDS);
-  if (r.num(0xff) !== OP_KECCAK256) throw new StepStateError('pending hash: not a KECCAK256 record');
+  const op = r.num(0xff);
   const offset = r.num();
   const remaining = r.num();
   const sponge = Array.from({ length: 7 }, () => r.uint());
-  return { offset, remaining, sponge };
+  return { op, offset, remaining, sponge };
 }
 
 /** Which pending record an encoding is (by its length: 6 words a copy, 10 a hash). */
