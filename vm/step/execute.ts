@@ -444,7 +444,7 @@ function instruction(pre: Preimages, s: StepState): StepResult {
   const { items } = chainTop(pre, fs.stackHash, Math.min(info.pop, fs.stackSize), 'stack link');
   const operands = items.map(word).reverse();
   // A long copy's or hash's own step touches none of its bytes: the steps after it do (DESIGN §2.9).
-  const split = isSplit(op, operands) ? operands : null;
+  const split = isSplit(op, operands) ? { op, operands } : null;
   const access = split !== null ? NO_ACCESS : stepAccess(op, operands, fs.memorySize, fs.gas);
 
   // First pass: the frame alone. A frame that halts with a caller needs the caller too, so the
@@ -471,8 +471,8 @@ function run(
   access: StepAccess,
   stackItems: number,
   parentState: FrameState | null,
-  /** The operands of a copy or KECCAK256 split across steps (its bytes are not hydrated). */
-  split: readonly bigint[] | null,
+  /** A copy or KECCAK256 split across steps (its bytes are not hydrated). */
+  split: { readonly op: number; readonly operands: readonly bigint[] } | null,
 ): RunOutcome {
   const store = new NodeStore(pre);
   const stateWitness: StateWitness = { stateRoot: s.worldRoot, nodes: pre, codes: pre };
@@ -571,16 +571,22 @@ function run(
     throw new Error('unexpected frame layout after a step');
   }
   const roots = scopeRoots(pre, s, stateWitness, world, m.logs, selfdestructs);
-  const op = split === null ? 0 : cur.frame.msg.code[fs.pc]!;
   // A split KECCAK256 pushes a zero: its last piece puts the digest there.
-  if (op === OP_KECCAK256) cur.frame.stack[cur.frame.sp - 1] = 0n;
+  if (split?.op === OP_KECCAK256) cur.frame.stack[cur.frame.sp - 1] = 0n;
   let next = dehydrateFrame(pre, cur);
-  if (op === OP_KECCAK256) next = { ...next, pendingHash: pre.put(encodePendingHash(pendingHashOf(split!))) };
+  if (split?.op === OP_KECCAK256) next = { ...next, pendingHash: pre.put(encodePendingHash(pendingHashOf(split.operands))) };
   else if (split !== null) {
     // The instruction did not halt: its bytes are left to the copy steps.
-    const copied = op === OP_CODECOPY ? cur.frame.msg.code : op === OP_EXTCODECOPY ? world.getCode(addressFromWord(split[0]!)) : null;
-    const code = copied === null ? null : { hash: copied.length === 0 ? KECCAK_EMPTY : pre.put(copied), size: copied.length };
-    next = { ...next, pendingHash: pre.put(encodePendingCopy(pendingCopyOf(op, split, fs, code))) };
+    const { op, operands } = split;
+    // The code copied: the frame's own (its hash is in the frame), or the account's just accessed.
+    const ext = op === OP_EXTCODECOPY ? world.getCode(addressFromWord(operands[0]!)) : null;
+    const code =
+      op === OP_CODECOPY
+        ? { hash: fs.codeHash, size: cur.frame.msg.code.length }
+        : ext === null
+          ? null
+          : { hash: ext.length === 0 ? KECCAK_EMPTY : pre.put(ext), size: ext.length };
+    next = { ...next, pendingHash: pre.put(encodePendingCopy(pendingCopyOf(op, operands, fs, code))) };
   }
   return {
     kind: 'done',
