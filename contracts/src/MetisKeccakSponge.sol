@@ -65,7 +65,7 @@ contract MetisKeccakSponge {
     }
 
     /// @dev Keccak-f[1600] on lanes a[x + 5y], in place: 24 rounds of θ, ρ and π, χ, ι, each
-    ///      round written out lane by lane (loops over the lanes cost ~5 times as much gas).
+    ///      round written out lane by lane (loops over the lanes cost ~3 times as much gas).
     function _permute(uint256[25] memory a) internal pure {
         uint256[25] memory b;
         uint256[5] memory d;
