@@ -25,6 +25,8 @@ export type ContractName =
   // Deployed before MetisTxBeginStep, which it is passed to (decoding transactions).
   | 'MetisTxDecoder'
   | 'MetisPrecompiles'
+  // Deployed by MetisStepVerifier's constructor: the pieces of split instructions.
+  | 'MetisPieceStep'
   // The inference dispute (issue 8).
   | 'InferenceChunkVerifier'
   | 'InferenceGame';

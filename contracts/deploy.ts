@@ -169,7 +169,9 @@ export async function deployMetisStepVerifier(clients: L1Clients, parts: MetisSt
       : [];
   const transactions = await part(parts.transactions, begin);
   const blocks = await part(parts.blocks ?? null);
-  return (await deployContract(clients, contractArtifact('MetisStepVerifier'), [calls, creates, transactions, blocks])).address;
+  // The pieces of split copies and KECCAK256s are no optional class: every verifier has them.
+  const pieces = await part('MetisPieceStep');
+  return (await deployContract(clients, contractArtifact('MetisStepVerifier'), [calls, creates, transactions, blocks, pieces])).address;
 }
 
 /** Deploys a BlockInputsInbox where only `batcher` commits, starting at L2 block `firstBlock` (the block after the anchor). */

@@ -15,7 +15,7 @@ describe('contracts/artifacts', () => {
     // Every deployable contract (contracts/artifacts.ts ContractName), the step verifier's parts included.
     const deployable = [
       'BisectionGame', 'DisputeGameFactory', 'AlphabetVerifier', 'MetisStepVerifier', 'MetisCallStep', 'MetisCreateStep', 'MetisTxStep', 'MetisTxBeginStep',
-      'MetisBlockStep', 'MetisTxDecoder', 'MetisPrecompiles', 'BlockInputsInbox', 'InferenceChunkVerifier', 'InferenceGame',
+      'MetisBlockStep', 'MetisTxDecoder', 'MetisPrecompiles', 'MetisPieceStep', 'BlockInputsInbox', 'InferenceChunkVerifier', 'InferenceGame',
     ] as const;
     for (const name of deployable) {
       const c = contractArtifact(name);
@@ -31,7 +31,7 @@ describe('contracts/artifacts', () => {
   it('the step verifier errors the game binding decodes are exactly those of the compiled verifier and its parts', () => {
     const signature = (e: AbiItem): string => (e.type === 'error' ? `${e.name}(${e.inputs.map((i) => i.type).join(',')})` : '');
     const compiled = new Set<string>();
-    for (const name of ['MetisStepVerifier', 'MetisCallStep', 'MetisCreateStep', 'MetisTxStep', 'MetisTxBeginStep', 'MetisBlockStep', 'MetisTxDecoder', 'MetisPrecompiles'] as const) {
+    for (const name of ['MetisStepVerifier', 'MetisCallStep', 'MetisCreateStep', 'MetisTxStep', 'MetisTxBeginStep', 'MetisBlockStep', 'MetisTxDecoder', 'MetisPrecompiles', 'MetisPieceStep'] as const) {
       for (const item of contractArtifact(name).abi as readonly AbiItem[]) if (item.type === 'error') compiled.add(signature(item));
     }
     expect(new Set(STEP_VERIFIER_ERRORS_ABI.map(signature))).toEqual(compiled);

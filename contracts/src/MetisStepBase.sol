@@ -95,6 +95,9 @@ abstract contract MetisStepBase {
         bytes[] data;
         uint256 n; // entries in use: the witness's, then nodes this step creates (read back by later writes)
         bytes32[] zero; // ZERO[h] of the byte trees, h = 0..TREE_DEPTH
+        // Open addressing over hashes[0..n): slot (h mod length) on, entry index + 1, 0 empty.
+        // Its length is a power of two at least twice hashes.length, so a probe always ends.
+        uint256[] slots;
     }
 
     /// @dev Room first made for the tree nodes one step creates (two chunk writes); copies grow it.
@@ -240,27 +243,58 @@ abstract contract MetisStepBase {
             w.hashes[i] = keccak256(preimages[i]);
         }
         w.n = preimages.length;
+        _reindex(w);
         w.zero = new bytes32[](TREE_DEPTH + 1);
         for (uint256 h = 1; h <= TREE_DEPTH; h++) w.zero[h] = keccak256(abi.encodePacked(w.zero[h - 1], w.zero[h - 1]));
     }
 
-    function _get(Witness memory w, bytes32 h) internal pure returns (bytes memory) {
-        bytes32[] memory hashes = w.hashes;
-        uint256 n = w.n;
-        uint256 idx = n;
-        // A linear scan without bounds checks: byte-tree walks call this 24 times per chunk.
+    /// @dev A fresh table for hashes' room, holding entries 0..n.
+    function _reindex(Witness memory w) internal pure {
+        uint256 size = 1;
+        while (size < 2 * w.hashes.length) size <<= 1;
+        w.slots = new uint256[](size);
+        for (uint256 i = 0; i < w.n; i++) _index(w, i);
+    }
+
+    /// @dev Puts entry i in the table. Hashes are keccak outputs, so their low bits spread well.
+    function _index(Witness memory w, uint256 i) internal pure {
+        uint256[] memory t = w.slots;
+        bytes32 h = w.hashes[i];
         assembly ("memory-safe") {
-            let p := add(hashes, 32)
-            // Newest first: a walk after a write meets the nodes that write created.
-            for { let i := n } gt(i, 0) { i := sub(i, 1) } {
-                if eq(mload(add(p, mul(sub(i, 1), 32))), h) {
-                    idx := sub(i, 1)
-                    break
-                }
+            let mask := sub(mload(t), 1)
+            let p := add(t, 32)
+            let s := and(h, mask)
+            for {} mload(add(p, shl(5, s))) {} { s := and(add(s, 1), mask) }
+            mstore(add(p, shl(5, s)), add(i, 1))
+        }
+    }
+
+    function _get(Witness memory w, bytes32 h) internal pure returns (bytes memory) {
+        uint256[] memory t = w.slots;
+        bytes32[] memory hashes = w.hashes;
+        uint256 e;
+        // A hashed lookup, not a scan: byte-tree walks call this 24 times per chunk, and a copy
+        // piece creates ~1,500 nodes that its later walks read back.
+        assembly ("memory-safe") {
+            let mask := sub(mload(t), 1)
+            let p := add(t, 32)
+            let q := add(hashes, 32)
+            for { let s := and(h, mask) } 1 { s := and(add(s, 1), mask) } {
+                e := mload(add(p, shl(5, s)))
+                if iszero(e) { break }
+                if eq(mload(add(q, shl(5, sub(e, 1)))), h) { break }
             }
         }
-        if (idx == n) revert MissingPreimage(h);
-        return w.data[idx];
+        if (e == 0) revert MissingPreimage(h);
+        return w.data[e - 1];
+    }
+
+    /// @dev `size` bytes of `code` from `src`, zero past its end.
+    function _slice(bytes memory code, uint256 src, uint256 size) internal pure returns (bytes memory out) {
+        out = new bytes(size);
+        if (src >= code.length) return out;
+        uint256 n = code.length - src < size ? code.length - src : size;
+        for (uint256 i = 0; i < n; i++) out[i] = code[src + i];
     }
 
     /// @dev The two words of a 64-byte preimage (a tree node or a chain link).
@@ -310,6 +344,7 @@ abstract contract MetisStepBase {
             if (w.n == w.hashes.length) _grow(w);
             w.hashes[w.n] = acc;
             w.data[w.n] = pair;
+            _index(w, w.n);
             w.n++;
         }
         return acc;
@@ -326,6 +361,7 @@ abstract contract MetisStepBase {
         }
         w.hashes = hashes;
         w.data = data;
+        _reindex(w);
     }
 
     /// @dev 32 bytes of a byte tree at `offset` (zero past `size`); only chunks below `size` are read.

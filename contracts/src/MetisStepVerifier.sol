@@ -6,7 +6,7 @@ import {LibMPT} from "./LibMPT.sol";
 import {LibRLP} from "./LibRLP.sol";
 
 import "./MetisStepBase.sol";
-import {MetisKeccakSponge} from "./MetisKeccakSponge.sol";
+import {MetisPieceStep} from "./MetisPieceStep.sol";
 
 /// @notice The on-chain MetisVM one-step verifier (prover/DESIGN.md §4), written from the design
 ///         and checked against the TypeScript reference verifier (vm/step/execute.ts) step by step.
@@ -51,8 +51,9 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
     /// @dev The trie half (SLOAD, SSTORE, TLOAD, TSTORE, BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE,
     ///      EXTCODECOPY's account access).
     MetisWorldStep public immutable WORLD;
-    /// @dev The Keccak-f[1600] sponge a split KECCAK256 absorbs its pieces with (DESIGN §2.9).
-    MetisKeccakSponge public immutable SPONGE;
+    /// @dev The pieces of a split copy or KECCAK256 (DESIGN §2.9): a part of its own, for room,
+    ///      deployed apart (with it, the constructor's init code would pass EIP-3860).
+    MetisPieceStep public immutable PIECES;
 
     /// @dev The parts other step classes are routed to (each a full verifier of its class, over
     ///      the same state and preimages); a zero address leaves that class unprovable (it reverts).
@@ -67,9 +68,9 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
     ///      TRANSACTIONS, which reverts NeedsLocalContext).
     IMetisBlockPart public immutable BLOCKS;
 
-    constructor(IMetisStepPart calls, IMetisStepPart creates, IMetisStepPart transactions, IMetisBlockPart blocks) {
+    constructor(IMetisStepPart calls, IMetisStepPart creates, IMetisStepPart transactions, IMetisBlockPart blocks, MetisPieceStep pieces) {
         WORLD = new MetisWorldStep();
-        SPONGE = new MetisKeccakSponge();
+        PIECES = pieces;
         CALLS = calls;
         CREATES = creates;
         TRANSACTIONS = transactions;
@@ -126,7 +127,7 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         if (frame.length != 25 * 32) revert BadPreimage(bytes32(c.s[S_FRAME]));
         c.f = abi.decode(frame, (uint256[25]));
         // A split copy or KECCAK256 under way runs its next piece before any instruction.
-        if (c.f[F_PENDING] != 0) return _pendingStep(w, c);
+        if (c.f[F_PENDING] != 0) return PIECES.verify(stateData, preimages);
         c.code = bytes32(c.f[F_CODE]) == KECCAK_EMPTY ? bytes("") : _get(w, bytes32(c.f[F_CODE]));
         uint256 pc = c.f[F_PC];
         c.op = pc < c.code.length ? uint8(c.code[pc]) : 0;
@@ -500,87 +501,6 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
     function _leavePending(Ctx memory c, uint256 dst, uint256 src, uint256 size, bytes32 root, uint256 srcSize) internal pure {
         if (src > SOURCE_OFFSET_CAP) src = SOURCE_OFFSET_CAP;
         c.f[F_PENDING] = uint256(keccak256(abi.encode(uint256(c.op), dst, src, size, root, srcSize)));
-    }
-
-    /// @dev The pending copy record (DESIGN §2.9), as TS's PendingCopy encodes it.
-    struct Pending {
-        uint256 op;
-        uint256 dst;
-        uint256 src;
-        uint256 remaining;
-        bytes32 root;
-        uint256 size;
-    }
-
-    /// @dev The step of a frame with a pending record: a piece of its copy (6 words) or hash (10).
-    function _pendingStep(Witness memory w, Ctx memory c) internal view returns (bytes32) {
-        bytes32 h = bytes32(c.f[F_PENDING]);
-        bytes memory rec = _get(w, h);
-        if (rec.length == 6 * 32) return _copyStep(w, c, h, rec);
-        if (rec.length == 10 * 32) return _hashStep(w, c, h, rec);
-        revert BadPreimage(h);
-    }
-
-    /// @dev HASH_PIECE bytes absorbed, or the rest padded and the digest put in place of the
-    ///      stack's top (the zero the KECCAK256's own step pushed).
-    function _hashStep(Witness memory w, Ctx memory c, bytes32 h, bytes memory rec) internal view returns (bytes32) {
-        (uint256 op, uint256 offset, uint256 remaining, uint256[7] memory sponge) = abi.decode(rec, (uint256, uint256, uint256, uint256[7]));
-        uint256 memSize = c.f[F_MEMORY_SIZE];
-        if (op != 0x20 || remaining == 0 || offset > memSize || remaining > memSize - offset || c.f[F_STACK_SIZE] == 0 || sponge[6] << 64 != 0) revert BadPreimage(h);
-        bytes32 mem = bytes32(c.f[F_MEMORY_ROOT]);
-        if (remaining > HASH_PIECE) {
-            sponge = SPONGE.absorb(sponge, _readBytes(w, mem, memSize, offset, HASH_PIECE));
-            c.f[F_PENDING] = uint256(keccak256(abi.encode(op, offset + HASH_PIECE, remaining - HASH_PIECE, sponge)));
-        } else {
-            bytes32 digest = SPONGE.finish(sponge, _readBytes(w, mem, memSize, offset, remaining));
-            (bytes32 below,) = _link(w, bytes32(c.f[F_STACK]));
-            c.f[F_STACK] = uint256(keccak256(abi.encodePacked(below, digest)));
-            c.f[F_PENDING] = 0;
-        }
-        c.s[S_FRAME] = uint256(keccak256(abi.encode(c.f)));
-        return _sealed(c);
-    }
-
-    /// @dev A step of a pending copy: the next piece, which ends at a multiple of COPY_CHUNK in
-    ///      memory (an MCOPY upward takes its pieces from the end, as memmove must).
-    function _copyStep(Witness memory w, Ctx memory c, bytes32 h, bytes memory rec) internal pure returns (bytes32) {
-        Pending memory p = abi.decode(rec, (Pending));
-        uint256 memSize = c.f[F_MEMORY_SIZE];
-        uint256 op = p.op;
-        bool known = op == 0x37 || op == 0x39 || op == 0x3c || op == 0x3e || op == 0x5e;
-        if (!known || p.remaining == 0 || p.src > SAFE_MAX || p.size > SAFE_MAX || p.dst > memSize || p.remaining > memSize - p.dst) revert BadPreimage(h);
-        uint256 pDst = p.dst;
-        uint256 pSrc = p.src;
-        uint256 n;
-        if (op == 0x5e && p.dst > p.src) {
-            uint256 end = p.dst + p.remaining;
-            pDst = ((end - 1) / COPY_CHUNK) * COPY_CHUNK;
-            if (pDst < p.dst) pDst = p.dst;
-            n = end - pDst;
-            pSrc = p.src + (pDst - p.dst);
-        } else {
-            n = COPY_CHUNK - (p.dst % COPY_CHUNK);
-            if (n > p.remaining) n = p.remaining;
-            p.dst += n;
-            p.src += n;
-        }
-        p.remaining -= n;
-        bytes memory data;
-        if (op == 0x5e) data = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), memSize, pSrc, n);
-        else if (op == 0x39 || op == 0x3c) data = _slice(p.root == KECCAK_EMPTY ? bytes("") : _get(w, p.root), pSrc, n);
-        else data = _readBytes(w, p.root, p.size, pSrc, n);
-        c.f[F_MEMORY_ROOT] = uint256(_writeRange(w, Span(pDst, memSize, data), bytes32(c.f[F_MEMORY_ROOT]), TREE_DEPTH, 0));
-        c.f[F_PENDING] = p.remaining == 0 ? 0 : uint256(keccak256(abi.encode(p)));
-        c.s[S_FRAME] = uint256(keccak256(abi.encode(c.f)));
-        return _sealed(c);
-    }
-
-    /// @dev `size` bytes of `code` from `src`, zero past its end.
-    function _slice(bytes memory code, uint256 src, uint256 size) internal pure returns (bytes memory out) {
-        out = new bytes(size);
-        if (src >= code.length) return out;
-        uint256 n = code.length - src < size ? code.length - src : size;
-        for (uint256 i = 0; i < n; i++) out[i] = code[src + i];
     }
 
     function _env(Witness memory w, Ctx memory c) internal pure {
