@@ -132,9 +132,7 @@ contract MetisCallStep is MetisFramePart, MetisInferenceCall {
 
     /// @dev The root after writing the first n bytes of `data` at `offset` of a byte tree of `size`.
     function _writeBytes(Witness memory w, bytes32 root, uint256 size, uint256 offset, bytes memory data, uint256 n) internal pure returns (bytes32) {
-        bytes memory head = new bytes(n);
-        for (uint256 i = 0; i < n; i++) head[i] = data[i];
-        return _writeRange(w, Span(offset, size, head), root, TREE_DEPTH, 0);
+        return _writeRange(w, Span(offset, size, _slice(data, 0, n)), root, TREE_DEPTH, 0);
     }
 
     // ---- CALL, CALLCODE, DELEGATECALL, STATICCALL ------------------------------------------

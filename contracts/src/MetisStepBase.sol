@@ -160,8 +160,7 @@ abstract contract MetisStepBase {
         if (h == 0) {
             uint256 end = s.offset + s.data.length;
             uint256 to = end < base + 32 ? end : base + 32;
-            bytes memory out = s.data;
-            for (uint256 p = from; p < to; p++) out[p - s.offset] = node[p - base];
+            _place(s.data, from - s.offset, node, from - base, to - from);
             return;
         }
         (bytes32 l, bytes32 r) = _pair(w, node);
@@ -179,9 +178,33 @@ abstract contract MetisStepBase {
         uint256 end = s.offset + s.data.length;
         uint256 top = base + (32 << h);
         uint256 to = end < top ? end : top;
-        bytes memory data = s.data;
-        for (uint256 p = from; p < to; p++) if (data[p - s.offset] != 0) return false;
-        return true;
+        return !_anyNonzero(s.data, from - s.offset, to - from);
+    }
+
+    /// @dev Bytes [at, at+n) of `chunk` into `out` from `to`, through scratch memory (MCOPY):
+    ///      a byte loop here was most of a long range's gas.
+    function _place(bytes memory out, uint256 to, bytes32 chunk, uint256 at, uint256 n) internal pure {
+        assembly ("memory-safe") {
+            let scratch := mload(0x40)
+            mstore(scratch, chunk)
+            mcopy(add(add(out, 32), to), add(scratch, at), n)
+        }
+    }
+
+    /// @dev Whether bytes [from, from+n) of `data` hold a nonzero byte, a word at a time.
+    function _anyNonzero(bytes memory data, uint256 from, uint256 n) internal pure returns (bool nz) {
+        assembly ("memory-safe") {
+            let p := add(add(data, 32), from)
+            let e := add(p, n)
+            for {} lt(add(p, 31), e) { p := add(p, 32) } {
+                if mload(p) {
+                    nz := 1
+                    break
+                }
+            }
+            // The last part word: only its first e - p bytes are the range's.
+            if and(iszero(nz), lt(p, e)) { nz := iszero(iszero(shr(shl(3, sub(32, sub(e, p))), mload(p)))) }
+        }
     }
 
     /// @dev The root after writing s.data at s.offset into the tree under `node` (height h, first
@@ -196,10 +219,17 @@ abstract contract MetisStepBase {
             uint256 from = s.offset > base ? s.offset : base;
             uint256 end = s.offset + s.data.length;
             uint256 to = end < base + 32 ? end : base + 32;
-            bytes memory b = abi.encodePacked(node);
             bytes memory data = s.data;
-            for (uint256 p = from; p < to; p++) b[p - base] = data[p - s.offset];
-            return bytes32(b);
+            uint256 src = from - s.offset;
+            uint256 n = to - from;
+            bytes32 out;
+            assembly ("memory-safe") {
+                let scratch := mload(0x40)
+                mstore(scratch, node)
+                mcopy(add(scratch, sub(from, base)), add(add(data, 32), src), n)
+                out := mload(scratch)
+            }
+            return out;
         }
         bytes32 l;
         bytes32 r;
@@ -218,9 +248,15 @@ abstract contract MetisStepBase {
         uint256 n = (data.length + 31) / 32;
         if (n == 0) return w.zero[TREE_DEPTH];
         bytes32[] memory level = new bytes32[](n);
+        uint256 len = data.length;
         for (uint256 i = 0; i < n; i++) {
             bytes32 chunk;
-            for (uint256 j = 0; j < 32 && i * 32 + j < data.length; j++) chunk |= bytes32(data[i * 32 + j]) >> (8 * j);
+            assembly ("memory-safe") {
+                chunk := mload(add(add(data, 32), shl(5, i)))
+                // The last chunk of a length not a multiple of 32: the bytes past the end are zero.
+                let k := sub(len, shl(5, i))
+                if lt(k, 32) { chunk := and(chunk, not(sub(shl(shl(3, sub(32, k)), 1), 1))) }
+            }
             level[i] = chunk;
         }
         for (uint256 h = 1; h <= TREE_DEPTH; h++) {
@@ -294,7 +330,9 @@ abstract contract MetisStepBase {
         out = new bytes(size);
         if (src >= code.length) return out;
         uint256 n = code.length - src < size ? code.length - src : size;
-        for (uint256 i = 0; i < n; i++) out[i] = code[src + i];
+        assembly ("memory-safe") {
+            mcopy(add(out, 32), add(add(code, 32), src), n)
+        }
     }
 
     /// @dev The two words of a 64-byte preimage (a tree node or a chain link).
