@@ -36,6 +36,9 @@ library LibMPT {
         bytes32[] hashes;
         bytes[] data;
         uint256 n;
+        // The step witness's hash table over the entries it holds (MetisStepBase.Witness.slots),
+        // or empty: a lookup probes it first and scans only when it misses.
+        uint256[] slots;
     }
 
     uint8 internal constant NULL = 0;
@@ -68,14 +71,32 @@ library LibMPT {
     function lookup(Store memory s, bytes32 h) internal pure returns (bytes memory data) {
         bytes32[] memory hashes = s.hashes;
         bytes[] memory all = s.data;
+        uint256[] memory t = s.slots;
         uint256 n = s.n;
         uint256 idx = n;
         assembly ("memory-safe") {
             let p := add(hashes, 32)
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                if eq(mload(add(p, mul(i, 32))), h) {
-                    idx := i
-                    break
+            // A hit is checked against the entry's hash, so a table shared with the witness,
+            // which goes on adding to it, can only miss: then the scan decides.
+            if mload(t) {
+                let mask := sub(mload(t), 1)
+                let q := add(t, 32)
+                for { let j := and(h, mask) } 1 { j := and(add(j, 1), mask) } {
+                    let e := mload(add(q, shl(5, j)))
+                    if iszero(e) { break }
+                    if and(lt(sub(e, 1), n), eq(mload(add(p, shl(5, sub(e, 1)))), h)) {
+                        idx := sub(e, 1)
+                        break
+                    }
+                }
+            }
+            // A linear scan: the nodes this store added itself are in no table.
+            if eq(idx, n) {
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                    if eq(mload(add(p, mul(i, 32))), h) {
+                        idx := i
+                        break
+                    }
                 }
             }
         }

@@ -141,7 +141,7 @@ contract MetisBlockStep is IMetisBlockPart, MetisStepBase {
         if (!ok) return _invalid(p);
         uint256[12] memory c = _context(w, contextHash);
         if (!_matches(w, t, c, parentHash, local.l2BlockNumber)) return _invalid(p);
-        LibMPT.Store memory st = LibMPT.Store(w.hashes, w.data, w.n);
+        LibMPT.Store memory st = LibMPT.Store(w.hashes, w.data, w.n, w.slots);
         bytes32 world = parentStateRoot;
         if (t.length > H_BEACON_ROOT && _systemCode(st, world, BEACON_ROOTS, BEACON_ROOTS_CODE_HASH)) {
             uint256 ts = c[C_TIMESTAMP];
@@ -213,7 +213,7 @@ contract MetisBlockStep is IMetisBlockPart, MetisStepBase {
         uint256[12] memory c = _context(w, bytes32(s[S_BLOCK]));
         uint256 n = t.length;
         if (n > H_WITHDRAWALS && !_isWord(t[H_WITHDRAWALS], LibMPT.EMPTY_ROOT)) revert WithdrawalsUnsupported();
-        LibMPT.Store memory st = LibMPT.Store(w.hashes, w.data, w.n);
+        LibMPT.Store memory st = LibMPT.Store(w.hashes, w.data, w.n, w.slots);
         bytes32 world = bytes32(s[S_WORLD]);
         bool prague = c[C_FORK] >= 1;
         // EIP-7685 (blockRequests): no deposit contract on any chain kind; request contracts

@@ -45,7 +45,7 @@ abstract contract MetisFramePart is IMetisStepPart, MetisStepBase {
     }
 
     function _store(Witness memory w) internal pure returns (LibMPT.Store memory) {
-        return LibMPT.Store(w.hashes, w.data, w.n);
+        return LibMPT.Store(w.hashes, w.data, w.n, w.slots);
     }
 
     function _addressKey(address a) internal pure returns (bytes memory) {

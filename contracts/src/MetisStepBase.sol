@@ -96,7 +96,8 @@ abstract contract MetisStepBase {
         uint256 n; // entries in use: the witness's, then nodes this step creates (read back by later writes)
         bytes32[] zero; // ZERO[h] of the byte trees, h = 0..TREE_DEPTH
         // Open addressing over hashes[0..n): slot (h mod length) on, entry index + 1, 0 empty.
-        // Its length is a power of two at least twice hashes.length, so a probe always ends.
+        // Its length is a power of two above 1.5 times hashes.length, so a probe always ends and
+        // the table stays at most two-thirds full (its memory is paid for by the square).
         uint256[] slots;
     }
 
@@ -181,6 +182,16 @@ abstract contract MetisStepBase {
         return !_anyNonzero(s.data, from - s.offset, to - from);
     }
 
+    /// @dev keccak(l ‖ r) in the scratch space: abi.encodePacked would allocate 96 bytes a node
+    ///      that are never freed, and a range's memory cost grows with their square.
+    function _hash2(bytes32 l, bytes32 r) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            mstore(0x00, l)
+            mstore(0x20, r)
+            h := keccak256(0x00, 0x40)
+        }
+    }
+
     /// @dev Bytes [at, at+n) of `chunk` into `out` from `to`, through scratch memory (MCOPY):
     ///      a byte loop here was most of a long range's gas.
     function _place(bytes memory out, uint256 to, bytes32 chunk, uint256 at, uint256 n) internal pure {
@@ -240,7 +251,7 @@ abstract contract MetisStepBase {
         uint256 mid = lo + (1 << (h - 1));
         if (s.offset / 32 < mid) l = _writeRange(w, s, l, h - 1, lo);
         if ((s.offset + s.data.length - 1) / 32 >= mid) r = _writeRange(w, s, r, h - 1, mid);
-        return keccak256(abi.encodePacked(l, r));
+        return _hash2(l, r);
     }
 
     /// @dev The byte tree root of `data` (DESIGN §3.2).
@@ -264,30 +275,53 @@ abstract contract MetisStepBase {
             for (uint256 i = 0; i < m; i++) {
                 bytes32 l = level[2 * i];
                 bytes32 r = 2 * i + 1 < n ? level[2 * i + 1] : w.zero[h - 1];
-                level[i] = keccak256(abi.encodePacked(l, r));
+                level[i] = _hash2(l, r);
             }
             n = m;
         }
         return level[0];
     }
 
-    function _witness(bytes[] memory preimages) internal pure returns (Witness memory w) {
-        w.data = new bytes[](preimages.length + SCRATCH);
-        w.hashes = new bytes32[](preimages.length + SCRATCH);
-        for (uint256 i = 0; i < preimages.length; i++) {
-            w.data[i] = preimages[i];
-            w.hashes[i] = keccak256(preimages[i]);
+    /// @dev The witness of a step: the preimages are copied into memory in one block (the ABI
+    ///      decoder's element-by-element copy was ~1.4k gas a preimage), each one's `bytes` its
+    ///      length word and data in that block, hashed and indexed.
+    function _witness(bytes[] calldata preimages) internal pure returns (Witness memory w) {
+        uint256 n = preimages.length;
+        w.data = new bytes[](n + SCRATCH);
+        w.hashes = new bytes32[](n + SCRATCH);
+        bytes[] memory data = w.data;
+        bytes32[] memory hashes = w.hashes;
+        bool bad;
+        assembly ("memory-safe") {
+            // Every element lies past the offsets (an offset is unsigned, from their start), so
+            // the block from there to the end of calldata holds them all.
+            let from := preimages.offset
+            let size := sub(calldatasize(), from)
+            let blob := mload(0x40)
+            calldatacopy(blob, from, size)
+            mstore(0x40, add(blob, and(add(size, 31), not(31))))
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let rel := calldataload(add(from, shl(5, i)))
+                // An element whose head or data runs past the block is malformed.
+                if gt(add(rel, 32), size) { bad := 1 break }
+                let len := mload(add(blob, rel))
+                if gt(len, sub(size, add(rel, 32))) { bad := 1 break }
+                let ptr := add(blob, rel)
+                mstore(add(add(data, 32), shl(5, i)), ptr)
+                mstore(add(add(hashes, 32), shl(5, i)), keccak256(add(ptr, 32), len))
+            }
         }
-        w.n = preimages.length;
+        if (bad) revert BadStateData();
+        w.n = n;
         _reindex(w);
         w.zero = new bytes32[](TREE_DEPTH + 1);
-        for (uint256 h = 1; h <= TREE_DEPTH; h++) w.zero[h] = keccak256(abi.encodePacked(w.zero[h - 1], w.zero[h - 1]));
+        for (uint256 h = 1; h <= TREE_DEPTH; h++) w.zero[h] = _hash2(w.zero[h - 1], w.zero[h - 1]);
     }
 
     /// @dev A fresh table for hashes' room, holding entries 0..n.
     function _reindex(Witness memory w) internal pure {
         uint256 size = 1;
-        while (size < 2 * w.hashes.length) size <<= 1;
+        while (size <= w.hashes.length + w.hashes.length / 2) size <<= 1;
         w.slots = new uint256[](size);
         for (uint256 i = 0; i < w.n; i++) _index(w, i);
     }

@@ -78,14 +78,28 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
     }
 
     function step(bytes calldata stateData, bytes calldata proof, LocalContext calldata local) external view returns (bytes32) {
-        bytes[] memory preimages = abi.decode(proof, (bytes[]));
+        bytes[] calldata preimages = _preimagesIn(proof);
         if (address(BLOCKS) != address(0) && _isBlockStep(stateData, preimages)) return BLOCKS.verifyBlock(stateData, preimages, local);
-        return verify(stateData, preimages);
+        return _verify(stateData, preimages);
+    }
+
+    /// @dev The `bytes[]` that `proof` ABI-encodes, read in place (decoding it into memory cost
+    ///      ~1k gas a preimage, and the parts copy it again); a malformed one reverts where read.
+    function _preimagesIn(bytes calldata proof) internal pure returns (bytes[] calldata p) {
+        if (proof.length < 64) revert BadStateData();
+        uint256 at = uint256(bytes32(proof[0:32]));
+        if (at > proof.length - 32) revert BadStateData();
+        assembly ("memory-safe") {
+            let o := add(proof.offset, at)
+            p.length := calldataload(o)
+            p.offset := add(o, 32)
+        }
+        if (p.length > (proof.length - at - 32) / 32) revert BadStateData();
     }
 
     /// @dev DESIGN §4's phase table: block start (no inputs, no block yet) and block end (an
     ///      unfinished boundary with every transaction done) are the BLOCKS part's.
-    function _isBlockStep(bytes calldata stateData, bytes[] memory preimages) internal pure returns (bool) {
+    function _isBlockStep(bytes calldata stateData, bytes[] calldata preimages) internal pure returns (bool) {
         if (stateData.length != 22 * 32) return false;
         uint256[22] memory s = abi.decode(stateData, (uint256[22]));
         if (s[S_STATUS] != STATUS_UNFINISHED || s[S_FRAME] != 0) return false;
@@ -96,9 +110,9 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
 
     /// @dev The inputs record's txCount, found by its hash among the 128-byte preimages: the part
     ///      the step goes to indexes the whole witness itself, so it is not indexed here too.
-    function _txCount(bytes[] memory preimages, bytes32 inputsHash) internal pure returns (uint256 txCount) {
+    function _txCount(bytes[] calldata preimages, bytes32 inputsHash) internal pure returns (uint256 txCount) {
         for (uint256 i = 0; i < preimages.length; i++) {
-            bytes memory p = preimages[i];
+            bytes calldata p = preimages[i];
             if (p.length == 4 * 32 && keccak256(p) == inputsHash) {
                 (,,, txCount) = abi.decode(p, (bytes32, bytes32, bytes32, uint256));
                 return txCount;
@@ -109,7 +123,11 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
 
     /// @notice Runs one step from `stateData` (the pre-state record) over `preimages`; returns the
     ///         post-state commitment (status in the top byte).
-    function verify(bytes memory stateData, bytes[] memory preimages) public view returns (bytes32) {
+    function verify(bytes calldata stateData, bytes[] calldata preimages) external view returns (bytes32) {
+        return _verify(stateData, preimages);
+    }
+
+    function _verify(bytes calldata stateData, bytes[] calldata preimages) internal view returns (bytes32) {
         if (stateData.length != 22 * 32) revert BadStateData();
         Witness memory w = _witness(preimages);
         Ctx memory c;
@@ -162,7 +180,7 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
         return true;
     }
 
-    function _route(IMetisStepPart part, uint8 op, bytes memory stateData, bytes[] memory preimages) internal view returns (bytes32) {
+    function _route(IMetisStepPart part, uint8 op, bytes calldata stateData, bytes[] calldata preimages) internal view returns (bytes32) {
         if (address(part) == address(0)) revert UnsupportedStep(op);
         return part.verify(stateData, preimages);
     }
@@ -696,7 +714,7 @@ contract MetisWorldStep {
         o.top = top;
         o.f = f;
         o.items = items;
-        o.mpt = LibMPT.Store(hashes, data, n);
+        o.mpt = LibMPT.Store(hashes, data, n, new uint256[](0));
         o.out.s = s;
         o.out.refund = f[F_REFUND];
         _run(o);

@@ -404,6 +404,6 @@ contract MetisTxBeginStep is MetisStepBase, MetisInferenceCall {
     }
 
     function _store(Witness memory w) internal pure returns (LibMPT.Store memory) {
-        return LibMPT.Store(w.hashes, w.data, w.n);
+        return LibMPT.Store(w.hashes, w.data, w.n, w.slots);
     }
 }

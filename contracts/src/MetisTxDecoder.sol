@@ -128,7 +128,7 @@ contract MetisTxDecoder {
         if (!t.create) t.to = address(bytes20(LibRLP.toBytes(f[q + 1])));
         t.value = _uint(f[q + 2], 32);
         t.data = LibRLP.toBytes(f[q + 3]);
-        for (uint256 i = 0; i < t.data.length; i++) if (t.data[i] == 0) t.dataZeros++;
+        t.dataZeros = _zeroBytes(t.data);
         uint256 unsigned = q + 4;
         if (t.txType != 0) {
             _accessList(t, f[q + 4]);
@@ -203,6 +203,28 @@ contract MetisTxDecoder {
             bytes32 digest = keccak256(bytes.concat(hex"05", LibRLP.encodeLength(payload.length, 0xc0), payload));
             x.authority = ecrecover(digest, uint8(27 + y), bytes32(r), bytes32(s));
         }
+    }
+
+    /// @dev The zero bytes of `b`, a word at a time: a byte loop was ~70 gas a calldata byte.
+    function _zeroBytes(bytes memory b) internal pure returns (uint256 zeros) {
+        uint256 nonzero;
+        assembly ("memory-safe") {
+            let ones := 0x0101010101010101010101010101010101010101010101010101010101010101
+            let p := add(b, 32)
+            let e := add(p, mload(b))
+            for {} lt(p, e) { p := add(p, 32) } {
+                let x := mload(p)
+                // Past the end, only the first e - p bytes of the last word are b's.
+                if lt(sub(e, p), 32) { x := and(x, not(sub(shl(shl(3, sub(32, sub(e, p))), 1), 1))) }
+                // Bit 0 of each byte becomes the OR of its 8 bits (the shifts stay inside bytes
+                // for the bits kept), then the bytes' sum lands in the top byte (at most 32).
+                x := or(x, shr(4, x))
+                x := or(x, shr(2, x))
+                x := and(or(x, shr(1, x)), ones)
+                nonzero := add(nonzero, shr(248, mul(x, ones)))
+            }
+        }
+        zeros = b.length - nonzero;
     }
 
     /// @dev recoverSender: t.sender stays zero when the signature names no sender.

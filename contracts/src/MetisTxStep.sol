@@ -200,7 +200,7 @@ contract MetisTxStep is IMetisStepPart, MetisStepBase {
         End memory e = _loadEnd(w, c);
         if (e.gasLimit - e.intrinsic > MAX_EXEC_GAS) revert ExecutionGasTooLarge();
         _settle(e);
-        LibMPT.Store memory st = LibMPT.Store(w.hashes, w.data, w.n);
+        LibMPT.Store memory st = LibMPT.Store(w.hashes, w.data, w.n, w.slots);
         c.s[S_WORLD] = uint256(_pay(st, c, e));
         _receipt(w, st, c, e);
         // Between transactions the transaction-scoped fields are empty (boundary.ts between).
