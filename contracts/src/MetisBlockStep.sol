@@ -62,7 +62,7 @@ import "./MetisStepBase.sol";
 ///         end ~385k (each trie level adds a node to the calldata and the walks). The ancestor
 ///         chunk is a 24-level byte-tree walk (~100k); each system contract write a storage
 ///         trie update and an account update.
-///         Runtime code: 17,936 bytes (EIP-170: 24,576).
+///         Runtime code: 18,007 bytes (EIP-170: 24,576).
 contract MetisBlockStep is IMetisBlockPart, MetisStepBase {
     error NotBlockStep();
     error SystemContractUnsupported(address account);

@@ -38,18 +38,19 @@ import "./MetisFramePart.sol";
 ///
 ///         Gas of MetisStepVerifier.verify routed here (eth_estimateGas, calldata included; worst
 ///         seen in test/contracts-step-calls.test.ts, on tries of a few accounts):
-///           CALL family entering the callee (input up to 40 bytes)      ~810k
-///             input of 32 / 1,024 / 4,096 bytes                         ~405k / ~1.1M / ~3.2M
+///           CALL family entering the callee (input up to 40 bytes)      ~690k
 ///           finishing in the step (no code, balance failure, or a
-///             precompile: identity of 64 bytes ~610k, worst seen)       ~880k
-///           CALL family exceptional halt                                 ~290k
-///           end of a call frame to its caller (output up to 64 bytes)   ~710k
-///             output of 32 / 1,024 / 4,096 bytes                        ~240k / ~1.5M / ~5.6M
+///             precompile: identity of 64 bytes ~415k, worst seen)       ~690k
+///           CALL family exceptional halt                                 ~275k
+///           end of a call frame to its caller (output up to 64 bytes)   ~400k
 ///           halt of a call frame (verifyHalt)                           ~220k
 ///           inference call (MLP, 16-byte input; test/contracts-step-inference.test.ts:
 ///             the model's encoding rides in the witness's calldata)      ~640k
-///         Input and output cost about 800 and 1,350 gas a byte (their chunks' paths in the
-///         witness, read, hashed and written into the caller's memory).
+///         Input and output grow with their bytes (DESIGN §7; test/contracts-step-sizes.test.ts,
+///         pseudo-random 1 / 8 / 32 / 64 KiB):
+///           CALL with that input                                        ~0.62M / ~2.2M / ~7.8M / ~16.1M
+///           end of the callee returning it into the caller's memory     ~0.57M / ~2.7M / ~10.6M / ~22.0M
+///         so 32 KiB of either fits one L1 transaction under EIP-7825 (2^24 gas).
 contract MetisCallStep is MetisFramePart, MetisInferenceCall {
     uint256 internal constant F_DISABLE_PRECOMPILES = 3;
     uint256 internal constant F_RET_OFFSET = 21;

@@ -24,20 +24,20 @@ import "./MetisFramePart.sol";
 ///
 ///         Gas of MetisStepVerifier.verify routed here (eth_estimateGas, calldata included; worst
 ///         seen in test/contracts-step-creates.test.ts, on tries of a few accounts):
-///           CREATE / CREATE2 entering init code of 32 bytes              ~600k-740k
-///             of 1,024 / 4,096 / 24,576 bytes                            ~1.1M / ~2.6M / ~12.6M
+///           CREATE / CREATE2 entering init code of 32 bytes              ~525k-660k
 ///           CREATE / CREATE2 finishing in the step (collision, balance,
-///             nonce, empty init code)                                    ~620k
-///           CREATE / CREATE2 exceptional halt                            ~160k
-///           SELFDESTRUCT (the frame ends, its caller resumes)            ~560k
-///           SELFDESTRUCT halt (static, out of gas)                       ~255k
-///           end of a creation frame to its caller, 32 bytes of code      ~465k
-///             deposits of 1,024 / 4,096 / 24,576 bytes                   ~950k / ~2.45M / ~12.8M
-///           end of a creation transaction (result record)                ~415k
-///           halt of a creation frame (verifyHalt)                        ~140k
-///         Init code and deposits cost about 500 gas a byte (the memory chunks' paths in the
-///         witness, read and hashed): 49,152 bytes of init code need ~25M, so per-chunk
-///         micro-steps (DESIGN §7, large copies) are what makes the largest ones fit an L1 block.
+///             nonce, empty init code)                                    ~545k
+///           CREATE / CREATE2 exceptional halt                            ~150k
+///           SELFDESTRUCT (the frame ends, its caller resumes)            ~550k
+///           SELFDESTRUCT halt (static, out of gas)                       ~245k
+///           end of a creation frame to its caller, 32 bytes of code      ~390k
+///           end of a creation transaction (result record)                ~355k
+///           halt of a creation frame (verifyHalt)                        ~220k
+///         Init code and deposits grow with their bytes, up to the limits that bound them
+///         (test/contracts-step-sizes.test.ts, pseudo-random bytes):
+///           init code of 1,024 / 8,192 / 32,768 / 49,152 (EIP-3860)     ~0.63M / ~2.0M / ~6.9M / ~10.5M
+///           deposit of 1,024 / 8,192 / 24,576 (EIP-170)                 ~0.52M / ~2.0M / ~6.0M
+///         so every creation fits one L1 transaction under EIP-7825 (2^24 gas).
 contract MetisCreateStep is MetisFramePart {
     uint256 internal constant GAS_CREATE = 32000;
     uint256 internal constant GAS_INIT_CODE_WORD = 2;

@@ -9,8 +9,9 @@ import {MetisKeccakSponge} from "./MetisKeccakSponge.sol";
 ///         MetisStepVerifier hands it every such step; with the pieces in it the verifier would pass
 ///         EIP-170. Deployed before the verifier, which it is passed to.
 ///         Gas of the whole step (eth_estimateGas of the verifier's `verify`, worst seen in
-///         test/contracts-step-verifier.test.ts): a copy piece of up to 2,048 bytes PIECE_COPY_GAS,
-///         a KECCAK256 piece of 2,040 bytes PIECE_HASH_GAS (its permutations in MetisKeccakSponge).
+///         test/contracts-step-verifier.test.ts): a copy piece of up to 2,048 bytes ~410k-630k,
+///         a KECCAK256 piece of 2,040 bytes ~2.07M (~1.67M of it the 15 permutations in
+///         MetisKeccakSponge). However long the instruction, no step of it passes ~2.1M gas.
 contract MetisPieceStep is MetisStepBase {
     /// @dev The Keccak-f[1600] sponge a split KECCAK256 absorbs its pieces with.
     MetisKeccakSponge public immutable SPONGE;

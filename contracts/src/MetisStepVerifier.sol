@@ -26,26 +26,28 @@ import {MetisPieceStep} from "./MetisPieceStep.sol";
 ///         Gas of `verify` (eth_estimateGas, calldata included; worst seen in
 ///         test/contracts-step-verifier.test.ts over hand-written and generated programs, on
 ///         tries of a few accounts and slots: deeper tries cost more per level walked):
-///           stack, arithmetic, logic, jumps, context          ~90k-105k
-///           memory words, CALLDATALOAD                         ~230k
+///           stack, arithmetic, logic, jumps, context          ~80k-135k
+///           memory words, CALLDATALOAD                         ~215k
 ///           SLOAD                                              ~345k
 ///           SSTORE                                             ~530k
 ///           TLOAD, TSTORE                                      ~210k
 ///           BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE     ~300k
-///           LOG0-LOG4                                          ~270k
-///           end of the call (STOP/RETURN/REVERT, halts)        ~280k
-///           BLOCKHASH                                          ~85k-190k
-///           KECCAK256 of 32 / 256 / 1,024 bytes               ~215k / ~320k / ~650k
-///           CALLDATACOPY, MCOPY of 32 / 256 / 1,024 bytes     ~280k / ~515k / ~1.2M
-///           CODECOPY of 32 / 256 / 1,024 bytes                ~240k / ~370k / ~750k
+///           LOG0-LOG4 (up to 64 bytes)                         ~200k
+///           end of the call (STOP/RETURN/REVERT, halts)        ~190k
+///           BLOCKHASH                                          ~85k-150k
+///           KECCAK256 of 32 / 256 / 1,024 bytes               ~170k / ~190k / ~250k
+///           CALLDATACOPY, MCOPY of 32 / 256 / 1,024 bytes     ~230k / ~275k / ~420k
+///           CODECOPY of 32 / 256 / 1,024 bytes                ~175k / ~210k / ~280k
+///           EXTCODECOPY (account access, up to 80 bytes)       ~455k
 ///         A copy or KECCAK256 of more than COPY_CHUNK (2,048) bytes is split (DESIGN §2.9): its
-///         own step ~90k (~620k for EXTCODECOPY's), then one step per piece: a copy piece of up to
-///         2,048 bytes ~1.2M-3.3M, a KECCAK256 piece of 2,040 bytes ~2.7M-3.2M (the sponge's
-///         permutations run in MetisKeccakSponge). However long the instruction, no step of it
-///         passes ~3.3M gas.
-///           EXTCODECOPY (account access, up to 80 bytes)       ~560k
-///         Byte ranges are read and written in one walk over their paths (each node once).
-///         On tries of 4,000 accounts and 1,000 slots: SLOAD ~450k, SSTORE ~870k, account reads
+///         own step ~90k (~620k for EXTCODECOPY's), then one step per piece in MetisPieceStep.
+///         LOG data and the top-level call's output are still read in one step (DESIGN §7):
+///         of pseudo-random 1 / 8 / 32 / 64 KiB (test/contracts-step-sizes.test.ts),
+///           LOG0                                               ~0.30M / ~1.35M / ~5.1M / ~10.6M
+///           RETURN of the top-level call                       ~0.34M / ~1.6M / ~6.0M / ~12.3M
+///         Byte ranges are read and written in one walk over their paths (each node once), the
+///         witness is looked up through a hash table, and bytes move a word at a time (MCOPY).
+///         On tries of 4,000 accounts and 1,000 slots: SLOAD ~450k, SSTORE ~865k, account reads
 ///         ~330k (each trie level adds a node to the witness's calldata and to the walks).
 contract MetisStepVerifier is IStepVerifier, MetisStepBase {
     /// @dev The trie half (SLOAD, SSTORE, TLOAD, TSTORE, BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE,

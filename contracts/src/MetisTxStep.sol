@@ -96,34 +96,38 @@ import "./MetisStepBase.sol";
 ///         Gas of MetisStepVerifier.verify routed here (eth_estimateGas, calldata included; worst
 ///         seen in test/contracts-step-tx.test.ts, on tries of a few accounts):
 ///           transaction end, failed (revert, halt)                      ~390k
-///           transaction end, success without logs                       ~495k
-///           transaction end with 1 / 3 logs                             ~510k / ~550k
-///           transaction end with 1 / 2 self-destructed accounts         ~610k / ~720k
-///         On a state of 4,000 accounts: a transfer's end ~710k, 3 logs ~755k, 2 self-destructed
-///         accounts and a log ~1.06M (each trie level adds a node to the calldata and the walks).
+///           transaction end, success without logs                       ~490k
+///           transaction end with 1 / 3 logs                             ~495k / ~535k
+///           transaction end with 1 / 2 self-destructed accounts         ~600k / ~700k
+///         On a state of 4,000 accounts: a transfer's end ~695k, 3 logs ~725k, 2 self-destructed
+///         accounts and a log ~1.02M (each trie level adds a node to the calldata and the walks).
 ///         Transaction begin (test/contracts-step-txbegin.test.ts; the decoder's call included):
-///           invalid: an envelope the decoder rejects                     ~285k
-///           invalid: chain id / signature                                ~315k
-///           invalid: gas and fee rules                                   ~350k
-///           invalid: nonce / balance / sender with code (account read)   ~405k
-///           invalid: blob rules (count, blob gas left, version, fee cap) ~380k
-///           valid, entering a call frame / the init code                 ~2.43M / ~2.26M
-///           valid, ending in the step (transfer, no code, precompile)    ~2.15M (a 5-entry
-///             access list with repeated keys ~2.66M)
-///           valid, failing in the step (collision, precompile failure)   ~2.0M
-///           valid, an empty creation                                     ~1.96M
-///           set-code, 1 / 2 / 5 / 8 authorizations                       ~1.9M / ~2.08M / ~3.63M / ~2.36M
+///           invalid: an envelope the decoder rejects                     ~250k
+///           invalid: chain id / signature                                ~280k
+///           invalid: gas and fee rules                                   ~305k
+///           invalid: nonce / balance / sender with code (account read)   ~355k
+///           invalid: blob rules (count, blob gas left, version, fee cap) ~340k
+///           valid, entering a call frame / the init code                 ~2.37M / ~2.22M
+///           valid, ending in the step (transfer, no code, precompile)    ~2.1M (a 5-entry
+///             access list with repeated keys ~2.61M)
+///           valid, failing in the step (collision, precompile failure)   ~1.94M
+///           valid, an empty creation                                     ~1.92M
+///           set-code, 1 / 2 / 5 / 8 authorizations                       ~1.85M / ~2.03M / ~3.57M / ~2.29M
 ///             (8: seven of them skipped)
-///           set-code, rejected                                           ~317k
-///           blob, 1 blob (a call frame) / 6 to 9 blobs (ending in the step) ~2.1M / ~1.78M
-///           blob, 2 blobs at a blob base fee above 1                     ~1.86M
-///           a top-level inference call proven from a final claim         ~2.28M
-///         On a state of 4,000 accounts: a call frame ~2.51M, a transfer to a new account
-///         ~2.43M, init code ~1.92M. A valid begin builds the warm set (some 20 trie inserts: the
+///           set-code, rejected                                           ~282k
+///           blob, 1 blob (a call frame) / 6 to 9 blobs (ending in the step) ~2.05M / ~1.72M
+///           blob, 2 blobs at a blob base fee above 1                     ~1.81M
+///           a top-level inference call proven from a final claim         ~2.2M
+///         On a state of 4,000 accounts: a call frame ~2.45M, a transfer to a new account
+///         ~2.38M, init code ~1.86M. A valid begin builds the warm set (some 20 trie inserts: the
 ///         fork's precompiles alone are 10 to 18) and writes the world twice (the snapshot's root
 ///         after the gas purchase, then the transfer).
-///         Runtime code: 19,711 bytes, MetisTxBeginStep 21,936 (init code 29,103 with
-///         MetisPrecompiles'), MetisTxDecoder 9,288 (EIP-170: 24,576; EIP-3860: 49,152).
+///         Both grow with the transaction's bytes (test/contracts-step-sizes.test.ts, pseudo-random
+///         calldata of 1 / 8 / 32 / 64 KiB): the begin ~1.63M / ~2.06M / ~3.66M / ~6.1M (the
+///         transaction and its calldata tree), the end of one LOG0 of that data ~0.39M / ~0.53M /
+///         ~1.38M / ~2.69M (the receipt hashed from the full log).
+///         Runtime code: 19,782 bytes, MetisTxBeginStep 21,909 (init code ~29.4k with
+///         MetisPrecompiles'), MetisTxDecoder 9,356 (EIP-170: 24,576; EIP-3860: 49,152).
 ///         MetisTxBeginStep is deployed apart (contracts/deploy.ts) and passed to the constructor:
 ///         embedded, its creation code took this contract's init code past EIP-3860's 49,152
 ///         bytes; MetisTxDecoder is deployed apart and passed to MetisTxBeginStep's (with the L1
