@@ -19,7 +19,7 @@ import { WorldState } from '../vm/state/world.js';
 import { fullWitness } from '../vm/step/full-witness.js';
 import { toAddress, type Address } from '../vm/util/address.js';
 import { bytesToHex, concatBytes } from '../vm/util/bytes.js';
-import { decodeFrame, decodeStepState } from '../vm/step/state.js';
+import { COPY_CHUNK, decodeFrame, decodeStepState } from '../vm/step/state.js';
 import { stepCount, stepWitness, storeFromWitness, traceTransaction, type StepTrace } from '../vm/step/trace.js';
 import { generateProgram } from './support/bytecode-gen.js';
 import { startStepVerifier, type OnChainStepVerifier } from './support/onchain-step.js';
@@ -169,6 +169,21 @@ describe('MetisCallStep against the reference verifier', () => {
       }
     }
     expect([...seen].sort()).toEqual(['CALL enter', 'call end', 'call halt']);
+  }, 300_000);
+
+  it("a callee's RETURN or REVERT of more than COPY_CHUNK bytes: the caller's next steps write it into its memory, each proven", async () => {
+    const data = Uint8Array.from({ length: 9_000 }, (_, i) => (i * 31 + 7) & 0xff);
+    for (const [op, retSize] of [['f3', 9_000], ['fd', 5_000]] as const) {
+      // The callee returns (or reverts with) its calldata; the caller takes it at 100 and returns it.
+      const callee = asm(`36 5f 5f 37 36 5f ${op}`);
+      const code = asm(`36 5f 5f 37 ${call('CALL', CALLEE, { inSize: data.length, outOff: 100, outSize: retSize })} 50 ${push(retSize)} ${push(100)} f3`);
+      const t = traceTx(world(code, callee), callTx(CONTRACT, data, 4_000_000n));
+      expect(bytesToHex(t.outcome.output), op).toBe(bytesToHex(data.subarray(0, retSize)));
+      const pieces = t.kinds.filter((k, i) => k === 'piece' && t.ops[i] === 0x3e).length;
+      expect(pieces, op).toBe(Math.floor((100 + retSize - 1) / COPY_CHUNK) + 1);
+      const r = await allProven(t);
+      expect(r.classes.has('call end'), op).toBe(true);
+    }
   }, 300_000);
 
   it('calls that finish inside the step: accounts without code (alive, empty, absent with value), not enough balance, cold and warm', async () => {

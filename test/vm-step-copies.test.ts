@@ -139,6 +139,26 @@ describe('split copies: traces proven step by step', () => {
     checkAll(t);
   });
 
+  it("a call frame's RETURN or REVERT of more than COPY_CHUNK bytes into its caller's memory: the caller's next steps copy it", () => {
+    const data = pattern(9_000, 8);
+    const callee = (op: 'f3' | 'fd'): Uint8Array => asm(`36 5f 5f 37 36 5f ${op}`); // memory = calldata, then out
+    for (const [op, n, retSize, expected] of [
+      ['f3', 9_000, 9_000, data],
+      ['fd', 9_000, 5_000, data.subarray(0, 5_000)], // REVERT's output lands too, cut to retSize
+      ['f3', 3_000, 9_000, Uint8Array.from([...data.subarray(0, 3_000), ...new Uint8Array(6_000)])], // short output, rest untouched
+      ['f3', 9_000, COPY_CHUNK, data.subarray(0, COPY_CHUNK)], // COPY_CHUNK bytes: written in the step
+    ] as const) {
+      // The caller passes memory[0..n) and takes the output at 100 (unaligned), then returns that range.
+      const caller = asm(`${push(n)} ${push(0)} ${push(0)} 37 ${push(retSize)} ${push(100)} ${push(n)} 5f 5f 73${OTHER.slice(2)} 5a f1 50 ${push(retSize)} ${push(100)} f3`);
+      const t = traceTx(stateWith(caller, (st) => st.put(OTHER, { code: callee(op) })), callTx(CONTRACT, data.subarray(0, n), 4_000_000n));
+      expectOutput(t, expected);
+      const copied = Math.min(n, retSize);
+      const returnPieces = t.kinds.filter((k, i) => k === 'piece' && t.ops[i] === 0x3e).length;
+      expect(returnPieces, `${op} of ${n} into ${retSize}`).toBe(pieces(100, copied));
+      checkAll(t);
+    }
+  });
+
   it('KECCAK256 of long ranges absorbs a piece per step and pushes the digest at the last one (padding edges included)', () => {
     const data = pattern(12_000, 6);
     for (const [off, len] of [

@@ -49,7 +49,8 @@ import "./MetisFramePart.sol";
 ///         Input and output grow with their bytes (DESIGN §7; test/contracts-step-sizes.test.ts,
 ///         pseudo-random 1 / 8 / 32 / 64 KiB):
 ///           CALL with that input                                        ~0.62M / ~2.2M / ~7.8M / ~16.1M
-///           end of the callee returning it into the caller's memory     ~0.57M / ~2.7M / ~10.6M / ~22.0M
+///           end of the callee returning it into the caller's memory     ~0.57M / ~2.0M / ~7.6M / ~15.9M
+///             (past COPY_CHUNK bytes the caller's next steps write it: DESIGN §2.9)
 ///         so 32 KiB of either fits one L1 transaction under EIP-7825 (2^24 gas).
 contract MetisCallStep is MetisFramePart, MetisInferenceCall {
     uint256 internal constant F_DISABLE_PRECOMPILES = 3;
@@ -121,10 +122,14 @@ contract MetisCallStep is MetisFramePart, MetisInferenceCall {
         unchecked {
             p[F_REFUND] += refund; // a signed word: two's complement addition
         }
-        p[F_RETURNDATA_ROOT] = uint256(_buildTree(w, output));
+        bytes32 rd = _buildTree(w, output);
+        p[F_RETURNDATA_ROOT] = uint256(rd);
         p[F_RETURNDATA_SIZE] = output.length;
         uint256 n = c.f[F_RET_SIZE] < output.length ? c.f[F_RET_SIZE] : output.length;
-        if (n != 0) p[F_MEMORY_ROOT] = uint256(_writeBytes(w, bytes32(p[F_MEMORY_ROOT]), p[F_MEMORY_SIZE], c.f[F_RET_OFFSET], output, n));
+        // More than COPY_CHUNK bytes into the caller's memory are its next steps (DESIGN §2.9): a
+        // pending copy from its new return data, as pending.ts pendingReturnOf records it.
+        if (n > COPY_CHUNK) p[F_PENDING] = uint256(keccak256(abi.encode(uint256(0x3e), c.f[F_RET_OFFSET], uint256(0), n, rd, output.length)));
+        else if (n != 0) p[F_MEMORY_ROOT] = uint256(_writeBytes(w, bytes32(p[F_MEMORY_ROOT]), p[F_MEMORY_SIZE], c.f[F_RET_OFFSET], output, n));
         c.s[S_FRAME_STACK] = uint256(below);
         c.s[S_FRAME_COUNT] -= 1;
         c.s[S_FRAME] = uint256(keccak256(abi.encode(p)));

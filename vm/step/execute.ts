@@ -26,7 +26,7 @@ import { INFERENCE_PRECOMPILE } from '../precompiles/inference.js';
 import { ModelFormatError, decodeModel, type IntModel } from '../../ai/model.js';
 import { KECCAK_EMPTY, keccak256 } from '../util/hash.js';
 import { stepAccess, type ByteRange, type StepAccess } from './access.js';
-import { OP_CODECOPY, OP_EXTCODECOPY, OP_KECCAK256, isSplit, pendingCopyOf, pendingHashOf, pendingStep } from './pending.js';
+import { OP_CODECOPY, OP_EXTCODECOPY, OP_KECCAK256, isSplit, pendingCopyOf, pendingHashOf, pendingReturnOf, pendingStep, splitsReturn } from './pending.js';
 import { EMPTY_TREE_ROOT, buildTree, chunkSpan, readChunk, writeChunk } from './bintree.js';
 import { EMPTY_CHAIN, chainPush, chainTop } from './chain.js';
 import { MissingPreimageError, codeOf, type Preimages } from './preimages.js';
@@ -446,14 +446,16 @@ function instruction(pre: Preimages, s: StepState): StepResult {
   // A long copy's or hash's own step touches none of its bytes: the steps after it do (DESIGN §2.9).
   const split = isSplit(op, operands) ? { op, operands } : null;
   const access = split !== null ? NO_ACCESS : stepAccess(op, operands, fs.memorySize, fs.gas);
+  // A long output's copy into the caller's memory is the caller's next steps: not hydrated here.
+  const splitReturn = splitsReturn(op, operands, fs, s.frameCount > 0);
 
   // First pass: the frame alone. A frame that halts with a caller needs the caller too, so the
   // step runs again with it; the first pass read nothing the second does not.
-  const first = run(pre, s, block, txEnv, fs, access, info.pop, null, split);
+  const first = run(pre, s, block, txEnv, fs, access, info.pop, null, split, splitReturn);
   if (first.kind !== 'return-needed') return first.result(op);
   const [parentHash] = chainTop(pre, s.frameStackHash, 1, 'frame stack link').items;
   const parent = decodeFrame(pre.preimage(parentHash!, 'caller frame'));
-  const second = run(pre, s, block, txEnv, fs, access, info.pop, parent, split);
+  const second = run(pre, s, block, txEnv, fs, access, info.pop, parent, split, splitReturn);
   if (second.kind === 'return-needed') throw new Error('a frame halted twice');
   return second.result(op);
 }
@@ -473,6 +475,8 @@ function run(
   parentState: FrameState | null,
   /** A copy or KECCAK256 split across steps (its bytes are not hydrated). */
   split: { readonly op: number; readonly operands: readonly bigint[] } | null,
+  /** A call frame's RETURN or REVERT whose copy into the caller's memory is split (pending.ts splitsReturn). */
+  splitReturn: boolean,
 ): RunOutcome {
   const store = new NodeStore(pre);
   const stateWitness: StateWitness = { stateRoot: s.worldRoot, nodes: pre, codes: pre };
@@ -489,7 +493,7 @@ function run(
   if (parentState !== null) {
     parent = hydrateFrame(pre, parentState, {
       stackItems: 0,
-      memory: fs.retSize > 0 ? [{ offset: fs.retOffset, length: fs.retSize }] : [],
+      memory: fs.retSize > 0 && !splitReturn ? [{ offset: fs.retOffset, length: fs.retSize }] : [],
       calldata: [],
       returnData: [],
     });
@@ -536,7 +540,10 @@ function run(
     // The caller's pushed status: 1 or the created address on success, 0 on failure.
     const success = parent.frame.stack[parent.frame.sp - 1] !== 0n;
     const roots = success ? scopeRoots(pre, s, stateWitness, world, m.logs, selfdestructs) : restored(fs);
-    const parentNext = dehydrateFrame(pre, parent);
+    let parentNext = dehydrateFrame(pre, parent);
+    // The machine wrote the output into memory the caller did not hydrate: its pieces write it.
+    const copied = Math.min(fs.retSize, parent.frame.returnData.length);
+    if (splitReturn && copied > 0) parentNext = { ...parentNext, pendingHash: pre.put(encodePendingCopy(pendingReturnOf(parentNext, fs.retOffset, copied))) };
     const { below } = chainTop(pre, s.frameStackHash, 1, 'frame stack link');
     return {
       kind: 'done',

@@ -56,6 +56,25 @@ export function isSplit(op: number, operands: readonly bigint[]): boolean {
   return len !== null && len > BigInt(COPY_CHUNK);
 }
 
+const OP_RETURN = 0xf3;
+const OP_REVERT = 0xfd;
+
+/**
+ * Whether a call frame's RETURN or REVERT leaves its output's copy into the caller's memory to
+ * the caller's next steps: more than COPY_CHUNK bytes of it land there (min(retSize, size)). The
+ * output itself is still read and becomes the caller's return data in the step (DESIGN §2.9).
+ */
+export function splitsReturn(op: number, operands: readonly bigint[], fs: Pick<FrameState, 'kind' | 'retSize'>, hasCaller: boolean): boolean {
+  if ((op !== OP_RETURN && op !== OP_REVERT) || fs.kind !== 'call' || !hasCaller) return false;
+  const size = operands[1] ?? 0n;
+  return (size < BigInt(fs.retSize) ? size : BigInt(fs.retSize)) > BigInt(COPY_CHUNK);
+}
+
+/** The copy a split return leaves on the caller: its new return data (the output) into [retOffset, retOffset + n). */
+export function pendingReturnOf(caller: FrameState, retOffset: number, n: number): PendingCopy {
+  return { op: OP_RETURNDATACOPY, dst: retOffset, src: 0, remaining: n, sourceRoot: caller.returnDataRoot, sourceSize: caller.returnDataSize };
+}
+
 /** The hash left after a split KECCAK256's own step: all its memory, an empty sponge. */
 export function pendingHashOf(operands: readonly bigint[]): PendingHash {
   return { op: OP_KECCAK256, offset: Number(operands[0]!), remaining: Number(operands[1]!), sponge: encodeSponge(emptySponge()) };
