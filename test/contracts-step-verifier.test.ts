@@ -3,7 +3,7 @@
 // commitment equals the trace's next commitment; every other step reverts (never a wrong answer);
 // a tampered witness never reaches the honest post-state. Gas per instruction class is recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaseError, ContractFunctionRevertedError, type Hex } from 'viem';
+import { BaseError, ContractFunctionRevertedError, encodeFunctionData, toFunctionSelector, type Hex } from 'viem';
 import { startAnvil, type AnvilNode } from '../cli/anvil.js';
 import { contractArtifact } from '../contracts/artifacts.js';
 import { deployMetisStepVerifier, l1Clients, type L1Clients } from '../contracts/deploy.js';
@@ -624,6 +624,31 @@ describe('MetisStepVerifier against the reference verifier', () => {
     }
     expect(reverted).toBeGreaterThan(5);
   }, 120_000);
+
+  it('a malformed preimage encoding (an element offset or length past the calldata, or wrapping) reverts BadStateData', async () => {
+    const t = traceTx(stateWith(asm('6002 6003 01 00')), callTx(CONTRACT, new Uint8Array()));
+    const w = stepWitness(t, 2);
+    const good = encodeFunctionData({ abi: abi(), functionName: 'verify', args: [bytesToHex(w.state), w.preimages.map(bytesToHex)] });
+    expect(await clients.public.call({ to: verifier, data: good })).toEqual({ data: bytesToHex(t.commitments[3]!) });
+    // verify(bytes, bytes[]): after the selector, the head (2 words), the state (length + 22 words),
+    // then the array: its length, the element offsets (from the word after the length).
+    const table = 4 + 64 + 32 + 22 * 32 + 32;
+    const word = (v: bigint): string => v.toString(16).padStart(64, '0');
+    const patch = (at: number, v: bigint): Hex => `0x${good.slice(2, 2 + at * 2)}${word(v)}${good.slice(2 + at * 2 + 64)}`;
+    const firstOffset = Number(BigInt(`0x${good.slice(2 + table * 2, 2 + table * 2 + 64)}`));
+    const revertData = async (data: Hex): Promise<string> => {
+      const res = await fetch(anvil.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_call', params: [{ to: verifier, data }, 'latest'] }) });
+      const body = (await res.json()) as { result?: string; error?: { data?: string } };
+      return body.error?.data ?? `no revert: ${body.result}`;
+    };
+    for (const bad of [
+      patch(table, 2n ** 256n - 16n), // the first offset wraps when its head is added
+      patch(table, BigInt((good.length - 2) / 2)), // past the calldata
+      patch(table + firstOffset, 2n ** 32n), // a length past the calldata's end
+    ]) {
+      expect(await revertData(bad)).toBe(toFunctionSelector('BadStateData()'));
+    }
+  });
 
   it('a tampered or incomplete witness of a world step reverts or gives the honest answer', async () => {
     const code = asm(`6001 54 50 6007 6001 55 6000 6002 55 6042 6005 5d 6005 5c ${pushAddr(OTHER)} 31 ${pushAddr(OTHER)} 3b 6002 6001 a1 00`);

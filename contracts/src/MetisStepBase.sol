@@ -302,8 +302,9 @@ abstract contract MetisStepBase {
             mstore(0x40, add(blob, and(add(size, 31), not(31))))
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
                 let rel := calldataload(add(from, shl(5, i)))
-                // An element whose head or data runs past the block is malformed.
-                if gt(add(rel, 32), size) { bad := 1 break }
+                // An element whose head or data runs past the block is malformed (rel is checked
+                // alone first: rel + 32 could wrap, and the entry then point into live memory).
+                if or(gt(rel, size), gt(add(rel, 32), size)) { bad := 1 break }
                 let len := mload(add(blob, rel))
                 if gt(len, sub(size, add(rel, 32))) { bad := 1 break }
                 let ptr := add(blob, rel)
