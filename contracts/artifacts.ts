@@ -25,7 +25,7 @@ export type ContractName =
   // Deployed before MetisTxBeginStep, which it is passed to (decoding transactions).
   | 'MetisTxDecoder'
   | 'MetisPrecompiles'
-  // Deployed by MetisStepVerifier's constructor: the pieces of split instructions.
+  // The pieces of split instructions: deployed before MetisStepVerifier, which it is passed to.
   | 'MetisPieceStep'
   // The inference dispute (issue 8).
   | 'InferenceChunkVerifier'

@@ -128,7 +128,7 @@ contract MetisCallStep is MetisFramePart, MetisInferenceCall {
         uint256 n = c.f[F_RET_SIZE] < output.length ? c.f[F_RET_SIZE] : output.length;
         // More than COPY_CHUNK bytes into the caller's memory are its next steps (DESIGN §2.9): a
         // pending copy from its new return data, as pending.ts pendingReturnOf records it.
-        if (n > COPY_CHUNK) p[F_PENDING] = uint256(keccak256(abi.encode(uint256(0x3e), c.f[F_RET_OFFSET], uint256(0), n, rd, output.length)));
+        if (n > COPY_CHUNK) p[F_PENDING] = _pendingCopyHash(0x3e, c.f[F_RET_OFFSET], 0, n, rd, output.length);
         else if (n != 0) p[F_MEMORY_ROOT] = uint256(_writeBytes(w, bytes32(p[F_MEMORY_ROOT]), p[F_MEMORY_SIZE], c.f[F_RET_OFFSET], output, n));
         c.s[S_FRAME_STACK] = uint256(below);
         c.s[S_FRAME_COUNT] -= 1;

@@ -182,6 +182,13 @@ abstract contract MetisStepBase {
         return !_anyNonzero(s.data, from - s.offset, to - from);
     }
 
+    /// @dev The hash of a pending copy record (DESIGN §2.9; state.ts encodePendingCopy): a `src`
+    ///      past SOURCE_OFFSET_CAP is recorded as the cap (all zero beyond).
+    function _pendingCopyHash(uint256 op, uint256 dst, uint256 src, uint256 remaining, bytes32 root, uint256 size) internal pure returns (uint256) {
+        if (src > SOURCE_OFFSET_CAP) src = SOURCE_OFFSET_CAP;
+        return uint256(keccak256(abi.encode(op, dst, src, remaining, root, size)));
+    }
+
     /// @dev keccak(l ‖ r) in the scratch space: abi.encodePacked would allocate 96 bytes a node
     ///      that are never freed, and a range's memory cost grows with their square.
     function _hash2(bytes32 l, bytes32 r) internal pure returns (bytes32 h) {

@@ -519,8 +519,7 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
     /// @dev A copy longer than COPY_CHUNK: this step has charged it and grown memory; the bytes
     ///      are left to the copy steps that follow (DESIGN §2.9).
     function _leavePending(Ctx memory c, uint256 dst, uint256 src, uint256 size, bytes32 root, uint256 srcSize) internal pure {
-        if (src > SOURCE_OFFSET_CAP) src = SOURCE_OFFSET_CAP;
-        c.f[F_PENDING] = uint256(keccak256(abi.encode(uint256(c.op), dst, src, size, root, srcSize)));
+        c.f[F_PENDING] = _pendingCopyHash(c.op, dst, src, size, root, srcSize);
     }
 
     function _env(Witness memory w, Ctx memory c) internal pure {
