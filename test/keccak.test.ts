@@ -208,7 +208,9 @@ describe('keccak256Word', () => {
 });
 
 // revm's KECCAK256 opcode, reached through eth_call on a real anvil node: init code that copies
-// its own trailing payload to memory, hashes it and returns the 32-byte digest.
+// its own trailing payload to memory, hashes it and returns a zero byte and the 32-byte digest
+// (the returned bytes become code: a digest starting with 0xef alone would be refused by EIP-3541,
+// one input in 256).
 describe('keccak256 against anvil (revm) KECCAK256', () => {
   let node: AnvilNode;
   beforeAll(async () => {
@@ -220,21 +222,22 @@ describe('keccak256 against anvil (revm) KECCAK256', () => {
 
   function hashingInitCode(payload: Uint8Array): Uint8Array {
     const len = [payload.length >>> 8, payload.length & 0xff];
+    const after = [(payload.length + 1) >>> 8, (payload.length + 1) & 0xff];
     const header = [
       0x61, ...len, // PUSH2 len
-      0x61, 0x00, 23, // PUSH2 23 (header size: the payload's offset in the code)
+      0x61, 0x00, 25, // PUSH2 25 (header size: the payload's offset in the code)
       0x60, 0x00, // PUSH1 0
       0x39, // CODECOPY(mem 0, code 23, len)
       0x61, ...len, // PUSH2 len
       0x60, 0x00, // PUSH1 0
       0x20, // KECCAK256(mem 0, len)
-      0x60, 0x00, // PUSH1 0
-      0x52, // MSTORE
-      0x60, 0x20, // PUSH1 32
-      0x60, 0x00, // PUSH1 0
-      0xf3, // RETURN(mem 0, 32)
+      0x61, ...after, // PUSH2 len + 1
+      0x52, // MSTORE past the payload: memory[len] stays zero
+      0x60, 0x21, // PUSH1 33
+      0x61, ...len, // PUSH2 len
+      0xf3, // RETURN(mem len, 33)
     ];
-    expect(header.length).toBe(23);
+    expect(header.length).toBe(25);
     const code = new Uint8Array(header.length + payload.length);
     code.set(header);
     code.set(payload, header.length);
@@ -254,8 +257,10 @@ describe('keccak256 against anvil (revm) KECCAK256', () => {
     });
     const body = (await res.json()) as { result?: string; error?: { message: string } };
     if (body.result === undefined) throw new Error(`eth_call failed: ${body.error?.message ?? 'no result'}`);
-    expect(hexToBytes(body.result).length).toBe(32);
-    return body.result.toLowerCase();
+    const out = hexToBytes(body.result);
+    expect(out.length).toBe(33);
+    expect(out[0]).toBe(0);
+    return bytesToHex(out.subarray(1)).toLowerCase();
   }
 
   it('agrees on inputs across block boundaries up to 40 000 bytes', async () => {
