@@ -186,6 +186,49 @@ describe('MetisCallStep against the reference verifier', () => {
     }
   }, 300_000);
 
+  it('calldata and return data are windows of memory: bytes past their ends read zero though the memory goes on', async () => {
+    // The caller's memory holds 6,000 nonzero bytes; it passes [3, 2503) and the callee reads
+    // across that end (a word straddling it, a word past it, an in-step and a split copy over it),
+    // then returns [5, 3305) of its own memory, of which the caller copies pieces across its end.
+    const data = Uint8Array.from({ length: 6_000 }, (_, i) => ((i * 37 + 11) & 0xff) | 1);
+    const callee = asm(`
+      ${push(2490)} 35 ${push(3200)} 52 ${push(2500)} 35 ${push(3232)} 52 36 ${push(3264)} 52
+      ${push(3000)} ${push(1000)} 5f 37 ${push(150)} ${push(2400)} ${push(3000)} 37
+      ${push(3300)} ${push(5)} f3`);
+    const code = asm(`
+      36 5f 5f 37 ${call('CALL', CALLEE, { inOff: 3, inSize: 2500 })} 50
+      ${push(100)} ${push(3190)} ${push(100)} 3e ${push(3000)} ${push(290)} ${push(8000)} 3e
+      3d ${push(11_000)} 52 ${push(11_032)} 5f f3`);
+    const t = traceTx(world(code, callee), callTx(CONTRACT, data, 4_000_000n));
+    expect(t.outcome.success).toBe(true);
+    const out = t.outcome.output;
+    // The callee's output at caller offset o is its memory at 5 + o; its calldata is data[3 + i].
+    const calldata = (i: number): number => (i < 2500 ? data[3 + i]! : 0);
+    const calleeMemory = (m: number): number => {
+      if (m >= 3200 && m < 3232) return calldata(2490 + m - 3200);
+      if (m >= 3232 && m < 3264) return 0;
+      if (m >= 3264 && m < 3296) return m === 3295 ? 2500 & 0xff : m === 3294 ? 2500 >> 8 : 0;
+      if (m >= 3000 && m < 3150) return calldata(2400 + m - 3000);
+      if (m < 3000) return calldata(1000 + m);
+      return 0;
+    };
+    const expected = new Uint8Array(11_032);
+    expected.set(data);
+    for (let i = 0; i < 100; i++) expected[100 + i] = calleeMemory(5 + 3190 + i);
+    for (let i = 0; i < 3000; i++) expected[8000 + i] = calleeMemory(5 + 290 + i);
+    expected[11_031] = 3300 & 0xff;
+    expected[11_030] = 3300 >> 8;
+    expect(bytesToHex(out)).toBe(bytesToHex(expected));
+    // The callee's frame: its calldata is the window (caller's memory, 3, 2500), not a tree of it.
+    const enter = t.kinds.indexOf('enter');
+    const child = decodeFrame(t.store.preimage(decodeStepState(t.encodings[enter + 1]!).frameHash, 'frame'));
+    expect([child.calldataOffset, child.calldataSize]).toEqual([3, 2500]);
+    expect(t.kinds.filter((k, i) => k === 'piece' && t.ops[i] === 0x37).length).toBeGreaterThan(1);
+    expect(t.kinds.filter((k, i) => k === 'piece' && t.ops[i] === 0x3e).length).toBeGreaterThan(1);
+    const r = await allProven(t);
+    expect(r.classes.has('call end')).toBe(true);
+  }, 300_000);
+
   it('calls that finish inside the step: accounts without code (alive, empty, absent with value), not enough balance, cold and warm', async () => {
     const code = asm(`
       ${call('CALL', NOBODY)} ${call('CALL', NOBODY, { value: 3n })} ${call('CALL', EMPTY_ACCOUNT, { value: 1n })}
@@ -382,7 +425,10 @@ describe('MetisCallStep against the reference verifier', () => {
       }
     }
     process.stdout.write(`calls part gas by size: ${JSON.stringify(table)}\n`);
-    expect(table['return of 4096']).toBeGreaterThan(table['return of 32']!);
+    // The input and the output are windows of memory (DESIGN §3.2): entering reads none of the
+    // input, and a return whose copy is split reads none of the output, whatever their size.
+    expect(table['CALL with input of 4096']!).toBeLessThan(table['CALL with input of 32']! + 30_000);
+    expect(table['return of 4096']!).toBeLessThan(table['return of 32']! + 30_000);
   }, 300_000);
 
   it('records the gas of each class', () => {

@@ -46,12 +46,13 @@ import "./MetisFramePart.sol";
 ///           halt of a call frame (verifyHalt)                           ~220k
 ///           inference call (MLP, 16-byte input; test/contracts-step-inference.test.ts:
 ///             the model's encoding rides in the witness's calldata)      ~640k
-///         Input and output grow with their bytes (DESIGN §7; test/contracts-step-sizes.test.ts,
+///         Input and output are windows of memory (DESIGN §2.2, §3.2): neither is read at the CALL
+///         or the RETURN, so neither grows with its bytes (test/contracts-step-sizes.test.ts,
 ///         pseudo-random 1 / 8 / 32 / 64 KiB):
-///           CALL with that input                                        ~0.62M / ~2.2M / ~7.8M / ~16.1M
-///           end of the callee returning it into the caller's memory     ~0.57M / ~2.0M / ~7.6M / ~15.9M
-///             (past COPY_CHUNK bytes the caller's next steps write it: DESIGN §2.9)
-///         so 32 KiB of either fits one L1 transaction under EIP-7825 (2^24 gas).
+///           CALL with that input                                        ~0.30M at every size
+///           end of the callee returning it into the caller's memory     ~0.53M / ~0.14M / ~0.14M / ~0.14M
+///             (at most COPY_CHUNK bytes are copied in the step, more by the caller's next
+///             steps: DESIGN §2.9). A precompile still reads its input and writes its output.
 contract MetisCallStep is MetisFramePart, MetisInferenceCall {
     uint256 internal constant F_DISABLE_PRECOMPILES = 3;
     uint256 internal constant F_RET_OFFSET = 21;
@@ -106,30 +107,42 @@ contract MetisCallStep is MetisFramePart, MetisInferenceCall {
             if (!_grow(c, off, len)) return _fail(w, c);
         }
         bool ok = c.op != 0xfd;
-        bytes memory output = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, off, len);
         if (!ok) _restore(w, c);
-        return _return(w, c, ok, c.f[F_GAS] - c.gasCost, ok ? c.f[F_REFUND] : 0, output);
+        // The output is the window [off, off + len) of the frame's memory (grown over it).
+        if (len == 0) off = 0;
+        return _return(w, c, ok, c.f[F_GAS] - c.gasCost, ok ? c.f[F_REFUND] : 0, Window(len == 0 ? w.zero[TREE_DEPTH] : bytes32(c.f[F_MEMORY_ROOT]), off, len));
+    }
+
+    /// @dev A byte array as the window [off, off + size) of the byte tree `root` (DESIGN §3.2).
+    struct Window {
+        bytes32 root;
+        uint256 off;
+        uint256 size;
     }
 
     /// @dev The caller resumes after a call frame: 1 or 0 pushed, the gas and refund added, the
     ///      output as its return data and copied (up to retSize bytes) to retOffset of its memory.
-    function _return(Witness memory w, Ctx memory c, bool ok, uint256 gasBack, uint256 refund, bytes memory output) internal pure returns (bytes32) {
+    function _return(Witness memory w, Ctx memory c, bool ok, uint256 gasBack, uint256 refund, Window memory out) internal pure returns (bytes32) {
         (bytes32 below, uint256 callerHash) = _link(w, bytes32(c.s[S_FRAME_STACK]));
-        uint256[25] memory p = _frameAt(w, bytes32(callerHash));
+        uint256[FRAME_WORDS] memory p = _frameAt(w, bytes32(callerHash));
         p[F_STACK] = uint256(keccak256(abi.encodePacked(bytes32(p[F_STACK]), ok ? uint256(1) : 0)));
         p[F_STACK_SIZE] += 1;
         p[F_GAS] += gasBack;
         unchecked {
             p[F_REFUND] += refund; // a signed word: two's complement addition
         }
-        bytes32 rd = _buildTree(w, output);
-        p[F_RETURNDATA_ROOT] = uint256(rd);
-        p[F_RETURNDATA_SIZE] = output.length;
-        uint256 n = c.f[F_RET_SIZE] < output.length ? c.f[F_RET_SIZE] : output.length;
+        p[F_RETURNDATA_ROOT] = uint256(out.root);
+        p[F_RETURNDATA_OFFSET] = out.off;
+        p[F_RETURNDATA_SIZE] = out.size;
+        uint256 n = c.f[F_RET_SIZE] < out.size ? c.f[F_RET_SIZE] : out.size;
         // More than COPY_CHUNK bytes into the caller's memory are its next steps (DESIGN §2.9): a
-        // pending copy from its new return data, as pending.ts pendingReturnOf records it.
-        if (n > COPY_CHUNK) p[F_PENDING] = _pendingCopyHash(0x3e, c.f[F_RET_OFFSET], 0, n, rd, output.length);
-        else if (n != 0) p[F_MEMORY_ROOT] = uint256(_writeBytes(w, bytes32(p[F_MEMORY_ROOT]), p[F_MEMORY_SIZE], c.f[F_RET_OFFSET], output, n));
+        // pending copy from its new return data, as pending.ts pendingReturnOf records it. Fewer
+        // are read from the callee's memory now: only those.
+        if (n > COPY_CHUNK) p[F_PENDING] = _pendingWindowHash(0x3e, c.f[F_RET_OFFSET], 0, n, out.root, out.off, out.size);
+        else if (n != 0) {
+            bytes memory copied = _readWindow(w, out.root, out.off, out.size, 0, n);
+            p[F_MEMORY_ROOT] = uint256(_writeBytes(w, bytes32(p[F_MEMORY_ROOT]), p[F_MEMORY_SIZE], c.f[F_RET_OFFSET], copied, n));
+        }
         c.s[S_FRAME_STACK] = uint256(below);
         c.s[S_FRAME_COUNT] -= 1;
         c.s[S_FRAME] = uint256(keccak256(abi.encode(p)));
@@ -191,6 +204,7 @@ contract MetisCallStep is MetisFramePart, MetisInferenceCall {
         if (k.kind == 0xf1 && c.f[F_STATIC] != 0 && k.value != 0) return _fail(w, c);
         if (end > k.oldSize) c.f[F_MEMORY_SIZE] = ((end + 31) / 32) * 32;
         c.f[F_RETURNDATA_ROOT] = uint256(w.zero[TREE_DEPTH]);
+        c.f[F_RETURNDATA_OFFSET] = 0;
         c.f[F_RETURNDATA_SIZE] = 0;
         // Not enough balance, or too deep: 0, and the child's gas (with the stipend) comes back.
         if ((hasValue && LibMPT.accountAt(k.st, bytes32(c.s[S_WORLD]), k.self).balance < k.value) || c.f[F_DEPTH] + 1 > DEPTH_LIMIT) {
@@ -198,7 +212,6 @@ contract MetisCallStep is MetisFramePart, MetisInferenceCall {
             _push1(c, 0);
             return _commit(c);
         }
-        k.input = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), k.oldSize, k.inOff, k.inSize);
         return _enter(w, c, k);
     }
 
@@ -275,10 +288,15 @@ contract MetisCallStep is MetisFramePart, MetisInferenceCall {
         bool transfers = k.kind == 0xf1 || k.kind == 0xf2;
         address to = k.kind == 0xf1 ? k.target : k.self;
         if (transfers && k.value != 0) c.s[S_WORLD] = uint256(_transfer(k.st, bytes32(c.s[S_WORLD]), k.self, to, k.value));
-        if (bytes32(k.blk[11]) != LibMPT.EMPTY_ROOT && k.codeAddress == INFERENCE && !k.disable) return _inference(w, c, k, worldBefore);
+        // Only a precompile reads its input; a frame's calldata is a window of this memory.
+        if (bytes32(k.blk[11]) != LibMPT.EMPTY_ROOT && k.codeAddress == INFERENCE && !k.disable) {
+            k.input = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), k.oldSize, k.inOff, k.inSize);
+            return _inference(w, c, k, worldBefore);
+        }
         if (k.blk[0] == CHAIN_HYPERION && k.codeAddress == UNREPRODUCIBLE) revert UnreproducibleCall();
         if (PRECOMPILES.isPrecompile(uint160(k.codeAddress), k.fork)) {
             if (k.disable) return _finishHere(w, c, k, true, k.childGas, "");
+            k.input = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), k.oldSize, k.inOff, k.inSize);
             (bool ok, uint256 used, bytes memory out) = PRECOMPILES.run(uint160(k.codeAddress), k.fork, k.input, k.childGas);
             if (ok && used <= k.childGas) return _finishHere(w, c, k, true, k.childGas - used, out);
             // A failing precompile takes all the gas given, and the transfer is undone.
@@ -324,6 +342,7 @@ contract MetisCallStep is MetisFramePart, MetisInferenceCall {
     {
         c.gasCost -= gasBack;
         c.f[F_RETURNDATA_ROOT] = uint256(_buildTree(w, output));
+        c.f[F_RETURNDATA_OFFSET] = 0;
         c.f[F_RETURNDATA_SIZE] = output.length;
         uint256 n = k.outSize < output.length ? k.outSize : output.length;
         if (n != 0) c.f[F_MEMORY_ROOT] = uint256(_writeBytes(w, bytes32(c.f[F_MEMORY_ROOT]), k.oldSize, k.outOff, output, n));
@@ -333,7 +352,7 @@ contract MetisCallStep is MetisFramePart, MetisInferenceCall {
 
     /// @dev The callee's frame as enteredFrameState records it: empty stack, memory and return
     ///      data, the input as its calldata, where the caller wants the output.
-    function _childFrame(Witness memory w, Ctx memory c, Call memory k, bytes32 snapshot) internal pure returns (uint256[25] memory f) {
+    function _childFrame(Witness memory w, Ctx memory c, Call memory k, bytes32 snapshot) internal pure returns (uint256[FRAME_WORDS] memory f) {
         bytes32 empty = w.zero[TREE_DEPTH];
         bool delegate = k.kind == 0xf4;
         f[F_STATIC] = k.kind == 0xfa ? 1 : c.f[F_STATIC];
@@ -345,8 +364,10 @@ contract MetisCallStep is MetisFramePart, MetisInferenceCall {
         f[F_CODE_ADDRESS] = uint160(k.codeAddress);
         f[F_VALUE] = delegate ? c.f[F_VALUE] : k.value;
         f[F_CODE] = uint256(k.codeHash);
-        f[F_CALLDATA_ROOT] = uint256(_buildTree(w, k.input));
-        f[F_CALLDATA_SIZE] = k.input.length;
+        // The input stays where it is: the window [inOff, inOff + inSize) of the caller's memory.
+        f[F_CALLDATA_ROOT] = uint256(k.inSize == 0 ? empty : bytes32(c.f[F_MEMORY_ROOT]));
+        f[F_CALLDATA_OFFSET] = k.inSize == 0 ? 0 : k.inOff;
+        f[F_CALLDATA_SIZE] = k.inSize;
         f[F_GAS] = k.childGas;
         f[F_MEMORY_ROOT] = uint256(empty);
         f[F_RETURNDATA_ROOT] = uint256(empty);

@@ -80,30 +80,31 @@ contract MetisCreateStep is MetisFramePart {
         }
         uint256 gasLeft = c.f[F_GAS] - c.gasCost;
         bool ok = c.op != 0xfd;
-        bytes memory output;
         if (ok) {
             // Oversized or unaffordable code fails whatever its first byte: only code that can be
             // deposited is read.
             if (len > MAX_CODE_SIZE || gasLeft < GAS_CODE_DEPOSIT * len) return _fail(w, c);
-            output = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, off, len);
-            if (len != 0 && output[0] == 0xef) return _fail(w, c);
+            bytes memory code = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, off, len);
+            if (len != 0 && code[0] == 0xef) return _fail(w, c);
             gasLeft -= GAS_CODE_DEPOSIT * len;
-            _setCode(w, c, len == 0 ? KECCAK_EMPTY : keccak256(output));
+            _setCode(w, c, len == 0 ? KECCAK_EMPTY : keccak256(code));
         } else {
-            output = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, off, len);
+            // The revert data is a window of the frame's memory: none of it is read.
             _restore(w, c);
         }
-        return _finish(w, c, ok, gasLeft, output);
+        if (len == 0) off = 0;
+        return _finish(w, c, ok, gasLeft, len == 0 ? w.zero[TREE_DEPTH] : bytes32(c.f[F_MEMORY_ROOT]), off, len);
     }
 
     /// @dev A creation frame's message ends: the result, or the creator gets the address (or 0
     ///      and the revert data).
-    function _finish(Witness memory w, Ctx memory c, bool ok, uint256 gasLeft, bytes memory output) internal pure returns (bytes32) {
+    ///      The output is the window [off, off + len) of the tree `root` (the frame's memory).
+    function _finish(Witness memory w, Ctx memory c, bool ok, uint256 gasLeft, bytes32 root, uint256 off, uint256 len) internal pure returns (bytes32) {
         uint256 self = c.f[F_ADDRESS];
         uint256 refund = ok ? c.f[F_REFUND] : 0;
-        if (c.s[S_FRAME_COUNT] == 0) return _result(w, c, ok ? 1 : 0, gasLeft, refund, output, ok ? self : 0);
-        if (ok) return _resume(w, c, self, gasLeft, refund, w.zero[TREE_DEPTH], 0);
-        return _resume(w, c, 0, gasLeft, 0, _buildTree(w, output), output.length);
+        if (c.s[S_FRAME_COUNT] == 0) return _result(c, ok ? 1 : 0, gasLeft, refund, root, off, len, ok ? self : 0);
+        if (ok) return _resume(w, c, self, gasLeft, refund, w.zero[TREE_DEPTH], 0, 0);
+        return _resume(w, c, 0, gasLeft, 0, root, off, len);
     }
 
     /// @dev The deposited code hash written into the running frame's account (World.setCode).
@@ -155,6 +156,7 @@ contract MetisCreateStep is MetisFramePart {
         k.childGas = gas - gas / 64;
         c.gasCost += k.childGas;
         c.f[F_RETURNDATA_ROOT] = uint256(w.zero[TREE_DEPTH]);
+        c.f[F_RETURNDATA_OFFSET] = 0;
         c.f[F_RETURNDATA_SIZE] = 0;
         k.self = address(uint160(c.f[F_ADDRESS]));
         k.st = _store(w);
@@ -209,7 +211,7 @@ contract MetisCreateStep is MetisFramePart {
 
     /// @dev The init-code frame as enteredFrameState records it: kind 1, empty stack, memory,
     ///      calldata and return data, the init code as its code preimage.
-    function _childFrame(Witness memory w, Ctx memory c, Create memory k, bytes32 snapshot) internal pure returns (uint256[25] memory f) {
+    function _childFrame(Witness memory w, Ctx memory c, Create memory k, bytes32 snapshot) internal pure returns (uint256[FRAME_WORDS] memory f) {
         bytes32 empty = w.zero[TREE_DEPTH];
         f[F_KIND] = 1;
         f[F_TRANSFERS] = 1;
@@ -274,8 +276,8 @@ contract MetisCreateStep is MetisFramePart {
         uint256 gasLeft = c.f[F_GAS] - c.gasCost;
         // The frame ends with success and no output; a creation frame deposits empty code.
         bool creation = c.f[F_KIND] == 1;
-        if (c.s[S_FRAME_COUNT] == 0) return _result(w, c, 1, gasLeft, c.f[F_REFUND], "", creation ? uint160(d.self) : 0);
-        return _resume(w, c, creation ? uint160(d.self) : 1, gasLeft, c.f[F_REFUND], w.zero[TREE_DEPTH], 0);
+        if (c.s[S_FRAME_COUNT] == 0) return _result(c, 1, gasLeft, c.f[F_REFUND], w.zero[TREE_DEPTH], 0, 0, creation ? uint160(d.self) : 0);
+        return _resume(w, c, creation ? uint160(d.self) : 1, gasLeft, c.f[F_REFUND], w.zero[TREE_DEPTH], 0, 0);
     }
 
     /// @dev The balance moves to the beneficiary (World.transfer: an account left empty is

@@ -33,14 +33,15 @@ abstract contract MetisFramePart is IMetisStepPart, MetisStepBase {
     }
 
     /// @dev A frame record, with the checks the reference's decoder makes (vm/step/state.ts).
-    function _frameAt(Witness memory w, bytes32 h) internal pure returns (uint256[25] memory f) {
+    function _frameAt(Witness memory w, bytes32 h) internal pure returns (uint256[FRAME_WORDS] memory f) {
         bytes memory rec = _get(w, h);
-        if (rec.length != 25 * 32) revert BadPreimage(h);
-        f = abi.decode(rec, (uint256[25]));
+        if (rec.length != FRAME_WORDS * 32) revert BadPreimage(h);
+        f = abi.decode(rec, (uint256[27])); // FRAME_WORDS: abi.decode takes a literal
         bool bad = f[F_KIND] > 1 || f[F_STATIC] > 1 || f[F_TRANSFERS] > 1 || f[3] > 1 || f[F_DEPTH] > DEPTH_LIMIT || f[F_STACK_SIZE] > 1024;
         bad = bad || f[F_CALLER] >> 160 != 0 || f[F_ADDRESS] >> 160 != 0 || f[F_CODE_ADDRESS] >> 160 != 0;
         bad = bad || f[F_CALLDATA_SIZE] > SAFE_MAX || f[F_PC] > SAFE_MAX || f[F_GAS] > SAFE_MAX || f[F_MEMORY_SIZE] > SAFE_MAX;
         bad = bad || f[F_RETURNDATA_SIZE] > SAFE_MAX || f[21] > SAFE_MAX || f[22] > SAFE_MAX;
+        bad = bad || f[F_CALLDATA_OFFSET] > SAFE_MAX || f[F_RETURNDATA_OFFSET] > SAFE_MAX;
         if (bad) revert BadPreimage(h);
     }
 
@@ -71,30 +72,31 @@ abstract contract MetisFramePart is IMetisStepPart, MetisStepBase {
     /// @dev The running frame halts exceptionally: its snapshot restored, no gas or output.
     function _fail(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
         _restore(w, c);
-        if (c.s[S_FRAME_COUNT] == 0) return _result(w, c, 0, 0, 0, "", 0);
-        return _resume(w, c, 0, 0, 0, w.zero[TREE_DEPTH], 0);
+        if (c.s[S_FRAME_COUNT] == 0) return _result(c, 0, 0, 0, w.zero[TREE_DEPTH], 0, 0, 0);
+        return _resume(w, c, 0, 0, 0, w.zero[TREE_DEPTH], 0, 0);
     }
 
     /// @dev The top-level message ends (DESIGN §2.5): frameHash = 0 and the result record.
-    function _result(Witness memory w, Ctx memory c, uint256 success, uint256 gasLeft, uint256 refund, bytes memory output, uint256 created)
+    ///      The output is the window [off, off + size) of the tree `root` (the frame's memory).
+    function _result(Ctx memory c, uint256 success, uint256 gasLeft, uint256 refund, bytes32 root, uint256 off, uint256 size, uint256 created)
         internal
         pure
         returns (bytes32)
     {
         c.s[S_FRAME] = 0;
-        c.s[S_RESULT] = uint256(keccak256(abi.encode(success, gasLeft, refund, _buildTree(w, output), output.length, created)));
+        c.s[S_RESULT] = uint256(keccak256(abi.encode(success, gasLeft, refund, root, size, created, off)));
         return _sealed(c);
     }
 
     /// @dev The caller (top of frameStackHash) resumes: `push` on its stack, `gasBack` and `refund`
     ///      added, its return data replaced (Machine.finish).
-    function _resume(Witness memory w, Ctx memory c, uint256 push, uint256 gasBack, uint256 refund, bytes32 rdRoot, uint256 rdSize)
+    function _resume(Witness memory w, Ctx memory c, uint256 push, uint256 gasBack, uint256 refund, bytes32 rdRoot, uint256 rdOffset, uint256 rdSize)
         internal
         pure
         returns (bytes32)
     {
         (bytes32 below, uint256 callerHash) = _link(w, bytes32(c.s[S_FRAME_STACK]));
-        uint256[25] memory p = _frameAt(w, bytes32(callerHash));
+        uint256[FRAME_WORDS] memory p = _frameAt(w, bytes32(callerHash));
         p[F_STACK] = uint256(keccak256(abi.encodePacked(bytes32(p[F_STACK]), push)));
         p[F_STACK_SIZE] += 1;
         p[F_GAS] += gasBack;
@@ -104,6 +106,7 @@ abstract contract MetisFramePart is IMetisStepPart, MetisStepBase {
         }
         p[F_RETURNDATA_ROOT] = uint256(rdRoot);
         p[F_RETURNDATA_SIZE] = rdSize;
+        p[F_RETURNDATA_OFFSET] = rdOffset;
         c.s[S_FRAME_STACK] = uint256(below);
         c.s[S_FRAME_COUNT] -= 1;
         c.s[S_FRAME] = uint256(keccak256(abi.encode(p)));

@@ -27,8 +27,8 @@ contract MetisPieceStep is MetisStepBase {
         Ctx memory c;
         c.s = abi.decode(stateData, (uint256[22]));
         bytes memory frame = _get(w, bytes32(c.s[S_FRAME]));
-        if (frame.length != 25 * 32) revert BadPreimage(bytes32(c.s[S_FRAME]));
-        c.f = abi.decode(frame, (uint256[25]));
+        if (frame.length != FRAME_WORDS * 32) revert BadPreimage(bytes32(c.s[S_FRAME]));
+        c.f = abi.decode(frame, (uint256[27])); // FRAME_WORDS: abi.decode takes a literal
         // Only a running frame with a piece left has one (the verifier routes nothing else here).
         if (c.s[S_STATUS] != STATUS_UNFINISHED || c.f[F_PENDING] == 0) revert BadStateData();
         return _pendingStep(w, c);
@@ -100,7 +100,8 @@ contract MetisPieceStep is MetisStepBase {
         bytes memory data;
         if (op == 0x5e) data = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), memSize, pSrc, n);
         else if (op == 0x39 || op == 0x3c) data = _slice(p.root == KECCAK_EMPTY ? bytes("") : _get(w, p.root), pSrc, n);
-        else data = _readBytes(w, p.root, p.size, pSrc, n);
+        // Tree positions: a window's bytes past its end are masked by the record's size.
+        else data = _readWindow(w, p.root, 0, p.size, pSrc, n);
         c.f[F_MEMORY_ROOT] = uint256(_writeRange(w, Span(pDst, memSize, data), bytes32(c.f[F_MEMORY_ROOT]), TREE_DEPTH, 0));
         c.f[F_PENDING] = p.remaining == 0 ? 0 : uint256(keccak256(abi.encode(p)));
         c.s[S_FRAME] = uint256(keccak256(abi.encode(c.f)));

@@ -28,6 +28,9 @@ interface IMetisStepPart {
     function verifyHalt(bytes calldata stateData, bytes[] calldata preimages) external view returns (bytes32);
 }
 
+/// @dev Words of a frame record (DESIGN §2.2), file-level for the parts that do not inherit the base.
+uint256 constant FRAME_WORDS = 27;
+
 /// @notice What every part of the on-chain MetisVM step verifier shares: the witness (preimages
 ///         keyed by their hashes), the step state and frame records, hash chains, byte trees and
 ///         the post-state commitment (prover/DESIGN.md §1-§3). MetisStepVerifier proves in-frame
@@ -82,6 +85,10 @@ abstract contract MetisStepBase {
     uint256 internal constant F_RETURNDATA_SIZE = 19;
     /// @dev keccak of the frame's pending record (a split copy or KECCAK256, DESIGN §2.9), zero when none.
     uint256 internal constant F_PENDING = 24;
+    /// @dev Calldata and return data are windows (root, offset, size) of a byte tree: a call's
+    ///      input lies in its caller's memory, a frame's output in its own (DESIGN §3.2).
+    uint256 internal constant F_CALLDATA_OFFSET = 25;
+    uint256 internal constant F_RETURNDATA_OFFSET = 26;
     /// @dev Bytes one copy step moves at most: a longer copy is split into pieces (DESIGN §2.9).
     uint256 internal constant COPY_CHUNK = 2048;
     /// @dev A copy's source offset past which every source reads zero (clamped to it in the record).
@@ -107,7 +114,7 @@ abstract contract MetisStepBase {
     /// @dev The frame being stepped, and the stack items the instruction reads.
     struct Ctx {
         uint256[22] s; // the 22-word state record (DESIGN §2.1)
-        uint256[25] f; // the 25-word frame record (DESIGN §2.2)
+        uint256[FRAME_WORDS] f; // the frame record (DESIGN §2.2)
         bytes code;
         uint8 op;
         uint256[] items; // items[0] is the top
@@ -142,6 +149,23 @@ abstract contract MetisStepBase {
         out = new bytes(len);
         if (len == 0) return out;
         _readRange(w, Span(offset, size, out), root, TREE_DEPTH, 0);
+    }
+
+    /// @dev `len` bytes from `src` of the window [off, off + size) of a byte tree, zero past the
+    ///      window's end whatever the tree holds there (pending.ts readWindow): only the bytes
+    ///      inside are read.
+    function _readWindow(Witness memory w, bytes32 root, uint256 off, uint256 size, uint256 src, uint256 len) internal pure returns (bytes memory out) {
+        out = new bytes(len);
+        if (src >= size || len == 0) return out;
+        uint256 n = size - src < len ? size - src : len;
+        // Read the n bytes inside into out's prefix (its length cut for the walk, then restored).
+        assembly ("memory-safe") {
+            mstore(out, n)
+        }
+        _readRange(w, Span(off + src, off + size, out), root, TREE_DEPTH, 0);
+        assembly ("memory-safe") {
+            mstore(out, len)
+        }
     }
 
     /// @dev A byte range of a tree: where it starts, the tree's data size, the bytes.
@@ -184,6 +208,13 @@ abstract contract MetisStepBase {
 
     /// @dev The hash of a pending copy record (DESIGN §2.9; state.ts encodePendingCopy): a `src`
     ///      past SOURCE_OFFSET_CAP is recorded as the cap (all zero beyond).
+    /// @dev The pending copy from the window [off, off + size) of a tree, in tree positions
+    ///      (pending.ts windowCopy): `src` from the window's start, the size its end.
+    function _pendingWindowHash(uint256 op, uint256 dst, uint256 src, uint256 remaining, bytes32 root, uint256 off, uint256 size) internal pure returns (uint256) {
+        if (src > SOURCE_OFFSET_CAP) src = SOURCE_OFFSET_CAP;
+        return _pendingCopyHash(op, dst, off + src, remaining, root, off + size);
+    }
+
     function _pendingCopyHash(uint256 op, uint256 dst, uint256 src, uint256 remaining, bytes32 root, uint256 size) internal pure returns (uint256) {
         if (src > SOURCE_OFFSET_CAP) src = SOURCE_OFFSET_CAP;
         return uint256(keccak256(abi.encode(op, dst, src, remaining, root, size)));

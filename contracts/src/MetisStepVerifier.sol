@@ -41,10 +41,11 @@ import {MetisPieceStep} from "./MetisPieceStep.sol";
 ///           EXTCODECOPY (account access, up to 80 bytes)       ~455k
 ///         A copy or KECCAK256 of more than COPY_CHUNK (2,048) bytes is split (DESIGN §2.9): its
 ///         own step ~90k (~620k for EXTCODECOPY's), then one step per piece in MetisPieceStep.
-///         LOG data and the top-level call's output are still read in one step (DESIGN §7):
-///         of pseudo-random 1 / 8 / 32 / 64 KiB (test/contracts-step-sizes.test.ts),
+///         LOG data is still read in one step (DESIGN §7): of pseudo-random 1 / 8 / 32 / 64 KiB
+///         (test/contracts-step-sizes.test.ts),
 ///           LOG0                                               ~0.30M / ~1.35M / ~5.1M / ~10.6M
-///           RETURN of the top-level call                       ~0.34M / ~1.6M / ~6.0M / ~12.3M
+///         The top-level call's output is a window of its memory, never read: RETURN ~78k at
+///         any size.
 ///         Byte ranges are read and written in one walk over their paths (each node once), the
 ///         witness is looked up through a hash table, and bytes move a word at a time (MCOPY).
 ///         On tries of 4,000 accounts and 1,000 slots: SLOAD ~450k, SSTORE ~865k, account reads
@@ -144,8 +145,8 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
             return TRANSACTIONS.verify(stateData, preimages);
         }
         bytes memory frame = _get(w, bytes32(c.s[S_FRAME]));
-        if (frame.length != 25 * 32) revert BadPreimage(bytes32(c.s[S_FRAME]));
-        c.f = abi.decode(frame, (uint256[25]));
+        if (frame.length != FRAME_WORDS * 32) revert BadPreimage(bytes32(c.s[S_FRAME]));
+        c.f = abi.decode(frame, (uint256[27])); // FRAME_WORDS: abi.decode takes a literal
         // A split copy or KECCAK256 under way runs its next piece before any instruction.
         if (c.f[F_PENDING] != 0) return PIECES.verify(stateData, preimages);
         c.code = bytes32(c.f[F_CODE]) == KECCAK_EMPTY ? bytes("") : _get(w, bytes32(c.f[F_CODE]));
@@ -212,7 +213,7 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
     /// @dev An exceptional halt of the top-level call: no output, no gas left, the snapshot restored.
     function _failEnd(Witness memory w, Ctx memory c) internal pure returns (bytes32) {
         _restore(w, c);
-        bytes32 result = keccak256(abi.encode(uint256(0), uint256(0), uint256(0), w.zero[TREE_DEPTH], uint256(0), uint256(0)));
+        bytes32 result = keccak256(abi.encode(uint256(0), uint256(0), uint256(0), w.zero[TREE_DEPTH], uint256(0), uint256(0), uint256(0)));
         c.s[S_FRAME] = 0;
         c.s[S_RESULT] = uint256(result);
         return _sealed(c);
@@ -236,11 +237,13 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
             if (c.f[F_GAS] < c.gasCost) return _failEnd(w, c);
             c.f[F_MEMORY_SIZE] = oldSize; // memory is gone with the frame; only the output is kept
         }
-        bytes memory output = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), c.f[F_MEMORY_SIZE], off, len);
+        // The output is the window [off, off + len) of the frame's memory: none of it is read.
+        bytes32 outRoot = len == 0 ? w.zero[TREE_DEPTH] : bytes32(c.f[F_MEMORY_ROOT]);
+        if (len == 0) off = 0;
         // A reverting frame restores its entry snapshot (DESIGN §2.6).
         if (!success) _restore(w, c);
         uint256 refund = success ? c.f[F_REFUND] : 0;
-        bytes32 result = keccak256(abi.encode(success ? 1 : 0, c.f[F_GAS] - c.gasCost, refund, _buildTree(w, output), output.length, uint256(0)));
+        bytes32 result = keccak256(abi.encode(success ? 1 : 0, c.f[F_GAS] - c.gasCost, refund, outRoot, len, uint256(0), off));
         c.s[S_FRAME] = 0;
         c.s[S_RESULT] = uint256(result);
         return _sealed(c);
@@ -281,7 +284,8 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
             _pop(w, c, 1);
             c.gasCost = 3;
             uint256 off = c.items[0];
-            return _push1(c, off >= c.f[F_CALLDATA_SIZE] ? 0 : _readWord(w, bytes32(c.f[F_CALLDATA_ROOT]), c.f[F_CALLDATA_SIZE], off));
+            bytes memory v = _readWindow(w, bytes32(c.f[F_CALLDATA_ROOT]), c.f[F_CALLDATA_OFFSET], c.f[F_CALLDATA_SIZE], off, 32);
+            return _push1(c, uint256(bytes32(v)));
         }
         if (op == 0x54 || op == 0x55 || op == 0x5c || op == 0x5d || op == 0x31 || op == 0x3b || op == 0x3f || op == 0x47 || op == 0x3c) return _world(w, c);
         if (op >= 0xa0 && op <= 0xa4) return _log(w, c);
@@ -487,15 +491,15 @@ contract MetisStepVerifier is IStepVerifier, MetisStepBase {
             }
             if (op == 0x5e) return _leavePending(c, dst, src, size, 0, 0);
             bool cd = op == 0x37;
-            return _leavePending(c, dst, src, size, bytes32(c.f[cd ? F_CALLDATA_ROOT : F_RETURNDATA_ROOT]), c.f[cd ? F_CALLDATA_SIZE : F_RETURNDATA_SIZE]);
+            c.f[F_PENDING] = _pendingWindowHash(op, dst, src, size, bytes32(c.f[cd ? F_CALLDATA_ROOT : F_RETURNDATA_ROOT]), c.f[cd ? F_CALLDATA_OFFSET : F_RETURNDATA_OFFSET], c.f[cd ? F_CALLDATA_SIZE : F_RETURNDATA_SIZE]);
+            return;
         }
         bytes memory data;
         if (hash || op == 0x5e) data = _readBytes(w, bytes32(c.f[F_MEMORY_ROOT]), oldSize, hash ? dst : src, size);
         else {
-            uint256 root = c.f[op == 0x37 ? F_CALLDATA_ROOT : F_RETURNDATA_ROOT];
-            uint256 have = c.f[op == 0x37 ? F_CALLDATA_SIZE : F_RETURNDATA_SIZE];
+            bool cd = op == 0x37;
             // Past its end the data reads as zeros (RETURNDATACOPY never gets there).
-            data = src >= have ? new bytes(size) : _readBytes(w, bytes32(root), have, src, size);
+            data = _readWindow(w, bytes32(c.f[cd ? F_CALLDATA_ROOT : F_RETURNDATA_ROOT]), c.f[cd ? F_CALLDATA_OFFSET : F_RETURNDATA_OFFSET], c.f[cd ? F_CALLDATA_SIZE : F_RETURNDATA_SIZE], src, size);
         }
         if (hash) return _push1(c, uint256(keccak256(data)));
         c.f[F_MEMORY_ROOT] = uint256(_writeRange(w, Span(dst, oldSize, data), bytes32(c.f[F_MEMORY_ROOT]), TREE_DEPTH, 0));
@@ -693,7 +697,7 @@ contract MetisWorldStep {
     struct Op {
         uint8 op;
         bool top;
-        uint256[25] f;
+        uint256[FRAME_WORDS] f;
         uint256[] items; // items[0] is the top
         LibMPT.Store mpt;
         Out out;
@@ -704,7 +708,7 @@ contract MetisWorldStep {
         uint8 op,
         bool top,
         uint256[22] memory s,
-        uint256[25] memory f,
+        uint256[FRAME_WORDS] memory f,
         uint256[] memory items,
         bytes32[] memory hashes,
         bytes[] memory data,

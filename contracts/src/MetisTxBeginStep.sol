@@ -325,7 +325,7 @@ contract MetisTxBeginStep is MetisStepBase, MetisInferenceCall {
             return _result(w, c, false, 0, "", address(0));
         }
         if (k.codeHash == KECCAK_EMPTY) return _result(w, c, true, k.gas, "", address(0));
-        uint256[25] memory f = _frame(w, k, t);
+        uint256[FRAME_WORDS] memory f = _frame(w, k, t);
         f[3] = k.disable ? 1 : 0;
         f[F_CALLDATA_ROOT] = uint256(_buildTree(w, t.data));
         f[F_CALLDATA_SIZE] = t.data.length;
@@ -362,7 +362,7 @@ contract MetisTxBeginStep is MetisStepBase, MetisInferenceCall {
         if (t.data.length == 0) return _result(w, c, true, k.gas, "", k.target);
         k.codeAddress = k.target;
         k.codeHash = keccak256(t.data);
-        uint256[25] memory f = _frame(w, k, t);
+        uint256[FRAME_WORDS] memory f = _frame(w, k, t);
         f[F_KIND] = 1;
         f[F_CALLDATA_ROOT] = uint256(w.zero[TREE_DEPTH]);
         c.s[S_FRAME] = uint256(keccak256(abi.encode(f)));
@@ -371,7 +371,7 @@ contract MetisTxBeginStep is MetisStepBase, MetisInferenceCall {
 
     /// @dev The top-level frame as enteredFrameState records it: depth 0, empty stack, memory and
     ///      return data, all the execution gas.
-    function _frame(Witness memory w, Begin memory k, DecodedTx memory t) internal pure returns (uint256[25] memory f) {
+    function _frame(Witness memory w, Begin memory k, DecodedTx memory t) internal pure returns (uint256[FRAME_WORDS] memory f) {
         bytes32 empty = w.zero[TREE_DEPTH];
         f[2] = 1; // transfersValue
         f[F_CALLER] = uint160(t.sender);
@@ -399,7 +399,7 @@ contract MetisTxBeginStep is MetisStepBase, MetisInferenceCall {
     /// @dev The message ended inside the step (DESIGN §2.5): frameHash = 0 and the result record.
     function _result(Witness memory w, Ctx memory c, bool success, uint256 gasLeft, bytes memory output, address created) internal pure returns (bytes32) {
         c.s[S_FRAME] = 0;
-        c.s[S_RESULT] = uint256(keccak256(abi.encode(success ? 1 : 0, gasLeft, uint256(0), _buildTree(w, output), output.length, created)));
+        c.s[S_RESULT] = uint256(keccak256(abi.encode(success ? 1 : 0, gasLeft, uint256(0), _buildTree(w, output), output.length, created, uint256(0))));
         return _sealed(c);
     }
 

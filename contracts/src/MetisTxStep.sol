@@ -252,12 +252,12 @@ contract MetisTxStep is IMetisStepPart, MetisStepBase {
 
         h = bytes32(c.s[S_RESULT]);
         rec = _get(w, h);
-        if (rec.length != 6 * 32) revert BadPreimage(h);
-        uint256[6] memory r = abi.decode(rec, (uint256[6]));
+        if (rec.length != 7 * 32) revert BadPreimage(h);
+        uint256[7] memory r = abi.decode(rec, (uint256[7]));
         int256 refund = int256(r[2]);
         // The refund is read as a number: only values a double holds exactly are the reference's.
         bool bad = r[0] > 1 || r[1] > SAFE_MAX || refund > int256(SAFE_MAX) || refund < -int256(SAFE_MAX);
-        if (bad || r[4] > SAFE_MAX || r[5] >> 160 != 0) revert BadPreimage(h);
+        if (bad || r[4] > SAFE_MAX || r[5] >> 160 != 0 || r[6] > SAFE_MAX) revert BadPreimage(h);
         e.success = r[0] == 1;
         e.gasLeft = r[1];
         e.refund = refund;

@@ -72,7 +72,7 @@ export function corruptTrace(honest: BlockStepTrace, at: number): CorruptedTrace
  * block runs faithfully on from there (what it copies, hashes and stores of it included).
  */
 export function corruptInferenceOutput(honest: BlockStepTrace, at: number, output: Uint8Array): CorruptedTrace {
-  return corruptTraceWith(honest, at, (frame) => ({ ...frame, returnDataRoot: buildTree(honest.store, output), returnDataSize: output.length }));
+  return corruptTraceWith(honest, at, (frame) => ({ ...frame, returnDataRoot: buildTree(honest.store, output), returnDataOffset: 0, returnDataSize: output.length }));
 }
 
 /** The honest trace up to state `at`, then state `at + 1` with its running frame changed by `wrong`, then faithful execution. */

@@ -28,8 +28,26 @@ export function affordableMemoryBytes(memorySize: number, gas: number): number {
   return Math.max(memorySize, w * 32);
 }
 
+/** What a frame's RETURN or REVERT needs of its output besides its window (DESIGN §2.9). */
+export interface FrameEnd {
+  readonly kind: 'call' | 'create';
+  readonly retSize: number;
+  readonly hasCaller: boolean;
+  /** The output's copy into the caller's memory is left to the caller's next steps. */
+  readonly splitReturn: boolean;
+}
+
+/**
+ * Whether a call's target may be a precompile: the fork's (0x01 to 0x100, P256VERIFY the last),
+ * Hyperion's inference one (0x…0a10) and its LLM one (0x…0999). A call to one runs in its step
+ * and reads its input; any other call passes its input as a window of memory and reads none of it.
+ */
+function mayBePrecompile(target: bigint): boolean {
+  return target <= 0x100n || target === 0xa10n || target === 0x999n;
+}
+
 /** `operands[0]` is the top of the stack. */
-export function stepAccess(op: number, operands: readonly bigint[], memorySize: number, gas: number): StepAccess {
+export function stepAccess(op: number, operands: readonly bigint[], memorySize: number, gas: number, end: FrameEnd): StepAccess {
   const cap = BigInt(affordableMemoryBytes(memorySize, gas));
   const arg = (i: number): bigint => operands[i] ?? 0n;
   const range = (off: bigint, len: bigint): ByteRange[] => {
@@ -41,6 +59,10 @@ export function stepAccess(op: number, operands: readonly bigint[], memorySize: 
     if (len === 0n || len > cap || off >= 1n << 40n) return [];
     return [{ offset: Number(off), length: Number(len) }];
   };
+  // A call's input (at operands i, i + 1) is read, and its output area written in the step, only
+  // for a precompile: another callee gets a window of memory and returns in a later step.
+  const precompile = mayBePrecompile((operands[1] ?? 0n) % (1n << 160n));
+  const called = (i: number): ByteRange[] => (precompile ? range(arg(i), arg(i + 1)) : []);
   switch (op) {
     case 0x20: // KECCAK256
       return { ...NONE, memory: range(arg(0), arg(1)) };
@@ -74,14 +96,25 @@ export function stepAccess(op: number, operands: readonly bigint[], memorySize: 
       return { ...NONE, memory: range(arg(1), arg(2)) };
     case 0xf1: // CALL
     case 0xf2: // CALLCODE
-      return { ...NONE, memory: [...range(arg(3), arg(4)), ...range(arg(5), arg(6))] };
+      return { ...NONE, memory: [...called(3), ...called(5)] };
     case 0xf4: // DELEGATECALL
     case 0xfa: // STATICCALL
-      return { ...NONE, memory: [...range(arg(2), arg(3)), ...range(arg(4), arg(5))] };
+      return { ...NONE, memory: [...called(2), ...called(4)] };
     case 0xf3: // RETURN
     case 0xfd: // REVERT
-      return { ...NONE, memory: range(arg(0), arg(1)) };
+      return { ...NONE, memory: range(arg(0), outputRead(op, arg(1), end)) };
     default:
       return NONE;
   }
+}
+
+/**
+ * The bytes of a RETURN's or REVERT's output the step reads: the output is a window of the frame's
+ * memory, so only what is copied now (into the caller's memory) or deposited as code is read.
+ */
+function outputRead(op: number, size: bigint, end: FrameEnd): bigint {
+  if (end.kind === 'create') return op === 0xf3 ? size : 0n;
+  if (!end.hasCaller || end.splitReturn) return 0n;
+  const n = BigInt(end.retSize);
+  return size < n ? size : n;
 }

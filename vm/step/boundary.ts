@@ -297,6 +297,7 @@ export function txBegin(pre: Preimages, s: StepState): StepResult {
       refund: r?.refund ?? 0,
       outputRoot: buildTree(pre, r?.output ?? new Uint8Array(0)),
       outputSize: r?.output.length ?? 0,
+      outputOffset: 0,
       createdAddress: r?.createdAddress ?? null,
     }),
   );

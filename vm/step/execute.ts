@@ -26,7 +26,7 @@ import { INFERENCE_PRECOMPILE } from '../precompiles/inference.js';
 import { ModelFormatError, decodeModel, type IntModel } from '../../ai/model.js';
 import { KECCAK_EMPTY, keccak256 } from '../util/hash.js';
 import { stepAccess, type ByteRange, type StepAccess } from './access.js';
-import { OP_CODECOPY, OP_EXTCODECOPY, OP_KECCAK256, isSplit, pendingCopyOf, pendingHashOf, pendingReturnOf, pendingStep, splitsReturn } from './pending.js';
+import { OP_CODECOPY, OP_EXTCODECOPY, OP_KECCAK256, OP_RETURN, OP_REVERT, isSplit, pendingCopyOf, pendingHashOf, pendingReturnOf, pendingStep, readWindow, splitsReturn } from './pending.js';
 import { EMPTY_TREE_ROOT, buildTree, chunkSpan, readChunk, writeChunk } from './bintree.js';
 import { EMPTY_CHAIN, chainPush, chainTop } from './chain.js';
 import { MissingPreimageError, codeOf, type Preimages } from './preimages.js';
@@ -224,6 +224,30 @@ function hydrateBytes(pre: Preimages, root: Uint8Array, size: number, ranges: re
   return { buf, chunks };
 }
 
+/** A byte array as a window of a byte tree (DESIGN §3.2): calldata and return data are windows of the memory they came from. */
+export interface TreeWindow {
+  readonly root: Uint8Array;
+  readonly offset: number;
+  readonly size: number;
+}
+
+const EMPTY_WINDOW: TreeWindow = { root: EMPTY_TREE_ROOT, offset: 0, size: 0 };
+
+/** `size` bytes starting at `offset` of the tree `root`, or the empty window for none. */
+function windowOf(root: Uint8Array, offset: number, size: number): TreeWindow {
+  return size === 0 ? EMPTY_WINDOW : { root, offset, size };
+}
+
+/** A buffer of the window's `size` bytes holding those in `ranges` (zero elsewhere). */
+function hydrateWindow(pre: Preimages, w: TreeWindow, ranges: readonly ByteRange[]): Uint8Array {
+  const buf = new Uint8Array(w.size);
+  for (const r of ranges) {
+    if (r.offset >= w.size) continue;
+    buf.set(readWindow(pre, w.root, w.offset, w.size, r.offset, Math.min(r.length, w.size - r.offset)), r.offset);
+  }
+  return buf;
+}
+
 function word(b: Uint8Array): bigint {
   return bytesToBigInt(b);
 }
@@ -247,7 +271,7 @@ function hydrateFrame(
   opts: { stackItems: number; memory: readonly ByteRange[]; calldata: readonly ByteRange[]; returnData: readonly ByteRange[] },
 ): Hydrated {
   const code = codeOf(pre, fs.codeHash);
-  const calldata = hydrateBytes(pre, fs.calldataRoot, fs.calldataSize, opts.calldata).buf;
+  const calldata = hydrateWindow(pre, { root: fs.calldataRoot, offset: fs.calldataOffset, size: fs.calldataSize }, opts.calldata);
   const msg: Message = {
     kind: fs.kind,
     caller: fs.caller,
@@ -276,12 +300,13 @@ function hydrateFrame(
   if (fs.memorySize > 0) f.memory.grow(fs.memorySize);
   const mem = hydrateBytes(pre, fs.memoryRoot, fs.memorySize, opts.memory, 0);
   for (const [c, chunk] of mem.chunks) if (c * 32 < fs.memorySize) f.memory.buf.set(chunk, c * 32);
-  const rd = hydrateBytes(pre, fs.returnDataRoot, fs.returnDataSize, opts.returnData).buf;
+  const rd = hydrateWindow(pre, { root: fs.returnDataRoot, offset: fs.returnDataOffset, size: fs.returnDataSize }, opts.returnData);
   f.returnData = rd;
   return { state: fs, frame: f, below, base, memChunks: mem.chunks, returnData: rd };
 }
 
-function dehydrateFrame(pre: Preimages, h: Hydrated): FrameState {
+/** The frame after the step; `returnData` is its new return data when a frame below it ended (a window of that frame's memory). */
+function dehydrateFrame(pre: Preimages, h: Hydrated, returnData?: TreeWindow): FrameState {
   const f = h.frame;
   let stackHash = h.below;
   for (let i = h.base; i < f.sp; i++) stackHash = chainPush(pre, stackHash, word32(f.stack[i]!));
@@ -292,18 +317,33 @@ function dehydrateFrame(pre: Preimages, h: Hydrated): FrameState {
     const now = f.memory.buf.subarray(c * 32, c * 32 + 32);
     if (!equalBytes(now, before)) memoryRoot = writeChunk(pre, memoryRoot, c, now.slice());
   }
-  let returnDataRoot = h.state.returnDataRoot;
-  let returnDataSize = h.state.returnDataSize;
-  if (f.returnData !== h.returnData) {
-    returnDataRoot = buildTree(pre, f.returnData);
-    returnDataSize = f.returnData.length;
-  }
-  return { ...h.state, pc: f.pc, gas: f.gas, stackHash, stackSize: f.sp, memoryRoot, memorySize: size, returnDataRoot, returnDataSize, refund: f.refund };
+  let rd: TreeWindow = { root: h.state.returnDataRoot, offset: h.state.returnDataOffset, size: h.state.returnDataSize };
+  // A call that ended inside the step (a precompile, an account without code, a failure) leaves
+  // its output as a tree of its own.
+  if (returnData !== undefined) rd = returnData;
+  else if (f.returnData !== h.returnData) rd = windowOf(buildTree(pre, f.returnData), 0, f.returnData.length);
+  return {
+    ...h.state,
+    pc: f.pc,
+    gas: f.gas,
+    stackHash,
+    stackSize: f.sp,
+    memoryRoot,
+    memorySize: size,
+    returnDataRoot: rd.root,
+    returnDataOffset: rd.offset,
+    returnDataSize: rd.size,
+    refund: f.refund,
+  };
 }
 
-/** The committed state of a frame the machine has just entered (empty stack and memory). */
-export function enteredFrameState(pre: Preimages, f: Frame, snapshot: Snapshot): FrameState {
+/**
+ * The committed state of a frame the machine has just entered (empty stack and memory). A call's
+ * calldata is the window of its caller's memory it was given; otherwise a tree of the input.
+ */
+export function enteredFrameState(pre: Preimages, f: Frame, snapshot: Snapshot, calldata?: TreeWindow): FrameState {
   const msg = f.msg;
+  const cd = calldata ?? windowOf(buildTree(pre, msg.input), 0, msg.input.length);
   return {
     kind: msg.kind,
     isStatic: msg.isStatic,
@@ -315,8 +355,9 @@ export function enteredFrameState(pre: Preimages, f: Frame, snapshot: Snapshot):
     codeAddress: msg.codeAddress,
     value: msg.value,
     codeHash: msg.code.length === 0 ? KECCAK_EMPTY : pre.put(msg.code),
-    calldataRoot: buildTree(pre, msg.input),
-    calldataSize: msg.input.length,
+    calldataRoot: cd.root,
+    calldataOffset: cd.offset,
+    calldataSize: cd.size,
     pc: f.pc,
     gas: f.gas,
     stackHash: EMPTY_CHAIN,
@@ -324,6 +365,7 @@ export function enteredFrameState(pre: Preimages, f: Frame, snapshot: Snapshot):
     memoryRoot: EMPTY_TREE_ROOT,
     memorySize: 0,
     returnDataRoot: EMPTY_TREE_ROOT,
+    returnDataOffset: 0,
     returnDataSize: 0,
     refund: f.refund,
     retOffset: f.retOffset,
@@ -445,17 +487,18 @@ function instruction(pre: Preimages, s: StepState): StepResult {
   const operands = items.map(word).reverse();
   // A long copy's or hash's own step touches none of its bytes: the steps after it do (DESIGN §2.9).
   const split = isSplit(op, operands) ? { op, operands } : null;
-  const access = split !== null ? NO_ACCESS : stepAccess(op, operands, fs.memorySize, fs.gas);
   // A long output's copy into the caller's memory is the caller's next steps: not hydrated here.
   const splitReturn = splitsReturn(op, operands, fs, s.frameCount > 0);
+  const access = split !== null ? NO_ACCESS : stepAccess(op, operands, fs.memorySize, fs.gas, { kind: fs.kind, retSize: fs.retSize, hasCaller: s.frameCount > 0, splitReturn });
 
   // First pass: the frame alone. A frame that halts with a caller needs the caller too, so the
   // step runs again with it; the first pass read nothing the second does not.
-  const first = run(pre, s, block, txEnv, fs, access, info.pop, null, split, splitReturn);
+  const ins: Instruction = { op, operands, split, splitReturn };
+  const first = run(pre, s, block, txEnv, fs, access, info.pop, null, ins);
   if (first.kind !== 'return-needed') return first.result(op);
   const [parentHash] = chainTop(pre, s.frameStackHash, 1, 'frame stack link').items;
   const parent = decodeFrame(pre.preimage(parentHash!, 'caller frame'));
-  const second = run(pre, s, block, txEnv, fs, access, info.pop, parent, split, splitReturn);
+  const second = run(pre, s, block, txEnv, fs, access, info.pop, parent, ins);
   if (second.kind === 'return-needed') throw new Error('a frame halted twice');
   return second.result(op);
 }
@@ -463,6 +506,36 @@ function instruction(pre: Preimages, s: StepState): StepResult {
 const NO_ACCESS: StepAccess = { memory: [], calldata: [], returnData: [] };
 
 type RunOutcome = { kind: 'done'; result: (op: number) => StepResult } | { kind: 'return-needed' };
+
+interface Instruction {
+  readonly op: number;
+  /** Its stack operands, the top first. */
+  readonly operands: readonly bigint[];
+  /** A copy or KECCAK256 split across steps (its bytes are not hydrated). */
+  readonly split: { readonly op: number; readonly operands: readonly bigint[] } | null;
+  /** A call frame's RETURN or REVERT whose copy into the caller's memory is split (pending.ts splitsReturn). */
+  readonly splitReturn: boolean;
+}
+
+/** The bytes a frame's RETURN or REVERT may copy into its caller's output area. */
+function copiedInto(ins: Instruction, retSize: number): number {
+  if (ins.op !== OP_RETURN && ins.op !== OP_REVERT) return 0;
+  const size = ins.operands[1] ?? 0n;
+  return size < BigInt(retSize) ? Number(size) : retSize;
+}
+
+/** Where a CALL-family instruction's input lies in memory: (offset, size) operand indices. */
+const CALL_INPUT: Readonly<Record<number, number>> = { 0xf1: 3, 0xf2: 3, 0xf4: 2, 0xfa: 2 };
+
+/**
+ * The output of the frame that ended as the window of its memory it came from: non-empty only
+ * for RETURN and REVERT, whose first operand is its offset.
+ */
+function outputWindow(ins: Instruction, memoryRoot: Uint8Array, size: number): TreeWindow {
+  if (size === 0) return EMPTY_WINDOW;
+  if (ins.op !== OP_RETURN && ins.op !== OP_REVERT) throw new Error(`opcode 0x${ins.op.toString(16)} ended a frame with output`);
+  return windowOf(memoryRoot, Number(ins.operands[0]!), size);
+}
 
 function run(
   pre: Preimages,
@@ -473,11 +546,9 @@ function run(
   access: StepAccess,
   stackItems: number,
   parentState: FrameState | null,
-  /** A copy or KECCAK256 split across steps (its bytes are not hydrated). */
-  split: { readonly op: number; readonly operands: readonly bigint[] } | null,
-  /** A call frame's RETURN or REVERT whose copy into the caller's memory is split (pending.ts splitsReturn). */
-  splitReturn: boolean,
+  ins: Instruction,
 ): RunOutcome {
+  const { split, splitReturn } = ins;
   const store = new NodeStore(pre);
   const stateWitness: StateWitness = { stateRoot: s.worldRoot, nodes: pre, codes: pre };
   const world = new WorldState(new WitnessState(stateWitness), new TxScope(store, pre, s));
@@ -493,7 +564,8 @@ function run(
   if (parentState !== null) {
     parent = hydrateFrame(pre, parentState, {
       stackItems: 0,
-      memory: fs.retSize > 0 && !splitReturn ? [{ offset: fs.retOffset, length: fs.retSize }] : [],
+      // Only the output's copy is written: min(retSize, size) bytes (none after a halt or STOP).
+      memory: copiedInto(ins, fs.retSize) > 0 && !splitReturn ? [{ offset: fs.retOffset, length: copiedInto(ins, fs.retSize) }] : [],
       calldata: [],
       returnData: [],
     });
@@ -526,8 +598,10 @@ function run(
     if (s.frameCount > 0) return { kind: 'return-needed' };
     const r = m.result;
     const roots = r.success ? scopeRoots(pre, s, stateWitness, world, m.logs, selfdestructs) : restored(fs);
+    // The output is a window of the frame's memory: no tree of it is built, none of it read.
+    const out = outputWindow(ins, dehydrateFrame(pre, cur).memoryRoot, r.output.length);
     const resultHash = pre.put(
-      encodeResult({ success: r.success, gasLeft: r.gasLeft, refund: r.refund, outputRoot: buildTree(pre, r.output), outputSize: r.output.length, createdAddress: r.createdAddress }),
+      encodeResult({ success: r.success, gasLeft: r.gasLeft, refund: r.refund, outputRoot: out.root, outputOffset: out.offset, outputSize: out.size, createdAddress: r.createdAddress }),
     );
     return {
       kind: 'done',
@@ -540,7 +614,8 @@ function run(
     // The caller's pushed status: 1 or the created address on success, 0 on failure.
     const success = parent.frame.stack[parent.frame.sp - 1] !== 0n;
     const roots = success ? scopeRoots(pre, s, stateWitness, world, m.logs, selfdestructs) : restored(fs);
-    let parentNext = dehydrateFrame(pre, parent);
+    // The caller's return data is a window of the callee's memory (after the step's expansion).
+    let parentNext = dehydrateFrame(pre, parent, outputWindow(ins, dehydrateFrame(pre, cur).memoryRoot, parent.frame.returnData.length));
     // The machine wrote the output into memory the caller did not hydrate: its pieces write it.
     const copied = Math.min(fs.retSize, parent.frame.returnData.length);
     if (splitReturn && copied > 0) parentNext = { ...parentNext, pendingHash: pre.put(encodePendingCopy(pendingReturnOf(parentNext, fs.retOffset, copied))) };
@@ -561,7 +636,11 @@ function run(
     if (snapshot === null) throw new Error('a frame was entered without a snapshot');
     const roots = scopeRoots(pre, s, stateWitness, world, m.logs, selfdestructs);
     const callerNext = dehydrateFrame(pre, cur);
-    const childState = enteredFrameState(pre, child, snapshot);
+    // A call's input is a window of the caller's memory (grown over it by the step); a creation's
+    // child has none.
+    const at = CALL_INPUT[ins.op];
+    const input = at === undefined ? EMPTY_WINDOW : windowOf(callerNext.memoryRoot, Number(ins.operands[at]!), child.msg.input.length);
+    const childState = enteredFrameState(pre, child, snapshot, input);
     const frameStackHash = chainPush(pre, s.frameStackHash, pre.put(encodeFrame(callerNext)));
     return {
       kind: 'done',

@@ -56,8 +56,8 @@ export function isSplit(op: number, operands: readonly bigint[]): boolean {
   return len !== null && len > BigInt(COPY_CHUNK);
 }
 
-const OP_RETURN = 0xf3;
-const OP_REVERT = 0xfd;
+export const OP_RETURN = 0xf3;
+export const OP_REVERT = 0xfd;
 
 /**
  * Whether a call frame's RETURN or REVERT leaves its output's copy into the caller's memory to
@@ -72,7 +72,15 @@ export function splitsReturn(op: number, operands: readonly bigint[], fs: Pick<F
 
 /** The copy a split return leaves on the caller: its new return data (the output) into [retOffset, retOffset + n). */
 export function pendingReturnOf(caller: FrameState, retOffset: number, n: number): PendingCopy {
-  return { op: OP_RETURNDATACOPY, dst: retOffset, src: 0, remaining: n, sourceRoot: caller.returnDataRoot, sourceSize: caller.returnDataSize };
+  return windowCopy(OP_RETURNDATACOPY, retOffset, 0, n, caller.returnDataRoot, caller.returnDataOffset, caller.returnDataSize);
+}
+
+/**
+ * A copy from the window [offset, offset + size) of a byte tree, recorded in tree positions: `src`
+ * from the window's start and `sourceSize` its end (the record has no offset of its own).
+ */
+function windowCopy(op: number, dst: number, src: number, remaining: number, root: Uint8Array, offset: number, size: number): PendingCopy {
+  return { op, dst, src: Math.min(offset + src, SOURCE_OFFSET_CAP), remaining, sourceRoot: root, sourceSize: offset + size };
 }
 
 /** The hash left after a split KECCAK256's own step: all its memory, an empty sponge. */
@@ -95,9 +103,9 @@ export function pendingCopyOf(op: number, operands: readonly bigint[], fs: Frame
   const remaining = Number(operands[at + 2]!);
   switch (op) {
     case OP_CALLDATACOPY:
-      return { op, dst, src, remaining, sourceRoot: fs.calldataRoot, sourceSize: fs.calldataSize };
+      return windowCopy(op, dst, src, remaining, fs.calldataRoot, fs.calldataOffset, fs.calldataSize);
     case OP_RETURNDATACOPY:
-      return { op, dst, src, remaining, sourceRoot: fs.returnDataRoot, sourceSize: fs.returnDataSize };
+      return windowCopy(op, dst, src, remaining, fs.returnDataRoot, fs.returnDataOffset, fs.returnDataSize);
     case OP_MCOPY:
       return { op, dst, src, remaining, sourceRoot: ZERO32, sourceSize: 0 };
     case OP_CODECOPY:
@@ -142,6 +150,21 @@ export function readTreeBytes(pre: Preimages, root: Uint8Array, size: number, of
 }
 
 /**
+ * `length` bytes from `src` of the window [offset, offset + size) of a byte tree: zero past the
+ * window's end, whatever the tree holds there (a window of memory is followed by more memory).
+ * Only the bytes inside the window are read, so only their chunks' paths are in the witness.
+ */
+export function readWindow(pre: Preimages, root: Uint8Array, offset: number, size: number, src: number, length: number): Uint8Array {
+  if (src >= size || length === 0) return new Uint8Array(length);
+  const n = Math.min(length, size - src);
+  const inside = readTreeBytes(pre, root, offset + size, offset + src, n);
+  if (n === length) return inside;
+  const out = new Uint8Array(length);
+  out.set(inside);
+  return out;
+}
+
+/**
  * The root after writing `bytes` at `offset` of a tree of `size` bytes (chunks partly covered keep
  * their other bytes). Every chunk is read before any is written: a node a write creates can equal
  * one of the old tree (repeated data), and the old one must still be read into the witness.
@@ -171,7 +194,8 @@ function sourceBytes(pre: Preimages, fs: FrameState, c: PendingCopy, src: number
     if (src < code.length) out.set(code.subarray(src, Math.min(code.length, src + length)));
     return out;
   }
-  return readTreeBytes(pre, c.sourceRoot, c.sourceSize, src, length);
+  // Tree positions: a window's bytes past its end are masked by sourceSize (windowCopy).
+  return readWindow(pre, c.sourceRoot, 0, c.sourceSize, src, length);
 }
 
 type PieceResult = { state: StepState; encoding: Uint8Array; commitment: Uint8Array; op: number };

@@ -276,6 +276,7 @@ export interface FrameState {
   readonly value: bigint;
   /** keccak256 of the running code (its preimage is the code). */
   readonly codeHash: Uint8Array;
+  /** The calldata is the window [calldataOffset, calldataOffset + calldataSize) of this byte tree (DESIGN §3.2). */
   readonly calldataRoot: Uint8Array;
   readonly calldataSize: number;
   readonly pc: number;
@@ -284,6 +285,7 @@ export interface FrameState {
   readonly stackSize: number;
   readonly memoryRoot: Uint8Array;
   readonly memorySize: number;
+  /** The return data is the window [returnDataOffset, returnDataOffset + returnDataSize) of this byte tree. */
   readonly returnDataRoot: Uint8Array;
   readonly returnDataSize: number;
   readonly refund: number;
@@ -292,9 +294,13 @@ export interface FrameState {
   readonly snapshotHash: Uint8Array;
   /** keccak256 of the instruction still under way (a PendingCopy or PendingHash record, DESIGN §2.9), or zero. */
   readonly pendingHash: Uint8Array;
+  /** Where the calldata starts in `calldataRoot`'s tree: a call's input is a window of its caller's memory. */
+  readonly calldataOffset: number;
+  /** Where the return data starts in `returnDataRoot`'s tree: a frame's output is a window of its memory. */
+  readonly returnDataOffset: number;
 }
 
-const FRAME_WORDS = 25;
+const FRAME_WORDS = 27;
 
 export function encodeFrame(f: FrameState): Uint8Array {
   return new Words(FRAME_WORDS)
@@ -322,7 +328,9 @@ export function encodeFrame(f: FrameState): Uint8Array {
     .uint(f.retOffset)
     .uint(f.retSize)
     .bytes32(f.snapshotHash)
-    .bytes32(f.pendingHash).out;
+    .bytes32(f.pendingHash)
+    .uint(f.calldataOffset)
+    .uint(f.returnDataOffset).out;
 }
 
 export function decodeFrame(bytes: Uint8Array): FrameState {
@@ -354,6 +362,8 @@ export function decodeFrame(bytes: Uint8Array): FrameState {
     retSize: r.num(),
     snapshotHash: r.bytes32(),
     pendingHash: r.bytes32(),
+    calldataOffset: r.num(),
+    returnDataOffset: r.num(),
   };
 }
 
@@ -550,23 +560,26 @@ export interface MessageResultRecord {
   readonly success: boolean;
   readonly gasLeft: number;
   readonly refund: number;
+  /** The output is the window [outputOffset, outputOffset + outputSize) of this byte tree (the frame's memory). */
   readonly outputRoot: Uint8Array;
   readonly outputSize: number;
   readonly createdAddress: Address | null;
+  readonly outputOffset: number;
 }
 
 export function encodeResult(r: MessageResultRecord): Uint8Array {
-  return new Words(6)
+  return new Words(7)
     .uint(r.success ? 1 : 0)
     .uint(r.gasLeft)
     .int(r.refund)
     .bytes32(r.outputRoot)
     .uint(r.outputSize)
-    .uint(r.createdAddress === null ? 0n : BigInt(r.createdAddress)).out;
+    .uint(r.createdAddress === null ? 0n : BigInt(r.createdAddress))
+    .uint(r.outputOffset).out;
 }
 
 export function decodeResult(bytes: Uint8Array): MessageResultRecord {
-  const r = new Reader(bytes, 'message result', 6);
+  const r = new Reader(bytes, 'message result', 7);
   const success = r.bool();
   const gasLeft = r.num();
   const refund = Number(r.int());
@@ -574,5 +587,6 @@ export function decodeResult(bytes: Uint8Array): MessageResultRecord {
   const outputSize = r.num();
   const created = r.uint();
   if (created >> 160n !== 0n) throw new StepStateError('message result: created address is not an address');
-  return { success, gasLeft, refund, outputRoot, outputSize, createdAddress: created === 0n ? null : addressFromWord(created) };
+  const outputOffset = r.num();
+  return { success, gasLeft, refund, outputRoot, outputSize, createdAddress: created === 0n ? null : addressFromWord(created), outputOffset };
 }
