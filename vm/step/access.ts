@@ -3,6 +3,7 @@
 // no more. A range the frame cannot pay to expand into makes the instruction fail before it
 // touches memory, so it needs no data.
 import { memoryCost } from '../interpreter/gas.js';
+import { returnCopySize } from './pending.js';
 
 export interface ByteRange {
   readonly offset: number;
@@ -115,6 +116,5 @@ export function stepAccess(op: number, operands: readonly bigint[], memorySize: 
 function outputRead(op: number, size: bigint, end: FrameEnd): bigint {
   if (end.kind === 'create') return op === 0xf3 ? size : 0n;
   if (!end.hasCaller || end.splitReturn) return 0n;
-  const n = BigInt(end.retSize);
-  return size < n ? size : n;
+  return BigInt(returnCopySize(op, [0n, size], end.retSize));
 }

@@ -26,7 +26,7 @@ import { INFERENCE_PRECOMPILE } from '../precompiles/inference.js';
 import { ModelFormatError, decodeModel, type IntModel } from '../../ai/model.js';
 import { KECCAK_EMPTY, keccak256 } from '../util/hash.js';
 import { stepAccess, type ByteRange, type StepAccess } from './access.js';
-import { OP_CODECOPY, OP_EXTCODECOPY, OP_KECCAK256, OP_RETURN, OP_REVERT, isSplit, pendingCopyOf, pendingHashOf, pendingReturnOf, pendingStep, readWindow, splitsReturn } from './pending.js';
+import { OP_CODECOPY, OP_EXTCODECOPY, OP_KECCAK256, OP_RETURN, OP_REVERT, isSplit, pendingCopyOf, pendingHashOf, pendingReturnOf, pendingStep, readWindow, returnCopySize, splitsReturn } from './pending.js';
 import { EMPTY_TREE_ROOT, buildTree, chunkSpan, readChunk, writeChunk } from './bintree.js';
 import { EMPTY_CHAIN, chainPush, chainTop } from './chain.js';
 import { MissingPreimageError, codeOf, type Preimages } from './preimages.js';
@@ -517,13 +517,6 @@ interface Instruction {
   readonly splitReturn: boolean;
 }
 
-/** The bytes a frame's RETURN or REVERT may copy into its caller's output area. */
-function copiedInto(ins: Instruction, retSize: number): number {
-  if (ins.op !== OP_RETURN && ins.op !== OP_REVERT) return 0;
-  const size = ins.operands[1] ?? 0n;
-  return size < BigInt(retSize) ? Number(size) : retSize;
-}
-
 /** Where a CALL-family instruction's input lies in memory: (offset, size) operand indices. */
 const CALL_INPUT: Readonly<Record<number, number>> = { 0xf1: 3, 0xf2: 3, 0xf4: 2, 0xfa: 2 };
 
@@ -561,11 +554,12 @@ function run(
   };
 
   let parent: Hydrated | null = null;
+  const copied = returnCopySize(ins.op, ins.operands, fs.retSize);
   if (parentState !== null) {
     parent = hydrateFrame(pre, parentState, {
       stackItems: 0,
       // Only the output's copy is written: min(retSize, size) bytes (none after a halt or STOP).
-      memory: copiedInto(ins, fs.retSize) > 0 && !splitReturn ? [{ offset: fs.retOffset, length: copiedInto(ins, fs.retSize) }] : [],
+      memory: copied > 0 && !splitReturn ? [{ offset: fs.retOffset, length: copied }] : [],
       calldata: [],
       returnData: [],
     });

@@ -65,9 +65,15 @@ export const OP_REVERT = 0xfd;
  * output itself is still read and becomes the caller's return data in the step (DESIGN §2.9).
  */
 export function splitsReturn(op: number, operands: readonly bigint[], fs: Pick<FrameState, 'kind' | 'retSize'>, hasCaller: boolean): boolean {
-  if ((op !== OP_RETURN && op !== OP_REVERT) || fs.kind !== 'call' || !hasCaller) return false;
+  if (fs.kind !== 'call' || !hasCaller) return false;
+  return returnCopySize(op, operands, fs.retSize) > COPY_CHUNK;
+}
+
+/** The bytes a RETURN or REVERT (operands offset, size) copies into its caller's output area: min(size, retSize); 0 for any other instruction. */
+export function returnCopySize(op: number, operands: readonly bigint[], retSize: number): number {
+  if (op !== OP_RETURN && op !== OP_REVERT) return 0;
   const size = operands[1] ?? 0n;
-  return (size < BigInt(fs.retSize) ? size : BigInt(fs.retSize)) > BigInt(COPY_CHUNK);
+  return size < BigInt(retSize) ? Number(size) : retSize;
 }
 
 /** The copy a split return leaves on the caller: its new return data (the output) into [retOffset, retOffset + n). */
